@@ -1,0 +1,86 @@
+// A BERT-family encoder loaded from a Hugging Face model folder, and its exact fp32 forward pass
+// (identical in meaning to eager `BertModel(..., output_attentions=True)` in eval mode).
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "attnscope/tokenizer.h"
+#include "attnscope/trace.h"
+
+namespace attnscope::model {
+
+enum class Activation { GeluErf, GeluTanh, Relu, Silu };
+
+struct BertConfig {
+    std::string model_type = "bert";
+    std::vector<std::string> architectures;
+    int vocab_size = 30522;
+    int hidden_size = 768;
+    int num_hidden_layers = 12;
+    int num_attention_heads = 12;
+    int intermediate_size = 3072;
+    int max_position_embeddings = 512;
+    int type_vocab_size = 2;
+    int pad_token_id = 0;
+    float layer_norm_eps = 1e-12f;
+    std::string hidden_act = "gelu";
+    Activation activation = Activation::GeluErf;
+    std::string position_embedding_type = "absolute";
+
+    int head_dim() const { return hidden_size / num_attention_heads; }
+    // Parses and validates config.json; errors name the file and the field.
+    static BertConfig from_file(const std::filesystem::path& path);
+    static BertConfig from_json_text(const std::string& text, const std::string& source);
+};
+
+struct ModelInfo {
+    std::filesystem::path directory;
+    std::vector<std::filesystem::path> weight_files;
+    std::string format;          // "safetensors" or "safetensors (sharded)"
+    std::string dtype;           // storage dtype of the matmul weights: F32, F16, BF16 (mixed: "mixed")
+    std::string key_prefix;      // "bert." or ""
+    std::string layer_norm_names;  // "weight/bias" or "gamma/beta"
+    bool has_mlm_head = false;   // cls.predictions.* present
+    size_t parameter_count = 0;  // encoder + embeddings + pooler (what BertModel counts)
+    size_t zero_copy_bytes = 0;  // weights used straight from the memory map
+    size_t converted_bytes = 0;  // weights converted to fp32 in memory (F16/BF16)
+};
+
+class Model {
+public:
+    ~Model();
+    Model(const Model&) = delete;
+    Model& operator=(const Model&) = delete;
+
+    // Loads config.json, the tokenizer files and model.safetensors (or a sharded index) from a folder.
+    static std::shared_ptr<const Model> load(const std::filesystem::path& directory);
+
+    const BertConfig& config() const;
+    const ModelInfo& info() const;
+    const tokenizer::Tokenizer& tokenizer() const;
+
+    // One sequence. Throws Error if the encoding does not fit the model (length, ids, type ids).
+    Trace forward(const tokenizer::Encoding& encoding, const ForwardOptions& options = {},
+                  const LayerObserver& observer = {}) const;
+    // Several sequences of any lengths in one pass: tokens are packed (no padding), each sequence
+    // attends only to itself. The result is the same as calling forward() on each.
+    std::vector<Trace> forward_batch(const std::vector<tokenizer::Encoding>& encodings,
+                                     const ForwardOptions& options = {},
+                                     const LayerObserver& observer = {}) const;
+
+    // Masked-LM head (cls.predictions.*): logits [n][vocab] for the given final hidden states.
+    bool has_mlm_head() const;
+    std::vector<float> mlm_logits(const Trace& trace) const;
+
+    struct Impl;
+
+private:
+    explicit Model(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace attnscope::model

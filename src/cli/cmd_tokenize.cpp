@@ -1,0 +1,84 @@
+// attnscope tokenize: `tokenize`, `convert_tokens_to_ids` and `encode_plus` as JSON, without loading weights.
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "attnscope/error.h"
+#include "attnscope/model.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/json_writer.h"
+
+namespace attnscope::cli {
+namespace {
+
+struct TokenizeOptions {
+    std::string text = kDefaultText;
+    std::string pair;
+    std::string model;
+    bool truncate = false;
+    size_t max_length = 0;
+    bool no_special = false;
+    bool pretty = false;
+    bool quiet = false;
+};
+
+nlohmann::json spans_json(const std::vector<tokenizer::TokenSpan>& spans) {
+    nlohmann::json tokens = nlohmann::json::array(), ids = nlohmann::json::array(), offsets = nlohmann::json::array(),
+                   bytes = nlohmann::json::array();
+    for (const auto& s : spans) {
+        tokens.push_back(s.token);
+        ids.push_back(s.id);
+        offsets.push_back({s.begin_cp, s.end_cp});
+        bytes.push_back({s.begin_byte, s.end_byte});
+    }
+    return {{"tokens", tokens}, {"ids", ids}, {"offsets", offsets}, {"byte_offsets", bytes}};
+}
+
+void tokenize_command(const TokenizeOptions& o) {
+    const std::string text = read_text_argument(o.text, "text");
+    std::optional<std::string> pair;
+    if (!o.pair.empty()) pair = read_text_argument(o.pair, "pair text");
+    ModelLocation loc = resolve_model(o.model, o.quiet);
+    tokenizer::Tokenizer tok = tokenizer::Tokenizer::from_directory(loc.directory);
+    const auto config = model::BertConfig::from_file(loc.directory / "config.json");
+    const size_t positions = static_cast<size_t>(config.max_position_embeddings);
+    if (tok.config().model_max_length == 0 || tok.config().model_max_length > positions) tok.set_model_max_length(positions);
+
+    tokenizer::EncodeOptions eo;
+    eo.add_special_tokens = !o.no_special;
+    eo.truncation = o.truncate || o.max_length > 0;
+    eo.max_length = o.max_length;
+    auto enc = tok.encode(text, pair ? std::optional<std::string_view>(*pair) : std::nullopt, eo);
+
+    nlohmann::json j;
+    j["model"] = loc.name;
+    j["text"] = text;
+    j["pair"] = pair ? nlohmann::json(*pair) : nlohmann::json(nullptr);
+    nlohmann::json a = spans_json(tok.tokenize_with_offsets(text));
+    for (auto& [k, v] : a.items()) j[k] = v;
+    if (pair) j["pair_tokens"] = spans_json(tok.tokenize_with_offsets(*pair));
+    j["encoding"] = encoding_json(enc);
+    j["num_tokens"] = enc.size();
+    j["model_max_length"] = tok.config().model_max_length;
+    j["fits_model"] = enc.size() <= tok.config().model_max_length;
+    fmt::print("{}\n", o.pretty ? j.dump(2) : j.dump());
+}
+
+}  // namespace
+
+void register_tokenize(CLI::App& app) {
+    auto o = std::make_shared<TokenizeOptions>();
+    auto* cmd = app.add_subcommand("tokenize", "Tokens, ids and offsets of a text (and pair) as JSON");
+    cmd->add_option("text", o->text, "The text; '-' reads standard input");
+    cmd->add_option("--pair,-p", o->pair, "A second text (sentence B)");
+    cmd->add_option("--model,-m", o->model, "Model folder or Hugging Face id");
+    cmd->add_flag("--truncate", o->truncate, "Truncate to the model's maximum length (longest_first)");
+    cmd->add_option("--max-length", o->max_length, "Truncate to this many tokens, special tokens included");
+    cmd->add_flag("--no-special-tokens", o->no_special, "Do not add [CLS] and [SEP]");
+    cmd->add_flag("--pretty", o->pretty, "Indent the JSON");
+    cmd->add_flag("--quiet,-q", o->quiet, "Do not announce which default model is used");
+    cmd->callback([o] { tokenize_command(*o); });
+}
+
+}  // namespace attnscope::cli

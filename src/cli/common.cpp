@@ -1,0 +1,62 @@
+#include "cli/common.h"
+
+#include <fmt/format.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <iterator>
+
+#include "attnscope/error.h"
+
+namespace attnscope::cli {
+
+ModelLocation resolve_model(const std::string& spec, bool quiet) {
+    if (!spec.empty()) return locate_model(spec);
+    std::string note;
+    ModelLocation loc = locate_default_model(&note);
+    if (!quiet) fmt::print(stderr, "attnscope: {}\n", note);
+    return loc;
+}
+
+LoadedModel load_model(const std::string& spec, bool quiet) {
+    LoadedModel out;
+    out.location = resolve_model(spec, quiet);
+    auto t0 = std::chrono::steady_clock::now();
+    out.model = model::Model::load(out.location.directory);
+    out.load_ms = ms_since(t0);
+    return out;
+}
+
+std::string read_text_argument(const std::string& value, const char* what) {
+    std::string text = value;
+    if (value == "-") {
+        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    }
+    if (text.empty()) throw Error(fmt::format("the {} is empty: give a sentence to analyse", what));
+    return text;
+}
+
+bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
+
+bool use_color() {
+    const char* no = std::getenv("NO_COLOR");
+    if (no && *no) return false;
+    const char* force = std::getenv("ATTNSCOPE_COLOR");
+    if (force && std::string(force) == "always") return true;
+    return stdout_is_terminal();
+}
+
+size_t terminal_width() {
+    struct winsize ws {};
+    if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
+    if (const char* c = std::getenv("COLUMNS")) {
+        long v = std::strtol(c, nullptr, 10);
+        if (v > 20 && v < 10000) return static_cast<size_t>(v);
+    }
+    return 120;
+}
+
+}  // namespace attnscope::cli

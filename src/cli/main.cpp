@@ -1,0 +1,34 @@
+// attnscope: look inside the attention heads of BERT-family encoders.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+
+#include "attnscope/error.h"
+#include "cli/commands.h"
+#include "kernels/kernels.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"attnscope — look inside the attention heads of BERT-family transformers"};
+    app.set_version_flag("--version", "attnscope 0.1.0");
+    app.require_subcommand(1);
+    app.fallthrough();
+    attnscope::cli::register_run(app);
+    attnscope::cli::register_tokenize(app);
+    attnscope::cli::register_info(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const attnscope::Error& e) {
+        fmt::print(stderr, "attnscope: error: {}\n", e.what());
+        return 1;
+    } catch (const std::bad_alloc&) {
+        fmt::print(stderr, "attnscope: error: out of memory\n");
+        return 1;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "attnscope: internal error: {}\n", e.what());
+        return 3;
+    }
+    return 0;
+}

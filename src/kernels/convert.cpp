@@ -1,0 +1,44 @@
+// Storage conversions for F16 / BF16 checkpoints (converted once at load time).
+#include <cmath>
+#include <cstring>
+
+#include "kernels/kernels.h"
+
+namespace attnscope::kernels {
+namespace {
+
+float half_to_float(uint16_t h) {
+    const uint32_t sign = static_cast<uint32_t>(h & 0x8000) << 16;
+    const uint32_t exp = (h >> 10) & 0x1F;
+    const uint32_t mant = h & 0x3FF;
+    float f;
+    if (exp == 0) {
+        f = std::ldexp(static_cast<float>(mant), -24);  // zero or subnormal
+    } else if (exp == 31) {
+        f = mant ? NAN : INFINITY;
+    } else {
+        f = std::ldexp(static_cast<float>(mant | 0x400), static_cast<int>(exp) - 25);
+    }
+    uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    bits |= sign;
+    std::memcpy(&f, &bits, 4);
+    return f;
+}
+
+}  // namespace
+
+void f16_to_f32(const uint16_t* in, float* out, size_t count) {
+    if (cpu_has_avx2()) return avx2::f16_to_f32(in, out, count);
+    for (size_t i = 0; i < count; ++i) out[i] = half_to_float(in[i]);
+}
+
+void bf16_to_f32(const uint16_t* in, float* out, size_t count) {
+    // bfloat16 is the top half of an IEEE float: widening is exact.
+    for (size_t i = 0; i < count; ++i) {
+        uint32_t bits = static_cast<uint32_t>(in[i]) << 16;
+        std::memcpy(out + i, &bits, 4);
+    }
+}
+
+}  // namespace attnscope::kernels

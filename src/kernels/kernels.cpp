@@ -1,0 +1,123 @@
+// Kernel dispatch: AVX2 or reference by CPU, streaming or BLAS by shape, and the OpenMP thread count.
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <atomic>
+#include <vector>
+
+#include "kernels/kernels.h"
+
+namespace attnscope::kernels {
+namespace {
+
+std::atomic<int> g_threads{0};
+
+// Below this many rows a linear layer is weight-bandwidth bound and the streaming kernel wins; above it
+// OpenBLAS's packed, cache-blocked GEMM wins. Measured with `attnscope bench` (docs/performance.md).
+constexpr size_t kStreamingMaxRows = 24;
+// Output columns per task of the streaming kernel: a multiple of its 4-row weight tile.
+constexpr size_t kStreamingBlock = 32;
+
+}  // namespace
+
+bool cpu_has_avx2() {
+    static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                            __builtin_cpu_supports("f16c");
+    return has;
+}
+
+void set_num_threads(int threads) {
+    int t = threads > 0 ? threads : omp_get_num_procs();
+    g_threads.store(t);
+    openblas_set_num_threads(t);
+}
+
+int num_threads() {
+    int t = g_threads.load();
+    if (t == 0) {
+        set_num_threads(0);
+        t = g_threads.load();
+    }
+    return t;
+}
+
+void linear(const float* x, size_t n, size_t in, size_t ldx, const LinearOp* ops, size_t num_ops) {
+    if (n == 0) return;
+    if (!cpu_has_avx2()) return ref::linear(x, n, in, ldx, ops, num_ops);
+    const int nt = num_threads();
+    if (n > kStreamingMaxRows) {
+        for (size_t i = 0; i < num_ops; ++i) {
+            const LinearOp& op = ops[i];
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(op.out),
+                        static_cast<int>(in), 1.0f, x, static_cast<int>(ldx), op.weight, static_cast<int>(in), 0.0f,
+                        op.y, static_cast<int>(op.ldy));
+            if (op.bias) {
+#pragma omp parallel for num_threads(nt) schedule(static)
+                for (size_t r = 0; r < n; ++r) avx2::add_bias_rows(op.y + r * op.ldy, 1, op.out, op.ldy, op.bias);
+            }
+        }
+        return;
+    }
+    struct Task {
+        size_t op, begin, end;
+    };
+    std::vector<Task> tasks;
+    for (size_t i = 0; i < num_ops; ++i) {
+        for (size_t b = 0; b < ops[i].out; b += kStreamingBlock) tasks.push_back({i, b, std::min(ops[i].out, b + kStreamingBlock)});
+    }
+    const long count = static_cast<long>(tasks.size());
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (long t = 0; t < count; ++t) {
+        const Task& task = tasks[static_cast<size_t>(t)];
+        avx2::linear_rows(x, n, in, ldx, ops[task.op], task.begin, task.end);
+    }
+}
+
+void gemm_nn(size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda, const float* b, size_t ldb,
+             float* c, size_t ldc) {
+    if (cpu_has_avx2()) return avx2::gemm_nn(m, n, k, alpha, a, lda, b, ldb, c, ldc);
+    ref::gemm_nn(m, n, k, alpha, a, lda, b, ldb, c, ldc);
+}
+
+void softmax_rows(float* x, size_t rows, size_t cols, size_t ld) {
+    if (!cpu_has_avx2()) return ref::softmax_rows(x, rows, cols, ld);
+    for (size_t r = 0; r < rows; ++r) avx2::softmax_row(x + r * ld, cols);
+}
+
+void add_layer_norm(float* x, const float* residual, size_t rows, size_t dim, const float* gamma, const float* beta,
+                    float eps) {
+    if (!cpu_has_avx2()) return ref::add_layer_norm(x, residual, rows, dim, gamma, beta, eps);
+    const int nt = num_threads();
+    const long count = static_cast<long>(rows);
+#pragma omp parallel for num_threads(nt) schedule(static) if (rows * dim > 16384)
+    for (long r = 0; r < count; ++r) {
+        size_t i = static_cast<size_t>(r);
+        avx2::add_layer_norm_row(x + i * dim, residual ? residual + i * dim : nullptr, dim, gamma, beta, eps);
+    }
+}
+
+void activation(float* x, size_t count, Activation act) {
+    if (!cpu_has_avx2()) return ref::activation(x, count, act);
+    const int nt = num_threads();
+    constexpr size_t kChunk = 4096;
+    const long chunks = static_cast<long>((count + kChunk - 1) / kChunk);
+#pragma omp parallel for num_threads(nt) schedule(static) if (chunks > 1)
+    for (long c = 0; c < chunks; ++c) {
+        size_t begin = static_cast<size_t>(c) * kChunk;
+        avx2::activation(x + begin, std::min(kChunk, count - begin), act);
+    }
+}
+
+void exp_inplace(float* x, size_t count) {
+    if (cpu_has_avx2()) return avx2::exp_inplace(x, count);
+    for (size_t i = 0; i < count; ++i) x[i] = std::exp(x[i]);
+}
+
+void erf_inplace(float* x, size_t count) {
+    if (cpu_has_avx2()) return avx2::erf_inplace(x, count);
+    for (size_t i = 0; i < count; ++i) x[i] = std::erf(x[i]);
+}
+
+}  // namespace attnscope::kernels

@@ -1,0 +1,80 @@
+// The numeric kernels of the forward pass. Each has a plain reference version (namespace ref) that the
+// unit tests compare against on odd shapes; the fast versions use AVX2/FMA when the CPU has them.
+// Shapes are in comments as [rows][cols]; leading dimensions (ld*) are row strides in floats.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace attnscope::kernels {
+
+// True when the CPU has AVX2, FMA and F16C (x86-64-v3); otherwise the reference kernels run.
+bool cpu_has_avx2();
+// Threads the kernels use (OpenMP); 0 restores the default (one per core).
+void set_num_threads(int threads);
+int num_threads();
+
+// One nn.Linear: Y[n][out] = X[n][in] · W[out][in]^T + b[out]   (b may be null)
+struct LinearOp {
+    const float* weight;  // [out][in], row-major as PyTorch stores it
+    const float* bias;    // [out] or null
+    size_t out;
+    float* y;             // [n][ldy]
+    size_t ldy;
+};
+// Runs several linears that share the input X[n][in] (Q, K and V) as one parallel job.
+void linear(const float* x, size_t n, size_t in, size_t ldx, const LinearOp* ops, size_t num_ops);
+inline void linear(const float* x, size_t n, size_t in, const float* w, const float* b, size_t out, float* y) {
+    LinearOp op{w, b, out, y, out};
+    linear(x, n, in, in, &op, 1);
+}
+
+// C[m][n] = alpha · A[m][k] · B[k][n]   (attention: Q·K^T with K transposed, and P·V). Single-threaded:
+// the caller parallelises over heads.
+void gemm_nn(size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda, const float* b, size_t ldb,
+             float* c, size_t ldc);
+
+// Row-wise softmax in place: max-subtract, exp, multiply by the reciprocal of the sum (as torch does).
+void softmax_rows(float* x, size_t rows, size_t cols, size_t ld);
+
+// x[r] = LayerNorm(x[r] + residual[r]) with biased variance and eps inside the sqrt (torch semantics).
+// residual may be null.
+void add_layer_norm(float* x, const float* residual, size_t rows, size_t dim, const float* gamma, const float* beta,
+                    float eps);
+
+enum class Activation { GeluErf, GeluTanh, Relu, Silu };
+void activation(float* x, size_t count, Activation act);
+
+// Vector math used above, exposed for the tests: y = exp(x), y = erf(x).
+void exp_inplace(float* x, size_t count);
+void erf_inplace(float* x, size_t count);
+
+// Weight storage conversions (F16C when available).
+void f16_to_f32(const uint16_t* in, float* out, size_t count);
+void bf16_to_f32(const uint16_t* in, float* out, size_t count);
+
+namespace ref {
+void linear(const float* x, size_t n, size_t in, size_t ldx, const LinearOp* ops, size_t num_ops);
+void gemm_nn(size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda, const float* b, size_t ldb,
+             float* c, size_t ldc);
+void softmax_rows(float* x, size_t rows, size_t cols, size_t ld);
+void add_layer_norm(float* x, const float* residual, size_t rows, size_t dim, const float* gamma, const float* beta,
+                    float eps);
+void activation(float* x, size_t count, Activation act);
+}  // namespace ref
+
+// Internal AVX2 entry points (defined in *_avx2.cpp, compiled with -mavx2 -mfma).
+namespace avx2 {
+void linear_rows(const float* x, size_t n, size_t in, size_t ldx, const LinearOp& op, size_t o_begin, size_t o_end);
+void gemm_nn(size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda, const float* b, size_t ldb,
+             float* c, size_t ldc);
+void softmax_row(float* x, size_t cols);
+void add_layer_norm_row(float* x, const float* residual, size_t dim, const float* gamma, const float* beta, float eps);
+void activation(float* x, size_t count, Activation act);
+void exp_inplace(float* x, size_t count);
+void erf_inplace(float* x, size_t count);
+void add_bias_rows(float* y, size_t n, size_t out, size_t ldy, const float* bias);
+void f16_to_f32(const uint16_t* in, float* out, size_t count);
+}  // namespace avx2
+
+}  // namespace attnscope::kernels

@@ -1,0 +1,78 @@
+// Reference kernels: the plain loops every fast kernel is tested against, and the fallback on CPUs
+// without AVX2. Sums run in double so the reference is more exact than the kernels it judges.
+#include <cmath>
+#include <vector>
+
+#include "kernels/kernels.h"
+
+namespace attnscope::kernels::ref {
+
+void linear(const float* x, size_t n, size_t in, size_t ldx, const LinearOp* ops, size_t num_ops) {
+    for (size_t i = 0; i < num_ops; ++i) {
+        const LinearOp& op = ops[i];
+        for (size_t r = 0; r < n; ++r) {
+            for (size_t o = 0; o < op.out; ++o) {
+                double s = 0;
+                for (size_t k = 0; k < in; ++k) s += static_cast<double>(x[r * ldx + k]) * op.weight[o * in + k];
+                op.y[r * op.ldy + o] = static_cast<float>(s + (op.bias ? op.bias[o] : 0.0));
+            }
+        }
+    }
+}
+
+void gemm_nn(size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda, const float* b, size_t ldb,
+             float* c, size_t ldc) {
+    for (size_t i = 0; i < m; ++i) {
+        for (size_t j = 0; j < n; ++j) {
+            double s = 0;
+            for (size_t p = 0; p < k; ++p) s += static_cast<double>(a[i * lda + p]) * b[p * ldb + j];
+            c[i * ldc + j] = static_cast<float>(s * alpha);
+        }
+    }
+}
+
+void softmax_rows(float* x, size_t rows, size_t cols, size_t ld) {
+    for (size_t r = 0; r < rows; ++r) {
+        float* row = x + r * ld;
+        float m = -INFINITY;
+        for (size_t j = 0; j < cols; ++j) m = std::max(m, row[j]);
+        double s = 0;
+        for (size_t j = 0; j < cols; ++j) s += std::exp(static_cast<double>(row[j]) - m);
+        for (size_t j = 0; j < cols; ++j) row[j] = static_cast<float>(std::exp(static_cast<double>(row[j]) - m) / s);
+    }
+}
+
+void add_layer_norm(float* x, const float* residual, size_t rows, size_t dim, const float* gamma, const float* beta,
+                    float eps) {
+    for (size_t r = 0; r < rows; ++r) {
+        float* row = x + r * dim;
+        if (residual) {
+            for (size_t i = 0; i < dim; ++i) row[i] += residual[r * dim + i];
+        }
+        double mean = 0;
+        for (size_t i = 0; i < dim; ++i) mean += row[i];
+        mean /= static_cast<double>(dim);
+        double var = 0;
+        for (size_t i = 0; i < dim; ++i) var += (row[i] - mean) * (row[i] - mean);
+        var /= static_cast<double>(dim);
+        double rstd = 1.0 / std::sqrt(var + eps);
+        for (size_t i = 0; i < dim; ++i) row[i] = static_cast<float>((row[i] - mean) * rstd * gamma[i] + beta[i]);
+    }
+}
+
+void activation(float* x, size_t count, Activation act) {
+    for (size_t i = 0; i < count; ++i) {
+        double v = x[i];
+        switch (act) {
+            case Activation::GeluErf: v = 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))); break;
+            case Activation::GeluTanh:
+                v = 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
+                break;
+            case Activation::Relu: v = v > 0 ? v : 0; break;
+            case Activation::Silu: v = v / (1.0 + std::exp(-v)); break;
+        }
+        x[i] = static_cast<float>(v);
+    }
+}
+
+}  // namespace attnscope::kernels::ref

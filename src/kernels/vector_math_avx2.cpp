@@ -1,0 +1,147 @@
+// Element-wise and row-wise AVX2 kernels: softmax, LayerNorm, activations, bias.
+#include <cmath>
+
+#include "kernels/kernels.h"
+#include "kernels/vecmath_avx2.h"
+
+namespace attnscope::kernels::avx2 {
+
+void exp_inplace(float* x, size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(x + i, exp256(_mm256_loadu_ps(x + i)));
+    for (; i < count; ++i) {
+        __m256 v = exp256(_mm256_set1_ps(x[i]));
+        x[i] = _mm256_cvtss_f32(v);
+    }
+}
+
+void erf_inplace(float* x, size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(x + i, erf256(_mm256_loadu_ps(x + i)));
+    for (; i < count; ++i) x[i] = _mm256_cvtss_f32(erf256(_mm256_set1_ps(x[i])));
+}
+
+void softmax_row(float* x, size_t cols) {
+    size_t i = 0;
+    __m256 vmax = _mm256_set1_ps(-INFINITY);
+    for (; i + 8 <= cols; i += 8) vmax = _mm256_max_ps(vmax, _mm256_loadu_ps(x + i));
+    float m = hmax256(vmax);
+    for (; i < cols; ++i) m = std::max(m, x[i]);
+    const __m256 mv = _mm256_set1_ps(m);
+    __m256 vsum = _mm256_setzero_ps();
+    float tail_sum = 0.f;
+    i = 0;
+    for (; i + 8 <= cols; i += 8) {
+        __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(x + i), mv));
+        _mm256_storeu_ps(x + i, e);
+        vsum = _mm256_add_ps(vsum, e);
+    }
+    for (; i < cols; ++i) {
+        float e = _mm256_cvtss_f32(exp256(_mm256_set1_ps(x[i] - m)));
+        x[i] = e;
+        tail_sum += e;
+    }
+    const float inv = 1.0f / (hsum256(vsum) + tail_sum);
+    const __m256 iv = _mm256_set1_ps(inv);
+    i = 0;
+    for (; i + 8 <= cols; i += 8) _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_loadu_ps(x + i), iv));
+    for (; i < cols; ++i) x[i] *= inv;
+}
+
+void add_layer_norm_row(float* x, const float* residual, size_t dim, const float* gamma, const float* beta, float eps) {
+    size_t i = 0;
+    __m256 vsum = _mm256_setzero_ps();
+    float tail = 0.f;
+    if (residual) {
+        for (; i + 8 <= dim; i += 8) {
+            __m256 v = _mm256_add_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(residual + i));
+            _mm256_storeu_ps(x + i, v);
+            vsum = _mm256_add_ps(vsum, v);
+        }
+        for (; i < dim; ++i) {
+            x[i] += residual[i];
+            tail += x[i];
+        }
+    } else {
+        for (; i + 8 <= dim; i += 8) vsum = _mm256_add_ps(vsum, _mm256_loadu_ps(x + i));
+        for (; i < dim; ++i) tail += x[i];
+    }
+    const float mean = (hsum256(vsum) + tail) / static_cast<float>(dim);
+    const __m256 mv = _mm256_set1_ps(mean);
+    __m256 vvar = _mm256_setzero_ps();
+    tail = 0.f;
+    i = 0;
+    for (; i + 8 <= dim; i += 8) {
+        __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + i), mv);
+        vvar = _mm256_fmadd_ps(d, d, vvar);
+    }
+    for (; i < dim; ++i) tail += (x[i] - mean) * (x[i] - mean);
+    const float var = (hsum256(vvar) + tail) / static_cast<float>(dim);
+    const float rstd = 1.0f / std::sqrt(var + eps);
+    const __m256 rv = _mm256_set1_ps(rstd);
+    i = 0;
+    for (; i + 8 <= dim; i += 8) {
+        __m256 d = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), mv), rv);
+        _mm256_storeu_ps(x + i, _mm256_fmadd_ps(d, _mm256_loadu_ps(gamma + i), _mm256_loadu_ps(beta + i)));
+    }
+    for (; i < dim; ++i) x[i] = (x[i] - mean) * rstd * gamma[i] + beta[i];
+}
+
+namespace {
+
+inline __m256 gelu_erf(__m256 x) {
+    const __m256 half = _mm256_set1_ps(0.5f);
+    __m256 e = erf256(_mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752f)));
+    return _mm256_mul_ps(_mm256_mul_ps(x, half), _mm256_add_ps(e, _mm256_set1_ps(1.0f)));
+}
+
+inline __m256 gelu_tanh(__m256 x) {
+    // 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))), with tanh(u) = 1 - 2/(e^{2u} + 1)
+    __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
+    __m256 u = _mm256_mul_ps(_mm256_set1_ps(0.79788456080286536f), _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), x3, x));
+    __m256 e = exp256(_mm256_add_ps(u, u));
+    __m256 t = _mm256_sub_ps(_mm256_set1_ps(1.0f),
+                             _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
+    // exp saturates for large u: tanh is then exactly ±1.
+    t = _mm256_blendv_ps(t, _mm256_set1_ps(1.0f), _mm256_cmp_ps(u, _mm256_set1_ps(40.f), _CMP_GT_OQ));
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), _mm256_add_ps(_mm256_set1_ps(1.0f), t));
+}
+
+inline __m256 silu(__m256 x) {
+    __m256 e = exp256(_mm256_sub_ps(_mm256_setzero_ps(), x));
+    return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+
+template <typename F>
+void map_inplace(float* x, size_t count, F f) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(x + i, f(_mm256_loadu_ps(x + i)));
+    if (i < count) {
+        float buf[8] = {0};
+        for (size_t k = i; k < count; ++k) buf[k - i] = x[k];
+        _mm256_storeu_ps(buf, f(_mm256_loadu_ps(buf)));
+        for (size_t k = i; k < count; ++k) x[k] = buf[k - i];
+    }
+}
+
+}  // namespace
+
+void activation(float* x, size_t count, Activation act) {
+    switch (act) {
+        case Activation::GeluErf: map_inplace(x, count, gelu_erf); break;
+        case Activation::GeluTanh: map_inplace(x, count, gelu_tanh); break;
+        case Activation::Relu: map_inplace(x, count, [](__m256 v) { return _mm256_max_ps(v, _mm256_setzero_ps()); }); break;
+        case Activation::Silu: map_inplace(x, count, silu); break;
+    }
+}
+
+void add_bias_rows(float* y, size_t n, size_t out, size_t ldy, const float* bias) {
+    for (size_t r = 0; r < n; ++r) {
+        float* row = y + r * ldy;
+        size_t i = 0;
+        for (; i + 8 <= out; i += 8) _mm256_storeu_ps(row + i, _mm256_add_ps(_mm256_loadu_ps(row + i), _mm256_loadu_ps(bias + i)));
+        for (; i < out; ++i) row[i] += bias[i];
+    }
+}
+
+}  // namespace attnscope::kernels::avx2

@@ -1,0 +1,58 @@
+// The weights of a BERT encoder as plain fp32 pointers: straight into the memory-mapped safetensors file
+// for F32 tensors (zero copies), or into owned buffers for F16/BF16 tensors converted at load time.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "attnscope/model.h"
+#include "io/safetensors.h"
+
+namespace attnscope::model {
+
+struct LinearWeights {
+    const float* weight = nullptr;  // [out][in]
+    const float* bias = nullptr;    // [out]
+    int out = 0, in = 0;
+};
+
+struct LayerNormWeights {
+    const float* weight = nullptr;
+    const float* bias = nullptr;
+};
+
+struct EncoderLayerWeights {
+    LinearWeights query, key, value, attention_output;
+    LayerNormWeights attention_norm;
+    LinearWeights intermediate, output;
+    LayerNormWeights output_norm;
+};
+
+struct MlmHeadWeights {
+    LinearWeights transform;  // cls.predictions.transform.dense
+    LayerNormWeights transform_norm;
+    const float* decoder_weight = nullptr;  // [vocab][hidden]; tied to the word embeddings when absent
+    const float* decoder_bias = nullptr;    // [vocab]
+};
+
+struct BertWeights {
+    const float* word_embeddings = nullptr;      // [vocab][D]
+    const float* position_embeddings = nullptr;  // [max_pos][D]
+    const float* token_type_embeddings = nullptr;  // [types][D]
+    LayerNormWeights embedding_norm;
+    std::vector<EncoderLayerWeights> layers;
+    LinearWeights pooler;  // may be absent (weight == nullptr)
+    bool has_mlm_head = false;
+    MlmHeadWeights mlm;
+
+    std::vector<std::unique_ptr<io::SafetensorsFile>> files;
+    std::vector<std::vector<float>> converted;  // owned fp32 copies of F16/BF16/F64 tensors
+};
+
+// Loads model.safetensors or the shards named by model.safetensors.index.json from `dir`, resolving the
+// key variants users have (with or without "bert.", LayerNorm gamma/beta or weight/bias), checking every
+// shape against `config`. Fills the weight part of `info`.
+BertWeights load_bert_weights(const std::filesystem::path& dir, const BertConfig& config, ModelInfo& info);
+
+}  // namespace attnscope::model

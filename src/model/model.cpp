@@ -1,0 +1,42 @@
+// Model loading: config.json + tokenizer files + weights, checked against each other.
+#include <fmt/format.h>
+
+#include "attnscope/error.h"
+#include "attnscope/model.h"
+#include "model/bert_weights.h"
+#include "model/model_impl.h"
+
+namespace attnscope::model {
+
+namespace fs = std::filesystem;
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+
+std::shared_ptr<const Model> Model::load(const fs::path& directory) {
+    if (!fs::is_directory(directory)) {
+        throw Error(fmt::format("{}: not a model folder (it should hold config.json, vocab.txt or tokenizer.json, "
+                                "and model.safetensors)",
+                                directory.string()));
+    }
+    const fs::path config_path = directory / "config.json";
+    if (!fs::exists(config_path)) throw Error(fmt::format("{}: no config.json in the model folder", directory.string()));
+    BertConfig config = BertConfig::from_file(config_path);
+    tokenizer::Tokenizer tok = tokenizer::Tokenizer::from_directory(directory);
+    ModelInfo info;
+    info.directory = fs::absolute(directory).lexically_normal();
+    BertWeights weights = load_bert_weights(directory, config, info);
+    auto impl = std::make_unique<Impl>(Impl{std::move(config), std::move(info), std::move(tok), std::move(weights)});
+    // tokenizer_config.json may not know the limit (model_max_length absent or 1e30): the position table does.
+    const size_t positions = static_cast<size_t>(impl->config.max_position_embeddings);
+    const size_t limit = impl->tokenizer.config().model_max_length;
+    if (limit == 0 || limit > positions) impl->tokenizer.set_model_max_length(positions);
+    return std::shared_ptr<const Model>(new Model(std::move(impl)));
+}
+
+const BertConfig& Model::config() const { return impl_->config; }
+const ModelInfo& Model::info() const { return impl_->info; }
+const tokenizer::Tokenizer& Model::tokenizer() const { return impl_->tokenizer; }
+bool Model::has_mlm_head() const { return impl_->weights.has_mlm_head; }
+
+}  // namespace attnscope::model

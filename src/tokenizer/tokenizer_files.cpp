@@ -1,0 +1,200 @@
+// Tokenizer::from_directory: reading tokenizer.json, vocab.txt, tokenizer_config.json and
+// special_tokens_map.json the way transformers v5 `BertTokenizer.from_pretrained` combines them.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "attnscope/error.h"
+#include "attnscope/tokenizer.h"
+#include "tokenizer/unicode.h"
+#include "util/files.h"
+
+namespace attnscope::tokenizer {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// A special token is either a string or an AddedToken object {"content": ...}.
+std::optional<std::string> token_string(const json& j) {
+    if (j.is_string()) return j.get<std::string>();
+    if (j.is_object() && j.contains("content") && j["content"].is_string()) return j["content"].get<std::string>();
+    return std::nullopt;
+}
+
+void read_special_tokens(const json& j, TokenizerConfig& cfg) {
+    if (!j.is_object()) return;
+    const std::pair<const char*, std::string*> names[] = {{"unk_token", &cfg.unk_token}, {"cls_token", &cfg.cls_token},
+                                                          {"sep_token", &cfg.sep_token}, {"pad_token", &cfg.pad_token},
+                                                          {"mask_token", &cfg.mask_token}};
+    for (const auto& [key, field] : names) {
+        if (j.contains(key)) {
+            if (auto s = token_string(j[key])) *field = *s;
+        }
+    }
+}
+
+template <typename T>
+T get_field(const json& obj, const char* key, const T& fallback, const std::string& source) {
+    if (!obj.contains(key) || obj[key].is_null()) return fallback;
+    try {
+        return obj[key].get<T>();
+    } catch (const json::exception&) {
+        throw Error(fmt::format("{}: field '{}' has the wrong type ({})", source, key, obj[key].type_name()));
+    }
+}
+
+// Rust's str::trim_end, which WordPiece::read_file applies to every vocab.txt line.
+std::string trim_end(const std::string& line) {
+    auto cps = unicode::decode_utf8(line);
+    size_t end = cps.size();
+    while (end > 0 && unicode::is_whitespace(cps[end - 1].cp)) --end;
+    return line.substr(0, end == cps.size() ? line.size() : cps[end].byte_offset);
+}
+
+std::unordered_map<std::string, int32_t> read_vocab_txt(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(fmt::format("{}: cannot open", path.string()));
+    std::unordered_map<std::string, int32_t> vocab;
+    std::string line;
+    int32_t index = 0;
+    while (std::getline(in, line)) {
+        try {
+            vocab[trim_end(line)] = index;  // a later duplicate wins, as in tokenizers and transformers
+        } catch (const Error&) {
+            throw Error(fmt::format("{}: line {} is not valid UTF-8", path.string(), index + 1));
+        }
+        ++index;
+    }
+    if (vocab.empty()) throw Error(fmt::format("{}: the vocabulary is empty", path.string()));
+    return vocab;
+}
+
+void read_tokenizer_json(const fs::path& path, std::unordered_map<std::string, int32_t>& vocab, TokenizerConfig& cfg,
+                         std::vector<AddedToken>& added) {
+    const std::string src = path.string();
+    json j = util::read_json_file(path);
+    if (!j.is_object() || !j.contains("model") || !j["model"].is_object()) {
+        throw Error(fmt::format("{}: missing the 'model' object", src));
+    }
+    const json& model = j["model"];
+    std::string type = get_field<std::string>(model, "type", "WordPiece", src);
+    if (type != "WordPiece") {
+        throw Error(fmt::format("{}: model type '{}' is not supported (attnscope reads WordPiece tokenizers)", src, type));
+    }
+    if (!model.contains("vocab") || !model["vocab"].is_object()) {
+        throw Error(fmt::format("{}: 'model.vocab' must be an object of token to id", src));
+    }
+    for (const auto& [token, id] : model["vocab"].items()) {
+        if (!id.is_number_integer()) throw Error(fmt::format("{}: vocab entry '{}' has a non-integer id", src, token));
+        vocab[token] = id.get<int32_t>();
+    }
+    cfg.unk_token = get_field<std::string>(model, "unk_token", cfg.unk_token, src);
+    cfg.continuing_subword_prefix =
+        get_field<std::string>(model, "continuing_subword_prefix", cfg.continuing_subword_prefix, src);
+    cfg.max_input_chars_per_word = get_field<size_t>(model, "max_input_chars_per_word", cfg.max_input_chars_per_word, src);
+
+    if (j.contains("normalizer") && !j["normalizer"].is_null()) {
+        const json& n = j["normalizer"];
+        std::string ntype = get_field<std::string>(n, "type", "", src);
+        if (ntype != "BertNormalizer") {
+            throw Error(fmt::format("{}: normalizer '{}' is not supported (attnscope reads BertNormalizer)", src, ntype));
+        }
+        cfg.clean_text = get_field<bool>(n, "clean_text", true, src);
+        cfg.handle_chinese_chars = get_field<bool>(n, "handle_chinese_chars", true, src);
+        cfg.lowercase = get_field<bool>(n, "lowercase", true, src);
+        if (n.contains("strip_accents") && !n["strip_accents"].is_null()) cfg.strip_accents = get_field<bool>(n, "strip_accents", true, src);
+    }
+    if (j.contains("pre_tokenizer") && !j["pre_tokenizer"].is_null()) {
+        std::string ptype = get_field<std::string>(j["pre_tokenizer"], "type", "", src);
+        if (ptype != "BertPreTokenizer") {
+            throw Error(fmt::format("{}: pre-tokenizer '{}' is not supported (attnscope reads BertPreTokenizer)", src, ptype));
+        }
+    }
+    if (j.contains("post_processor") && j["post_processor"].is_object()) {
+        const json& p = j["post_processor"];
+        std::string ptype = get_field<std::string>(p, "type", "", src);
+        if (ptype == "BertProcessing") {
+            if (p.contains("cls") && p["cls"].is_array() && !p["cls"].empty()) cfg.cls_token = p["cls"][0].get<std::string>();
+            if (p.contains("sep") && p["sep"].is_array() && !p["sep"].empty()) cfg.sep_token = p["sep"][0].get<std::string>();
+        } else if (ptype == "TemplateProcessing" && p.contains("single") && p["single"].is_array()) {
+            // [CLS]:0 $A:0 [SEP]:0 — the special token before $A is CLS, the one after it is SEP.
+            const json& single = p["single"];
+            bool seen_a = false;
+            for (const auto& piece : single) {
+                if (piece.contains("Sequence")) {
+                    seen_a = true;
+                } else if (piece.contains("SpecialToken") && piece["SpecialToken"].contains("id")) {
+                    (seen_a ? cfg.sep_token : cfg.cls_token) = piece["SpecialToken"]["id"].get<std::string>();
+                }
+            }
+        }
+    }
+    if (j.contains("added_tokens") && j["added_tokens"].is_array()) {
+        for (const auto& a : j["added_tokens"]) {
+            AddedToken t;
+            t.content = get_field<std::string>(a, "content", "", src);
+            t.id = get_field<int32_t>(a, "id", -1, src);
+            t.special = get_field<bool>(a, "special", false, src);
+            t.normalized = get_field<bool>(a, "normalized", !t.special, src);
+            t.lstrip = get_field<bool>(a, "lstrip", false, src);
+            t.rstrip = get_field<bool>(a, "rstrip", false, src);
+            t.single_word = get_field<bool>(a, "single_word", false, src);
+            if (t.content.empty() || t.id < 0) throw Error(fmt::format("{}: an added token has no content or id", src));
+            added.push_back(std::move(t));
+        }
+    }
+}
+
+}  // namespace
+
+Tokenizer Tokenizer::from_directory(const fs::path& dir) {
+    TokenizerConfig cfg;
+    std::unordered_map<std::string, int32_t> vocab;
+    std::vector<AddedToken> added;
+    std::string source;
+
+    const fs::path tokenizer_json = dir / "tokenizer.json";
+    const fs::path vocab_txt = dir / "vocab.txt";
+    if (fs::exists(tokenizer_json)) {
+        read_tokenizer_json(tokenizer_json, vocab, cfg, added);
+        source = "tokenizer.json";
+    } else if (fs::exists(vocab_txt)) {
+        vocab = read_vocab_txt(vocab_txt);
+        source = "vocab.txt";
+    } else {
+        throw Error(fmt::format("{}: no tokenizer.json or vocab.txt in the model folder", dir.string()));
+    }
+
+    const fs::path special_map = dir / "special_tokens_map.json";
+    if (fs::exists(special_map)) read_special_tokens(util::read_json_file(special_map), cfg);
+
+    // transformers v5 rebuilds the BertNormalizer from tokenizer_config.json's flags, so they win over
+    // the normalizer stored in tokenizer.json.
+    const fs::path config_path = dir / "tokenizer_config.json";
+    if (fs::exists(config_path)) {
+        const std::string src = config_path.string();
+        json tc = util::read_json_file(config_path);
+        if (!tc.is_object()) throw Error(fmt::format("{}: expected a JSON object", src));
+        read_special_tokens(tc, cfg);
+        cfg.lowercase = get_field<bool>(tc, "do_lower_case", cfg.lowercase, src);
+        cfg.handle_chinese_chars = get_field<bool>(tc, "tokenize_chinese_chars", cfg.handle_chinese_chars, src);
+        if (tc.contains("strip_accents")) {
+            cfg.strip_accents = tc["strip_accents"].is_null() ? std::nullopt
+                                                              : std::optional<bool>(get_field<bool>(tc, "strip_accents", false, src));
+        }
+        if (tc.contains("never_split") && tc["never_split"].is_array()) {
+            cfg.never_split = get_field<std::vector<std::string>>(tc, "never_split", {}, src);
+        }
+        if (tc.contains("model_max_length") && tc["model_max_length"].is_number()) {
+            double m = tc["model_max_length"].get<double>();
+            // transformers writes VERY_LARGE_INTEGER (1e30) when no limit is known.
+            cfg.model_max_length = (m > 0 && m < 1e15) ? static_cast<size_t>(m) : 0;
+        }
+    }
+
+    return Tokenizer(std::move(vocab), std::move(cfg), std::move(added), source);
+}
+
+}  // namespace attnscope::tokenizer
