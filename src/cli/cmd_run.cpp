@@ -1,6 +1,7 @@
 // attnscope run: the notebook workflow in one command — tokenize, convert_tokens_to_ids, encode_plus,
 // model(...) with output_attentions, then every head's attention as an overview, a heatmap, or data.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -35,6 +36,7 @@ struct RunOptions {
     bool values = false;
     bool no_color = false;
     bool quiet = false;
+    std::vector<int32_t> input_ids, attention_mask, token_type_ids;
 };
 
 struct Input {
@@ -229,8 +231,15 @@ void run(const RunOptions& o) {
     }
     if ((o.layer >= 0) != (o.head >= 0)) throw Error("give both --layer and --head to show a heatmap");
     Input in;
-    in.text = read_text_argument(o.text, "text");
-    if (!o.pair.empty()) in.pair = read_text_argument(o.pair, "pair text");
+    const bool raw_ids = !o.input_ids.empty();
+    if (!raw_ids) {
+        in.text = read_text_argument(o.text, "text");
+        if (!o.pair.empty()) in.pair = read_text_argument(o.pair, "pair text");
+    } else if (!o.attention_mask.empty() && o.attention_mask.size() != o.input_ids.size()) {
+        throw Error(fmt::format("--attention-mask has {} values for {} input ids", o.attention_mask.size(), o.input_ids.size()));
+    } else if (!o.token_type_ids.empty() && o.token_type_ids.size() != o.input_ids.size()) {
+        throw Error(fmt::format("--token-type-ids has {} values for {} input ids", o.token_type_ids.size(), o.input_ids.size()));
+    }
 
     ForwardOptions fo;
     fo.threads = o.threads;
@@ -252,12 +261,30 @@ void run(const RunOptions& o) {
         throw Error(fmt::format("--head {}: this model has {} heads (0-{})", o.head, cfg.num_attention_heads,
                                 cfg.num_attention_heads - 1));
     }
-    tokenizer::EncodeOptions eo;
-    eo.truncation = o.truncate || o.max_length > 0;
-    eo.max_length = o.max_length;
-    tokenizer::Encoding enc = lm.model->tokenizer().encode(in.text, in.pair ? std::optional<std::string_view>(*in.pair) : std::nullopt, eo);
-    const size_t content = static_cast<size_t>(std::count(enc.sequence_ids.begin(), enc.sequence_ids.end(), 0));
-    if (content == 0) throw Error("the text has no tokens (only whitespace or control characters)");
+    tokenizer::Encoding enc;
+    if (raw_ids) {
+        // The model(input_ids=..., attention_mask=..., token_type_ids=...) call without a tokenizer.
+        const auto& tok = lm.model->tokenizer();
+        enc.ids = o.input_ids;
+        enc.attention_mask = o.attention_mask.empty() ? std::vector<int32_t>(enc.ids.size(), 1) : o.attention_mask;
+        enc.type_ids = o.token_type_ids.empty() ? std::vector<int32_t>(enc.ids.size(), 0) : o.token_type_ids;
+        for (size_t i = 0; i < enc.ids.size(); ++i) {
+            const std::string& t = tok.id_to_token(enc.ids[i]);
+            enc.tokens.push_back(t.empty() ? fmt::format("<{}>", enc.ids[i]) : t);
+            enc.offsets.emplace_back(0, 0);
+            enc.byte_offsets.emplace_back(0, 0);
+            enc.sequence_ids.push_back(static_cast<int8_t>(enc.type_ids[i] == 1 ? 1 : 0));
+            enc.special_tokens_mask.push_back(0);
+        }
+        in.text = fmt::format("{}", fmt::join(enc.tokens, " "));
+    } else {
+        tokenizer::EncodeOptions eo;
+        eo.truncation = o.truncate || o.max_length > 0;
+        eo.max_length = o.max_length;
+        enc = lm.model->tokenizer().encode(in.text, in.pair ? std::optional<std::string_view>(*in.pair) : std::nullopt, eo);
+        const size_t content = static_cast<size_t>(std::count(enc.sequence_ids.begin(), enc.sequence_ids.end(), 0));
+        if (content == 0) throw Error("the text has no tokens (only whitespace or control characters)");
+    }
     const size_t limit = lm.model->tokenizer().config().model_max_length;
     if (enc.size() > limit) {
         throw Error(fmt::format("the input is {} tokens including special tokens, longer than the model's maximum of "
@@ -268,7 +295,7 @@ void run(const RunOptions& o) {
     const bool table = o.format == "table";
     const bool color = table && !o.no_color && use_color();
     if (table) {
-        print_workflow(lm, in, enc);
+        if (!raw_ids) print_workflow(lm, in, enc);
         std::fflush(stdout);
     }
 
@@ -325,6 +352,9 @@ void register_run(CLI::App& app) {
     cmd->add_flag("--values", o->values, "Print the numbers in the heatmap");
     cmd->add_flag("--no-color", o->no_color, "No colours (also when NO_COLOR is set)");
     cmd->add_flag("--quiet,-q", o->quiet, "Do not announce which default model is used");
+    cmd->add_option("--input-ids", o->input_ids, "Run these token ids instead of a text (comma-separated)")->delimiter(',');
+    cmd->add_option("--attention-mask", o->attention_mask, "With --input-ids: 1 = attend, 0 = masked key")->delimiter(',');
+    cmd->add_option("--token-type-ids", o->token_type_ids, "With --input-ids: segment ids")->delimiter(',');
     cmd->callback([o] { run(*o); });
 }
 

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every test: the C++ unit tests (GoogleTest via CTest), then the Python-driven suites — conformance
+# against the real transformers/tokenizers, the CLI end to end, and the rest under tests/.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k tokenizer).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+echo "==> unit tests"
+ctest --test-dir build --output-on-failure -j2
+echo "==> conformance, CLI and end-to-end tests"
+mkdir -p tests/artifacts
+.venv/bin/python -m pytest tests -ra "$@"
