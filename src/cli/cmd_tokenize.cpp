@@ -1,6 +1,7 @@
 // attnscope tokenize: `tokenize`, `convert_tokens_to_ids` and `encode_plus` as JSON, without loading weights.
 #include <fmt/format.h>
 
+#include <fstream>
 #include <memory>
 
 #include "attnscope/error.h"
@@ -8,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/json_writer.h"
+#include "util/files.h"
 
 namespace attnscope::cli {
 namespace {
@@ -21,6 +23,7 @@ struct TokenizeOptions {
     bool no_special = false;
     bool pretty = false;
     bool quiet = false;
+    std::string input;
 };
 
 nlohmann::json spans_json(const std::vector<tokenizer::TokenSpan>& spans) {
@@ -35,10 +38,56 @@ nlohmann::json spans_json(const std::vector<tokenizer::TokenSpan>& spans) {
     return {{"tokens", tokens}, {"ids", ids}, {"offsets", offsets}, {"byte_offsets", bytes}};
 }
 
+nlohmann::json tokenize_one(const tokenizer::Tokenizer& tok, const std::string& text,
+                            const std::optional<std::string>& pair, const tokenizer::EncodeOptions& eo) {
+    auto enc = tok.encode(text, pair ? std::optional<std::string_view>(*pair) : std::nullopt, eo);
+    nlohmann::json j;
+    j["text"] = text;
+    j["pair"] = pair ? nlohmann::json(*pair) : nlohmann::json(nullptr);
+    nlohmann::json a = spans_json(tok.tokenize_with_offsets(text));
+    for (auto& [k, v] : a.items()) j[k] = v;
+    if (pair) j["pair_tokens"] = spans_json(tok.tokenize_with_offsets(*pair));
+    j["encoding"] = encoding_json(enc);
+    j["num_tokens"] = enc.size();
+    j["fits_model"] = enc.size() <= tok.config().model_max_length;
+    return j;
+}
+
+// --input FILE: one JSON value per line, either a string or {"text": ..., "pair": ...}; one result line
+// each, in order. A bad line gets {"line": N, "error": ...} and the rest still runs.
+int tokenize_lines(const tokenizer::Tokenizer& tok, const std::string& path, const tokenizer::EncodeOptions& eo) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(fmt::format("{}: cannot open", path));
+    std::string line;
+    size_t number = 0, failures = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        if (line.empty() || line == "\r") continue;
+        nlohmann::json out;
+        try {
+            nlohmann::json j = util::parse_json(line, fmt::format("{}:{}", path, number));
+            std::string text;
+            std::optional<std::string> pair;
+            if (j.is_string()) {
+                text = j.get<std::string>();
+            } else if (j.is_object() && j.contains("text") && j["text"].is_string()) {
+                text = j["text"].get<std::string>();
+                if (j.contains("pair") && j["pair"].is_string()) pair = j["pair"].get<std::string>();
+            } else {
+                throw Error(fmt::format("{}:{}: expected a string or {{\"text\": ...}}", path, number));
+            }
+            out = tokenize_one(tok, text, pair, eo);
+        } catch (const Error& e) {
+            out = {{"line", number}, {"error", e.what()}};
+            ++failures;
+        }
+        fmt::print("{}\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+    if (failures) fmt::print(stderr, "attnscope: {} of {} lines failed\n", failures, number);
+    return failures ? 1 : 0;
+}
+
 void tokenize_command(const TokenizeOptions& o) {
-    const std::string text = read_text_argument(o.text, "text");
-    std::optional<std::string> pair;
-    if (!o.pair.empty()) pair = read_text_argument(o.pair, "pair text");
     ModelLocation loc = resolve_model(o.model, o.quiet);
     tokenizer::Tokenizer tok = tokenizer::Tokenizer::from_directory(loc.directory);
     const auto config = model::BertConfig::from_file(loc.directory / "config.json");
@@ -49,19 +98,16 @@ void tokenize_command(const TokenizeOptions& o) {
     eo.add_special_tokens = !o.no_special;
     eo.truncation = o.truncate || o.max_length > 0;
     eo.max_length = o.max_length;
-    auto enc = tok.encode(text, pair ? std::optional<std::string_view>(*pair) : std::nullopt, eo);
-
-    nlohmann::json j;
+    if (!o.input.empty()) {
+        if (tokenize_lines(tok, o.input, eo) != 0) throw Error(fmt::format("{}: some lines could not be tokenized", o.input));
+        return;
+    }
+    const std::string text = read_text_argument(o.text, "text");
+    std::optional<std::string> pair;
+    if (!o.pair.empty()) pair = read_text_argument(o.pair, "pair text");
+    nlohmann::json j = tokenize_one(tok, text, pair, eo);
     j["model"] = loc.name;
-    j["text"] = text;
-    j["pair"] = pair ? nlohmann::json(*pair) : nlohmann::json(nullptr);
-    nlohmann::json a = spans_json(tok.tokenize_with_offsets(text));
-    for (auto& [k, v] : a.items()) j[k] = v;
-    if (pair) j["pair_tokens"] = spans_json(tok.tokenize_with_offsets(*pair));
-    j["encoding"] = encoding_json(enc);
-    j["num_tokens"] = enc.size();
     j["model_max_length"] = tok.config().model_max_length;
-    j["fits_model"] = enc.size() <= tok.config().model_max_length;
     fmt::print("{}\n", o.pretty ? j.dump(2) : j.dump());
 }
 
@@ -78,6 +124,7 @@ void register_tokenize(CLI::App& app) {
     cmd->add_flag("--no-special-tokens", o->no_special, "Do not add [CLS] and [SEP]");
     cmd->add_flag("--pretty", o->pretty, "Indent the JSON");
     cmd->add_flag("--quiet,-q", o->quiet, "Do not announce which default model is used");
+    cmd->add_option("--input,-i", o->input, "Tokenize every line of a JSONL file (a string or {\"text\", \"pair\"} per line)");
     cmd->callback([o] { tokenize_command(*o); });
 }
 

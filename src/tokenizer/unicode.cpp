@@ -119,6 +119,7 @@ bool is_chinese_char(char32_t cp) {
 }
 
 int combining_class(char32_t cp) {
+    if (find_range(kCombiningClassZero, cp)) return 0;  // a mark the reference's tables do not know
     return utf8proc_get_property(static_cast<utf8proc_int32_t>(cp))->combining_class;
 }
 
