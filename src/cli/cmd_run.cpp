@@ -341,14 +341,14 @@ void register_run(CLI::App& app) {
     cmd->add_option("text", o->text, fmt::format("The sentence; '-' reads standard input (default: \"{}\")", kDefaultText));
     cmd->add_option("--pair,-p", o->pair, "A second sentence (sentence B of a pair); '-' reads standard input");
     cmd->add_option("--model,-m", o->model, "Model folder or Hugging Face id (default: bert-base-uncased if cached, else the bundled MiniLM)");
-    cmd->add_option("--layer,-l", o->layer, "Layer of the heatmap (0-based)")->check(CLI::NonNegativeNumber);
-    cmd->add_option("--head", o->head, "Head of the heatmap (0-based)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--layer,-l", o->layer, "Layer of the heatmap (0-based)")->check(CLI::Range(0, 1 << 20));
+    cmd->add_option("--head", o->head, "Head of the heatmap (0-based)")->check(CLI::Range(0, 1 << 20));
     cmd->add_option("--format,-f", o->format, "table (default), json, jsonl (one line per layer and head, streamed) or npy");
     cmd->add_option("--output,-o", o->output, "Write json/jsonl/npy here instead of stdout (npy default: attentions.npy)");
     cmd->add_flag("--truncate", o->truncate, "Truncate to the model's maximum length (longest_first) instead of refusing");
     cmd->add_option("--max-length", o->max_length, "Truncate to this many tokens, special tokens included");
     cmd->add_option("--capture", o->capture, "Also output qkv, scores (pre-softmax), hidden (hidden states), or all")->delimiter(',');
-    cmd->add_option("--threads,-t", o->threads, "Threads (default: one per core)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--threads,-t", o->threads, "Threads (default: one per core)")->check(CLI::Range(0, 1 << 20));
     cmd->add_flag("--values", o->values, "Print the numbers in the heatmap");
     cmd->add_flag("--no-color", o->no_color, "No colours (also when NO_COLOR is set)");
     cmd->add_flag("--quiet,-q", o->quiet, "Do not announce which default model is used");

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     attnscope::cli::register_run(app);
     attnscope::cli::register_tokenize(app);
     attnscope::cli::register_info(app);
+    attnscope::cli::register_bench(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -45,7 +45,7 @@ PAIRS = [
     ("Short.", "A much longer second sentence that goes on for a while, with commas, and more words."),
     ("漢字の文", "English sentence with émojis 🙂"),
     ("[MASK] is the capital of France.", "Paris is the capital of France."),
-    ("", "Only the second sentence has text."),
+    ("A", "Only the second sentence has more than one token."),
 ]
 
 WORDS = ("attention head layer token model sentence value query key language transformer vector "

@@ -1,0 +1,254 @@
+// attnscope bench: a fixed benchmark protocol (warm-up, repetitions, median and spread) over sequence
+// lengths and batch sizes, with the machine, threads, build and BLAS in the report, and every result set
+// against the machine's measured limits: GFLOP/s against peak FMA, and time against the weight-bandwidth
+// floor (the matmul weights must be read once per forward).
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "attnscope/error.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "kernels/kernels.h"
+#include "kernels/machine_probe.h"
+#include "util/machine.h"
+
+extern char** environ;
+
+namespace attnscope::cli {
+namespace {
+
+struct BenchOptions {
+    std::string model;
+    std::vector<size_t> lengths{8, 16, 32, 128, 512};
+    std::vector<size_t> batches{1};
+    int reps = 0;  // 0 = adaptive
+    int warmup = 2;
+    int threads = 0;
+    int cold_starts = 10;
+    bool no_limits = false;
+    std::string format = "table";
+};
+
+struct Stats {
+    double median = 0, min = 0, max = 0, mad = 0, p10 = 0, p90 = 0;
+    int reps = 0;
+};
+
+Stats summarize(std::vector<double> v) {
+    Stats s;
+    std::sort(v.begin(), v.end());
+    s.reps = static_cast<int>(v.size());
+    auto q = [&](double f) { return v[static_cast<size_t>(std::lround(f * static_cast<double>(v.size() - 1)))]; };
+    s.median = q(0.5);
+    s.min = v.front();
+    s.max = v.back();
+    s.p10 = q(0.1);
+    s.p90 = q(0.9);
+    std::vector<double> dev;
+    for (double x : v) dev.push_back(std::fabs(x - s.median));
+    std::sort(dev.begin(), dev.end());
+    s.mad = dev[dev.size() / 2];
+    return s;
+}
+
+// FLOPs of one sequence: the weight GEMMs 2·n·(4D² + 2·D·I) and attention 4·n²·D, per layer.
+double forward_flops(const model::BertConfig& c, size_t n) {
+    const double D = c.hidden_size, I = c.intermediate_size, N = static_cast<double>(n);
+    return c.num_hidden_layers * (2.0 * N * (4.0 * D * D + 2.0 * D * I) + 4.0 * N * N * D);
+}
+
+double matmul_weight_bytes(const model::BertConfig& c) {
+    const double D = c.hidden_size, I = c.intermediate_size;
+    return c.num_hidden_layers * (4.0 * D * D + 2.0 * D * I) * 4.0;
+}
+
+tokenizer::Encoding random_encoding(const model::Model& m, size_t n, unsigned seed) {
+    std::mt19937 rng(seed);
+    const int vocab = m.config().vocab_size;
+    std::uniform_int_distribution<int> pick(std::min(1000, vocab - 1), vocab - 1);
+    tokenizer::Encoding e;
+    const auto& tok = m.tokenizer();
+    for (size_t i = 0; i < n; ++i) {
+        int id = pick(rng);
+        if (i == 0) id = tok.token_to_id(tok.config().cls_token);
+        if (i + 1 == n && n > 1) id = tok.token_to_id(tok.config().sep_token);
+        e.ids.push_back(id);
+    }
+    e.type_ids.assign(n, 0);
+    e.attention_mask.assign(n, 1);
+    return e;
+}
+
+// Process start → first attention line on stdout, for `attnscope run -f jsonl`, page cache warm.
+std::vector<double> cold_start_ms(const std::string& model_dir, int runs) {
+    std::vector<double> out;
+    std::string exe = "/proc/self/exe";
+    char self[4096];
+    ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len > 0) exe.assign(self, static_cast<size_t>(len));
+    for (int r = 0; r < runs + 1; ++r) {  // the first run only warms the page cache
+        int fds[2];
+        if (::pipe(fds) != 0) throw Error("bench: cannot create a pipe");
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
+        posix_spawn_file_actions_addclose(&fa, fds[0]);
+        posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+        std::vector<std::string> args = {exe, "run", "-q", "-f", "jsonl", "--model", model_dir, kDefaultText};
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        pid_t pid;
+        auto t0 = std::chrono::steady_clock::now();
+        int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
+        posix_spawn_file_actions_destroy(&fa);
+        ::close(fds[1]);
+        if (rc != 0) {
+            ::close(fds[0]);
+            throw Error("bench: cannot start attnscope for the cold-start measurement");
+        }
+        char buf[65536];
+        double first = -1;
+        ssize_t got;
+        while ((got = ::read(fds[0], buf, sizeof buf)) > 0) {
+            if (first < 0 && std::find(buf, buf + got, '\n') != buf + got) first = ms_since(t0);
+        }
+        ::close(fds[0]);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        if (r > 0 && first >= 0) out.push_back(first);
+    }
+    return out;
+}
+
+void bench_command(const BenchOptions& o) {
+    if (o.format != "table" && o.format != "json") throw Error(fmt::format("--format {}: expected table or json", o.format));
+    LoadedModel lm = load_model(o.model, o.format == "json");
+    const auto& c = lm.model->config();
+    if (o.threads > 0) kernels::set_num_threads(o.threads);
+    const int threads = kernels::num_threads();
+    const auto machine = util::machine_info();
+    double peak = 0, bandwidth = 0;
+    if (!o.no_limits) {
+        peak = kernels::measure_peak_gflops(threads);
+        bandwidth = kernels::measure_read_bandwidth(threads);
+        util::reset_peak_rss();  // the bandwidth probe's 1 GiB buffer is not the model's memory
+    }
+    const double weight_bytes = matmul_weight_bytes(c);
+    const double floor_ms = bandwidth > 0 ? weight_bytes / (bandwidth * 1e9) * 1e3 : 0;
+
+    nlohmann::json report;
+    report["model"] = {{"name", lm.location.name}, {"path", lm.location.directory.string()},
+                       {"layers", c.num_hidden_layers}, {"heads", c.num_attention_heads}, {"hidden", c.hidden_size},
+                       {"intermediate", c.intermediate_size}, {"matmul_weight_bytes", weight_bytes}};
+    report["machine"] = {{"cpu", machine.cpu_model}, {"logical_cpus", machine.logical_cpus}, {"threads", threads},
+                         {"avx2", machine.avx2}, {"avx512", machine.avx512}, {"blas", machine.blas},
+                         {"compiler", machine.compiler}, {"build", machine.build_type},
+                         {"peak_gflops", peak}, {"read_bandwidth_gbs", bandwidth}, {"weight_floor_ms", floor_ms}};
+    const bool table = o.format == "table";
+    if (table) {
+        fmt::print("attnscope bench · {} · {} layers × {} heads, hidden {}, intermediate {}\n", lm.location.name,
+                   c.num_hidden_layers, c.num_attention_heads, c.hidden_size, c.intermediate_size);
+        fmt::print("machine  {} · {} logical CPUs · {} threads · AVX2 {} · {} · {} · {}\n", machine.cpu_model,
+                   machine.logical_cpus, threads, machine.avx2 ? "yes" : "no", machine.build_type, machine.compiler,
+                   machine.blas);
+        if (!o.no_limits) {
+            fmt::print("limits   peak {:.1f} GFLOP/s (AVX2 FMA, {} threads) · read bandwidth {:.1f} GB/s · "
+                       "weight floor {:.1f} ms ({:.1f} MB of matmul weights per forward)\n",
+                       peak, threads, bandwidth, floor_ms, weight_bytes / 1e6);
+        }
+        fmt::print("\n{:>5} {:>6} {:>10} {:>9} {:>9} {:>8} {:>5} {:>9} {:>7} {:>8} {:>11}\n", "n", "batch", "median ms",
+                   "min", "max", "±MAD", "reps", "GFLOP/s", "% peak", "× floor", "tokens/s");
+    }
+    nlohmann::json rows = nlohmann::json::array();
+    for (size_t batch : o.batches) {
+        for (size_t n : o.lengths) {
+            if (n == 0 || n > static_cast<size_t>(c.max_position_embeddings)) {
+                throw Error(fmt::format("--lengths {}: must be 1..{}", n, c.max_position_embeddings));
+            }
+            std::vector<tokenizer::Encoding> encs;
+            for (size_t b = 0; b < batch; ++b) encs.push_back(random_encoding(*lm.model, n, static_cast<unsigned>(b + 1)));
+            ForwardOptions fo;
+            fo.threads = threads;
+            for (int w = 0; w < o.warmup; ++w) lm.model->forward_batch(encs, fo);
+            std::vector<double> times;
+            const auto start = std::chrono::steady_clock::now();
+            int target = o.reps;
+            while (true) {
+                auto t0 = std::chrono::steady_clock::now();
+                lm.model->forward_batch(encs, fo);
+                times.push_back(ms_since(t0));
+                if (target == 0 && times.size() == 1) {
+                    // Adaptive: about two seconds per case, at least 5 and at most 50 repetitions.
+                    target = static_cast<int>(std::clamp(2000.0 / std::max(times[0], 1e-3), 5.0, 50.0));
+                }
+                if (static_cast<int>(times.size()) >= target) break;
+                if (ms_since(start) > 60'000 && times.size() >= 3) break;
+            }
+            Stats s = summarize(times);
+            const double flops = forward_flops(c, n) * static_cast<double>(batch);
+            const double gflops = flops / (s.median * 1e-3) / 1e9;
+            const double share = peak > 0 ? gflops / peak : 0;
+            const double x_floor = floor_ms > 0 ? s.median / floor_ms : 0;
+            const double tps = static_cast<double>(n * batch) / (s.median * 1e-3);
+            rows.push_back({{"n", n}, {"batch", batch}, {"median_ms", s.median}, {"min_ms", s.min}, {"max_ms", s.max},
+                            {"mad_ms", s.mad}, {"p10_ms", s.p10}, {"p90_ms", s.p90}, {"reps", s.reps},
+                            {"gflops", gflops}, {"share_of_peak", share}, {"x_weight_floor", x_floor},
+                            {"tokens_per_s", tps}});
+            if (table) {
+                fmt::print("{:>5} {:>6} {:>10.2f} {:>9.2f} {:>9.2f} {:>8.2f} {:>5} {:>9.1f} {:>6.0f}% {:>8.2f} {:>11.0f}\n", n,
+                           batch, s.median, s.min, s.max, s.mad, s.reps, gflops, share * 100, x_floor, tps);
+                std::fflush(stdout);
+            }
+        }
+    }
+    report["cases"] = rows;
+    if (o.cold_starts > 0) {
+        auto cs = cold_start_ms(lm.location.directory.string(), o.cold_starts);
+        if (!cs.empty()) {
+            Stats s = summarize(cs);
+            report["cold_start_ms"] = {{"median", s.median}, {"min", s.min}, {"max", s.max}, {"runs", s.reps}};
+            if (table) {
+                fmt::print("\ncold start (process start → first attention line of `attnscope run -f jsonl`, page cache "
+                           "warm): median {:.1f} ms, min {:.1f}, max {:.1f} over {} runs\n",
+                           s.median, s.min, s.max, s.reps);
+            }
+        }
+    }
+    report["peak_rss_bytes"] = util::peak_rss_bytes();
+    if (table) {
+        fmt::print("peak RSS {:.1f} MB (weights are memory-mapped: {:.1f} MB of the file)\n", util::peak_rss_bytes() / 1e6,
+                   lm.model->info().zero_copy_bytes / 1e6);
+    } else {
+        fmt::print("{}\n", report.dump(2));
+    }
+}
+
+}  // namespace
+
+void register_bench(CLI::App& app) {
+    auto o = std::make_shared<BenchOptions>();
+    auto* cmd = app.add_subcommand("bench", "Benchmark the forward pass: latency, throughput, share of the machine's limits");
+    cmd->add_option("--model,-m", o->model, "Model folder or Hugging Face id");
+    cmd->add_option("--lengths,-n", o->lengths, "Sequence lengths in tokens (default 8,16,32,128,512)")->delimiter(',');
+    cmd->add_option("--batch,-b", o->batches, "Batch sizes (default 1)")->delimiter(',');
+    cmd->add_option("--reps,-r", o->reps, "Timed repetitions per case (default: adaptive, ~2 s per case)");
+    cmd->add_option("--warmup", o->warmup, "Untimed runs before each case (default 2)");
+    cmd->add_option("--threads,-t", o->threads, "Threads (default: one per core)");
+    cmd->add_option("--cold-starts", o->cold_starts, "Cold-start runs to time (0 = skip; default 10)");
+    cmd->add_flag("--no-limits", o->no_limits, "Skip measuring peak FLOP/s and read bandwidth");
+    cmd->add_option("--format,-f", o->format, "table (default) or json");
+    cmd->callback([o] { bench_command(*o); });
+}
+
+}  // namespace attnscope::cli

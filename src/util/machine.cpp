@@ -1,0 +1,65 @@
+#include "util/machine.h"
+
+#include <cblas.h>
+#include <fmt/format.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+
+namespace attnscope::util {
+
+MachineInfo machine_info() {
+    MachineInfo m;
+    std::ifstream cpu("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpu, line)) {
+        if (line.rfind("model name", 0) == 0 && m.cpu_model.empty()) {
+            auto pos = line.find(':');
+            if (pos != std::string::npos) m.cpu_model = line.substr(pos + 2);
+        }
+    }
+    m.logical_cpus = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
+    m.avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    m.avx512 = __builtin_cpu_supports("avx512f");
+    const char* cfg = openblas_get_config();
+    m.blas = cfg ? std::string(cfg) : "OpenBLAS";
+#if defined(__clang__)
+    m.compiler = fmt::format("Clang {}.{}.{}", __clang_major__, __clang_minor__, __clang_patchlevel__);
+#elif defined(__GNUC__)
+    m.compiler = fmt::format("GCC {}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
+#endif
+#ifdef NDEBUG
+    m.build_type = "Release (-O3 -DNDEBUG)";
+#else
+    m.build_type = "Debug";
+#endif
+    return m;
+}
+
+size_t peak_rss_bytes() {
+    // VmHWM honours reset_peak_rss(); getrusage's ru_maxrss cannot be reset.
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line)) {
+        if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+    }
+    struct rusage ru {};
+    getrusage(RUSAGE_SELF, &ru);
+    return static_cast<size_t>(ru.ru_maxrss) * 1024;
+}
+
+void reset_peak_rss() {
+    std::ofstream clear("/proc/self/clear_refs");
+    clear << "5";
+}
+
+size_t current_rss_bytes() {
+    std::ifstream statm("/proc/self/statm");
+    size_t pages = 0, resident = 0;
+    statm >> pages >> resident;
+    return resident * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace attnscope::util
