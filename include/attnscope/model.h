@@ -48,6 +48,8 @@ struct ModelInfo {
     size_t parameter_count = 0;  // encoder + embeddings + pooler (what BertModel counts)
     size_t zero_copy_bytes = 0;  // weights used straight from the memory map
     size_t converted_bytes = 0;  // weights converted to fp32 in memory (F16/BF16)
+    size_t packed_bytes = 0;     // encoder matmul weights repacked for the GEMM kernel at load
+    double pack_ms = 0;          // time spent packing
 };
 
 class Model {
@@ -71,6 +73,10 @@ public:
     std::vector<Trace> forward_batch(const std::vector<tokenizer::Encoding>& encodings,
                                      const ForwardOptions& options = {},
                                      const LayerObserver& observer = {}) const;
+    // The same, writing into `traces` and reusing their buffers when the sizes allow: a server or a
+    // corpus loop that keeps its traces pays no allocation or page faults per call.
+    void forward_batch_into(const std::vector<tokenizer::Encoding>& encodings, std::vector<Trace>& traces,
+                            const ForwardOptions& options = {}, const LayerObserver& observer = {}) const;
 
     // Masked-LM head (cls.predictions.*): logits [n][vocab] for the given final hidden states.
     bool has_mlm_head() const;

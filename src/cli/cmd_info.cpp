@@ -53,6 +53,8 @@ void info_command(const InfoOptions& o) {
                     {"layer_norm_names", info.layer_norm_names},
                     {"zero_copy_bytes", info.zero_copy_bytes},
                     {"converted_bytes", info.converted_bytes},
+                    {"packed_bytes", info.packed_bytes},
+                    {"pack_ms", info.pack_ms},
                     {"mlm_head", info.has_mlm_head}};
     const auto& tc = tok.config();
     j["tokenizer"] = {{"source", tok.source()},
@@ -81,8 +83,9 @@ void info_command(const InfoOptions& o) {
     fmt::print("weights      {} · {} · dtype {} · keys {}LayerNorm.{}{}\n", info.format, fmt::join(files, ", "),
                info.dtype, info.key_prefix.empty() ? "" : info.key_prefix + "…", info.layer_norm_names,
                info.has_mlm_head ? " · masked-LM head" : "");
-    fmt::print("memory       {:.1f} MB used from the memory map, {:.1f} MB converted to fp32\n",
-               info.zero_copy_bytes / 1e6, info.converted_bytes / 1e6);
+    fmt::print("memory       {:.1f} MB of matmul weights packed for the GEMM kernel ({:.0f} ms), {:.1f} MB used from "
+               "the memory map, {:.1f} MB converted to fp32\n",
+               info.packed_bytes / 1e6, info.pack_ms, info.zero_copy_bytes / 1e6, info.converted_bytes / 1e6);
     fmt::print("tokenizer    {} · {} entries · lowercase {} · max length {}\n", tok.source(), tok.vocab_size(),
                tc.lowercase ? "yes" : "no", tc.model_max_length);
     fmt::print("loaded in    {:.1f} ms · {} threads · AVX2 {}\n", lm.load_ms, kernels::num_threads(),

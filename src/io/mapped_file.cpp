@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -49,6 +50,16 @@ void MappedFile::prefetch(size_t offset, size_t length) const {
     size_t start = offset / page * page;
     size_t end = std::min(size_, offset + length);
     ::madvise(const_cast<uint8_t*>(data_) + start, end - start, MADV_WILLNEED);
+}
+
+void MappedFile::release(const void* ptr, size_t length) const {
+    const auto* p = static_cast<const uint8_t*>(ptr);
+    if (!data_ || p < data_ || p + length > data_ + size_) return;
+    const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    // Only whole pages inside the range: neighbouring tensors keep theirs.
+    size_t begin = (static_cast<size_t>(p - data_) + page - 1) / page * page;
+    size_t end = (static_cast<size_t>(p - data_) + length) / page * page;
+    if (end > begin) ::madvise(const_cast<uint8_t*>(data_) + begin, end - begin, MADV_DONTNEED);
 }
 
 }  // namespace attnscope::io

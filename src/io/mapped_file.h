@@ -19,6 +19,9 @@ public:
     const std::filesystem::path& path() const { return path_; }
     // Ask the kernel to read the byte range ahead (MADV_WILLNEED); a hint only.
     void prefetch(size_t offset, size_t length) const;
+    // Drop the resident pages of [ptr, ptr + length) (MADV_DONTNEED): for data that has been copied
+    // elsewhere (packed weights). The mapping stays valid; a later read faults the pages back in.
+    void release(const void* ptr, size_t length) const;
 
 private:
     std::filesystem::path path_;

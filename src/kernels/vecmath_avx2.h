@@ -3,6 +3,8 @@
 
 #include <immintrin.h>
 
+#include "kernels/kernels.h"
+
 namespace attnscope::kernels::avx2 {
 
 // exp(x): Cody-Waite range reduction x = n·ln2 + r and a degree-6 polynomial (the classic Cephes expf
@@ -54,6 +56,36 @@ inline __m256 erf256(__m256 x) {
     __m256 e = exp256(_mm256_mul_ps(_mm256_xor_ps(ax, sign_mask), ax));  // exp(-x^2)
     __m256 y = _mm256_fnmadd_ps(p, e, _mm256_set1_ps(1.0f));
     return _mm256_or_ps(y, sign);
+}
+
+inline __m256 gelu_erf256(__m256 x) {
+    __m256 e = erf256(_mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752f)));
+    return _mm256_mul_ps(_mm256_mul_ps(x, _mm256_set1_ps(0.5f)), _mm256_add_ps(e, _mm256_set1_ps(1.0f)));
+}
+
+inline __m256 gelu_tanh256(__m256 x) {
+    // 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))), with tanh(u) = 1 - 2/(e^{2u} + 1)
+    __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
+    __m256 u = _mm256_mul_ps(_mm256_set1_ps(0.79788456080286536f), _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), x3, x));
+    __m256 e = exp256(_mm256_add_ps(u, u));
+    __m256 t = _mm256_sub_ps(_mm256_set1_ps(1.0f),
+                             _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), _mm256_add_ps(_mm256_set1_ps(1.0f), t));
+}
+
+inline __m256 silu256(__m256 x) {
+    __m256 e = exp256(_mm256_sub_ps(_mm256_setzero_ps(), x));
+    return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+
+inline __m256 activate256(__m256 x, Activation act) {
+    switch (act) {
+        case Activation::GeluErf: return gelu_erf256(x);
+        case Activation::GeluTanh: return gelu_tanh256(x);
+        case Activation::Relu: return _mm256_max_ps(x, _mm256_setzero_ps());
+        case Activation::Silu: return silu256(x);
+    }
+    return x;
 }
 
 inline float hsum256(__m256 v) {

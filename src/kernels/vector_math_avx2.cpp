@@ -89,29 +89,6 @@ void add_layer_norm_row(float* x, const float* residual, size_t dim, const float
 
 namespace {
 
-inline __m256 gelu_erf(__m256 x) {
-    const __m256 half = _mm256_set1_ps(0.5f);
-    __m256 e = erf256(_mm256_mul_ps(x, _mm256_set1_ps(0.70710678118654752f)));
-    return _mm256_mul_ps(_mm256_mul_ps(x, half), _mm256_add_ps(e, _mm256_set1_ps(1.0f)));
-}
-
-inline __m256 gelu_tanh(__m256 x) {
-    // 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))), with tanh(u) = 1 - 2/(e^{2u} + 1)
-    __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
-    __m256 u = _mm256_mul_ps(_mm256_set1_ps(0.79788456080286536f), _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), x3, x));
-    __m256 e = exp256(_mm256_add_ps(u, u));
-    __m256 t = _mm256_sub_ps(_mm256_set1_ps(1.0f),
-                             _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
-    // exp saturates for large u: tanh is then exactly ±1.
-    t = _mm256_blendv_ps(t, _mm256_set1_ps(1.0f), _mm256_cmp_ps(u, _mm256_set1_ps(40.f), _CMP_GT_OQ));
-    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), _mm256_add_ps(_mm256_set1_ps(1.0f), t));
-}
-
-inline __m256 silu(__m256 x) {
-    __m256 e = exp256(_mm256_sub_ps(_mm256_setzero_ps(), x));
-    return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
-}
-
 template <typename F>
 void map_inplace(float* x, size_t count, F f) {
     size_t i = 0;
@@ -128,10 +105,10 @@ void map_inplace(float* x, size_t count, F f) {
 
 void activation(float* x, size_t count, Activation act) {
     switch (act) {
-        case Activation::GeluErf: map_inplace(x, count, gelu_erf); break;
-        case Activation::GeluTanh: map_inplace(x, count, gelu_tanh); break;
+        case Activation::GeluErf: map_inplace(x, count, gelu_erf256); break;
+        case Activation::GeluTanh: map_inplace(x, count, gelu_tanh256); break;
         case Activation::Relu: map_inplace(x, count, [](__m256 v) { return _mm256_max_ps(v, _mm256_setzero_ps()); }); break;
-        case Activation::Silu: map_inplace(x, count, silu); break;
+        case Activation::Silu: map_inplace(x, count, silu256); break;
     }
 }
 

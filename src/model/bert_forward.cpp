@@ -15,6 +15,7 @@
 #include "attnscope/error.h"
 #include "attnscope/model.h"
 #include "kernels/kernels.h"
+#include "kernels/packed_gemm.h"
 #include "model/model_impl.h"
 
 namespace attnscope::model {
@@ -72,10 +73,18 @@ private:
 
 std::vector<Trace> Model::forward_batch(const std::vector<tokenizer::Encoding>& encodings,
                                         const ForwardOptions& options, const LayerObserver& observer) const {
+    std::vector<Trace> traces;
+    forward_batch_into(encodings, traces, options, observer);
+    return traces;
+}
+
+void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings, std::vector<Trace>& traces,
+                               const ForwardOptions& options, const LayerObserver& observer) const {
     const BertConfig& c = impl_->config;
     const BertWeights& w = impl_->weights;
     const size_t S = encodings.size();
-    if (S == 0) return {};
+    traces.resize(S);
+    if (S == 0) return;
     for (size_t s = 0; s < S; ++s) validate(encodings[s], S == 1 ? 0 : s, c);
     const int L = c.num_hidden_layers, H = c.num_attention_heads;
     const size_t D = static_cast<size_t>(c.hidden_size), I = static_cast<size_t>(c.intermediate_size);
@@ -99,7 +108,15 @@ std::vector<Trace> Model::forward_batch(const std::vector<tokenizer::Encoding>& 
     }
     const size_t T = offset[S];
 
-    std::vector<Trace> traces(S);
+    // Every element of these buffers is written by the forward pass (later layers are zero until then only
+    // for a fresh trace), so a reused trace is resized without clearing.
+    auto fit = [](std::vector<float>& v, size_t size, bool wanted) {
+        if (!wanted) {
+            v.clear();
+        } else if (v.size() != size) {
+            v.assign(size, 0.f);
+        }
+    };
     for (size_t s = 0; s < S; ++s) {
         Trace& t = traces[s];
         const size_t n = encodings[s].size();
@@ -108,19 +125,24 @@ std::vector<Trace> Model::forward_batch(const std::vector<tokenizer::Encoding>& 
         t.head_dim = static_cast<int>(d);
         t.hidden_size = static_cast<int>(D);
         t.seq_len = n;
-        t.attentions.assign(static_cast<size_t>(L * H) * n * n, 0.f);
-        if (options.capture.qkv) {
-            t.queries.assign(static_cast<size_t>(L * H) * n * d, 0.f);
-            t.keys.assign(t.queries.size(), 0.f);
-            t.values.assign(t.queries.size(), 0.f);
-        }
-        if (options.capture.scores) t.scores.assign(t.attentions.size(), 0.f);
-        if (options.capture.hidden_states) t.hidden_states.assign(static_cast<size_t>(L + 1) * n * D, 0.f);
+        fit(t.attentions, static_cast<size_t>(L * H) * n * n, true);
+        fit(t.queries, static_cast<size_t>(L * H) * n * d, options.capture.qkv);
+        fit(t.keys, static_cast<size_t>(L * H) * n * d, options.capture.qkv);
+        fit(t.values, static_cast<size_t>(L * H) * n * d, options.capture.qkv);
+        fit(t.scores, static_cast<size_t>(L * H) * n * n, options.capture.scores);
+        fit(t.hidden_states, static_cast<size_t>(L + 1) * n * D, options.capture.hidden_states);
     }
 
-    // Activations of all packed tokens: x [T][D] is the layer input, a [T][D] the attention block output.
-    std::vector<float> x(T * D), q(T * D), k(T * D), v(T * D), ctx(T * D), a(T * D), inter(T * I);
-    std::vector<std::vector<float>> key_t(static_cast<size_t>(nt), std::vector<float>(d * max_n));
+    // Activations of all packed tokens: x [T][D] is the layer input, qkv [T][3D] the projections side by
+    // side, a [T][D] the attention block output.
+    std::vector<float> x(T * D), qkv(T * 3 * D), ctx(T * D), a(T * D), inter(T * I);
+    const size_t ld_qkv = 3 * D;
+    // Per-thread packed operands of one head: Kᵀ ([d][n] as panels) and V ([n][d] as panels).
+    std::vector<kernels::AlignedFloats> key_pack, value_pack;
+    for (int i = 0; i < nt; ++i) {
+        key_pack.emplace_back(kernels::packed_floats(d, max_n));
+        value_pack.emplace_back(kernels::packed_floats(max_n, d));
+    }
 
     // Embeddings: (word + type) + position, then LayerNorm — torch's summation order.
     for (size_t s = 0; s < S; ++s) {
@@ -156,10 +178,9 @@ std::vector<Trace> Model::forward_batch(const std::vector<tokenizer::Encoding>& 
 
     for (int l = 0; l < L; ++l) {
         const EncoderLayerWeights& lw = w.layers[static_cast<size_t>(l)];
-        const kernels::LinearOp qkv[3] = {{lw.query.weight, lw.query.bias, D, q.data(), D},
-                                          {lw.key.weight, lw.key.bias, D, k.data(), D},
-                                          {lw.value.weight, lw.value.bias, D, v.data(), D}};
-        kernels::linear(x.data(), T, D, D, qkv, 3);
+        kernels::Epilogue qkv_ep;
+        qkv_ep.bias = lw.qkv.bias.data();
+        kernels::gemm_packed_parallel(T, x.data(), D, lw.qkv.b, qkv.data(), ld_qkv, qkv_ep);
 
         const long tasks = static_cast<long>(S * static_cast<size_t>(H));
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
@@ -168,16 +189,19 @@ std::vector<Trace> Model::forward_batch(const std::vector<tokenizer::Encoding>& 
             const int h = static_cast<int>(static_cast<size_t>(task) % static_cast<size_t>(H));
             const size_t n = encodings[s].size(), o = offset[s];
             Trace& t = traces[s];
-            float* kt = key_t[static_cast<size_t>(omp_get_thread_num())].data();
-            const float* qh = q.data() + o * D + static_cast<size_t>(h) * d;
-            const float* kh = k.data() + o * D + static_cast<size_t>(h) * d;
-            const float* vh = v.data() + o * D + static_cast<size_t>(h) * d;
+            const size_t thread = static_cast<size_t>(omp_get_thread_num());
+            const float* qh = qkv.data() + o * ld_qkv + static_cast<size_t>(h) * d;
+            const float* kh = qh + D;
+            const float* vh = qh + 2 * D;
             float* ch = ctx.data() + o * D + static_cast<size_t>(h) * d;
             float* p = t.attentions.data() + (static_cast<size_t>(l) * H + h) * n * n;
 
-            for (size_t j = 0; j < n; ++j)
-                for (size_t kk = 0; kk < d; ++kk) kt[kk * n + j] = kh[j * D + kk];
-            kernels::gemm_nn(n, n, d, scale, qh, D, kt, n, p, n);
+            // scores = Q·Kᵀ · d^-1/2, written straight into this head's attention matrix
+            kernels::pack_transposed(kh, n, d, ld_qkv, key_pack[thread].data());
+            const kernels::PackedB kb{key_pack[thread].data(), d, n};
+            kernels::Epilogue score_ep;
+            score_ep.alpha = scale;
+            kernels::gemm_packed(n, qh, ld_qkv, kb, 0, kb.panels(), p, n, score_ep);
             if (has_padding[s]) {
                 const auto& m = encodings[s].attention_mask;
                 for (size_t i = 0; i < n; ++i)
@@ -211,25 +235,38 @@ std::vector<Trace> Model::forward_batch(const std::vector<tokenizer::Encoding>& 
                 const float* mean = options.mean_context.data() + static_cast<size_t>(l * H + h) * d;
                 for (size_t i = 0; i < n; ++i) std::memcpy(ch + i * D, mean, d * sizeof(float));
             } else {
-                kernels::gemm_nn(n, d, n, 1.0f, p, n, vh, D, ch, D);
+                kernels::pack_rows(vh, n, d, ld_qkv, value_pack[thread].data());
+                const kernels::PackedB vb{value_pack[thread].data(), n, d};
+                kernels::gemm_packed(n, p, n, vb, 0, vb.panels(), ch, D, kernels::Epilogue{});
             }
             if (options.capture.qkv) {
                 const size_t base = (static_cast<size_t>(l) * H + h) * n * d;
                 for (size_t i = 0; i < n; ++i) {
-                    std::memcpy(t.queries.data() + base + i * d, qh + i * D, d * sizeof(float));
-                    std::memcpy(t.keys.data() + base + i * d, kh + i * D, d * sizeof(float));
-                    std::memcpy(t.values.data() + base + i * d, vh + i * D, d * sizeof(float));
+                    std::memcpy(t.queries.data() + base + i * d, qh + i * ld_qkv, d * sizeof(float));
+                    std::memcpy(t.keys.data() + base + i * d, kh + i * ld_qkv, d * sizeof(float));
+                    std::memcpy(t.values.data() + base + i * d, vh + i * ld_qkv, d * sizeof(float));
                 }
             }
         }
 
-        kernels::linear(ctx.data(), T, D, lw.attention_output.weight, lw.attention_output.bias, D, a.data());
-        kernels::add_layer_norm(a.data(), x.data(), T, D, lw.attention_norm.weight, lw.attention_norm.bias,
-                                c.layer_norm_eps);
-        kernels::linear(a.data(), T, D, lw.intermediate.weight, lw.intermediate.bias, I, inter.data());
-        kernels::activation(inter.data(), T * I, kernel_activation(c.activation));
-        kernels::linear(inter.data(), T, I, lw.output.weight, lw.output.bias, D, x.data());
-        kernels::add_layer_norm(x.data(), a.data(), T, D, lw.output_norm.weight, lw.output_norm.bias, c.layer_norm_eps);
+        // Fused epilogues: bias + residual before each LayerNorm, bias + activation after the intermediate.
+        kernels::Epilogue ao_ep;
+        ao_ep.bias = lw.attention_output_packed.bias.data();
+        ao_ep.residual = x.data();
+        ao_ep.ldr = D;
+        kernels::gemm_packed_parallel(T, ctx.data(), D, lw.attention_output_packed.b, a.data(), D, ao_ep);
+        kernels::add_layer_norm(a.data(), nullptr, T, D, lw.attention_norm.weight, lw.attention_norm.bias, c.layer_norm_eps);
+        kernels::Epilogue in_ep;
+        in_ep.bias = lw.intermediate_packed.bias.data();
+        in_ep.activate = true;
+        in_ep.activation = kernel_activation(c.activation);
+        kernels::gemm_packed_parallel(T, a.data(), D, lw.intermediate_packed.b, inter.data(), I, in_ep);
+        kernels::Epilogue out_ep;
+        out_ep.bias = lw.output_packed.bias.data();
+        out_ep.residual = a.data();
+        out_ep.ldr = D;
+        kernels::gemm_packed_parallel(T, inter.data(), I, lw.output_packed.b, x.data(), D, out_ep);
+        kernels::add_layer_norm(x.data(), nullptr, T, D, lw.output_norm.weight, lw.output_norm.bias, c.layer_norm_eps);
         capture_hidden(l + 1);
         if (observer) {
             for (size_t s = 0; s < S; ++s) observer(s, l, traces[s]);
@@ -240,7 +277,6 @@ std::vector<Trace> Model::forward_batch(const std::vector<tokenizer::Encoding>& 
         const size_t n = encodings[s].size();
         traces[s].last_hidden_state.assign(x.data() + offset[s] * D, x.data() + (offset[s] + n) * D);
     }
-    return traces;
 }
 
 Trace Model::forward(const tokenizer::Encoding& encoding, const ForwardOptions& options,

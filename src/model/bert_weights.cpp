@@ -76,7 +76,16 @@ public:
                                     cfg_.hidden_size, cfg_.intermediate_size, cfg_.vocab_size, fmt::join(shape, ", ")));
         }
         if (name.rfind("cls.", 0) != 0 && in_base_model) info_.parameter_count += view->numel();
-        return to_f32(*view);
+        const float* out = to_f32(*view);
+        w_.sources[out] = {view, file_of(*view), out != reinterpret_cast<const float*>(view->data)};
+        return out;
+    }
+
+    const io::MappedFile* file_of(const io::TensorView& v) const {
+        for (const auto& f : w_.files) {
+            if (v.data >= f->file().data() && v.data < f->file().data() + f->file().size()) return &f->file();
+        }
+        return nullptr;
     }
 
     std::string source() const {
@@ -238,7 +247,7 @@ BertWeights load_bert_weights(const fs::path& dir, const BertConfig& cfg, ModelI
         lw.intermediate = linear(p + "intermediate.dense", I, D);
         lw.output = linear(p + "output.dense", D, I);
         lw.output_norm = norm(p + "output.LayerNorm");
-        w.layers.push_back(lw);
+        w.layers.push_back(std::move(lw));
     }
     w.pooler = linear("pooler.dense", D, D, true, false);
 

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <vector>
 
 #include "attnscope/model.h"
 #include "io/safetensors.h"
+#include "kernels/packed_gemm.h"
 
 namespace attnscope::model {
 
@@ -22,11 +24,20 @@ struct LayerNormWeights {
     const float* bias = nullptr;
 };
 
+// A linear layer's weight packed for gemm_packed (B = Wᵀ in 16-column panels), with its bias.
+struct PackedLinear {
+    kernels::AlignedFloats storage;
+    kernels::PackedB b;
+    std::vector<float> bias;  // [out]
+};
+
 struct EncoderLayerWeights {
     LinearWeights query, key, value, attention_output;
     LayerNormWeights attention_norm;
     LinearWeights intermediate, output;
     LayerNormWeights output_norm;
+    // Packed at load (pack_encoder_weights): Q, K and V as one [3D] output, then the other three.
+    PackedLinear qkv, attention_output_packed, intermediate_packed, output_packed;
 };
 
 struct MlmHeadWeights {
@@ -48,7 +59,18 @@ struct BertWeights {
 
     std::vector<std::unique_ptr<io::SafetensorsFile>> files;
     std::vector<std::vector<float>> converted;  // owned fp32 copies of F16/BF16/F64 tensors
+    // Where each fp32 pointer handed out came from (for releasing sources after packing).
+    struct Source {
+        const io::TensorView* view;
+        const io::MappedFile* file;
+        bool converted;
+    };
+    std::map<const float*, Source> sources;
 };
+
+// Packs every encoder matmul weight for gemm_packed, then releases the source pages of the memory map
+// (and frees converted copies), so the weights are held once, in packed form. Fills info.packed_bytes.
+void pack_encoder_weights(BertWeights& w, const BertConfig& config, ModelInfo& info);
 
 // Loads model.safetensors or the shards named by model.safetensors.index.json from `dir`, resolving the
 // key variants users have (with or without "bert.", LayerNorm gamma/beta or weight/bias), checking every

@@ -26,6 +26,7 @@ std::shared_ptr<const Model> Model::load(const fs::path& directory) {
     ModelInfo info;
     info.directory = fs::absolute(directory).lexically_normal();
     BertWeights weights = load_bert_weights(directory, config, info);
+    pack_encoder_weights(weights, config, info);
     auto impl = std::make_unique<Impl>(Impl{std::move(config), std::move(info), std::move(tok), std::move(weights)});
     // tokenizer_config.json may not know the limit (model_max_length absent or 1e30): the position table does.
     const size_t positions = static_cast<size_t>(impl->config.max_position_embeddings);

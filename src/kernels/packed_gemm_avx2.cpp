@@ -1,0 +1,214 @@
+// AVX2 driver and micro-kernels for gemm_packed (see packed_gemm.h for the layout and the why).
+#include <algorithm>
+#include <vector>
+
+#include "kernels/packed_gemm.h"
+#include "kernels/vecmath_avx2.h"
+
+namespace attnscope::kernels::avx2 {
+namespace {
+
+constexpr size_t kKc = 256;  // K block: a 16-column B panel slice is 16 KB and stays in L1
+constexpr size_t kMc = 96;   // M block: the packed A block (96 × 256 floats, 96 KB) stays in L2
+constexpr size_t kMr = 6;    // rows per micro-tile: 12 accumulators + 2 B vectors + 1 broadcast
+
+enum Phase { kFirst = 1, kLast = 2 };
+
+template <int R>
+inline void finish_row(__m256 v0, __m256 v1, float* c, size_t cols, int phase, const Epilogue& ep, size_t row,
+                       size_t col) {
+    const bool full = cols == kPanel;
+    alignas(32) float tmp[16];
+    if (!(phase & kFirst)) {
+        if (full) {
+            v0 = _mm256_add_ps(v0, _mm256_loadu_ps(c));
+            v1 = _mm256_add_ps(v1, _mm256_loadu_ps(c + 8));
+        } else {
+            std::fill(tmp, tmp + 16, 0.f);
+            std::copy(c, c + cols, tmp);
+            v0 = _mm256_add_ps(v0, _mm256_load_ps(tmp));
+            v1 = _mm256_add_ps(v1, _mm256_load_ps(tmp + 8));
+        }
+    }
+    if (phase & kLast) {
+        if (ep.alpha != 1.0f) {
+            const __m256 al = _mm256_set1_ps(ep.alpha);
+            v0 = _mm256_mul_ps(v0, al);
+            v1 = _mm256_mul_ps(v1, al);
+        }
+        auto add_vec = [&](const float* src) {
+            if (full) {
+                v0 = _mm256_add_ps(v0, _mm256_loadu_ps(src));
+                v1 = _mm256_add_ps(v1, _mm256_loadu_ps(src + 8));
+            } else {
+                std::fill(tmp, tmp + 16, 0.f);
+                std::copy(src, src + cols, tmp);
+                v0 = _mm256_add_ps(v0, _mm256_load_ps(tmp));
+                v1 = _mm256_add_ps(v1, _mm256_load_ps(tmp + 8));
+            }
+        };
+        if (ep.bias) add_vec(ep.bias + col);
+        if (ep.residual) add_vec(ep.residual + row * ep.ldr + col);
+        if (ep.activate) {
+            v0 = activate256(v0, ep.activation);
+            v1 = activate256(v1, ep.activation);
+        }
+    }
+    if (full) {
+        _mm256_storeu_ps(c, v0);
+        _mm256_storeu_ps(c + 8, v1);
+    } else {
+        _mm256_store_ps(tmp, v0);
+        _mm256_store_ps(tmp + 8, v1);
+        std::copy(tmp, tmp + cols, c);
+    }
+}
+
+// One R×16 tile of C over a kc-long slice: A panel kc × R (k-major), B panel kc × 16. The accumulators
+// are named variables, not an array: GCC keeps an array of __m256 in memory and stores it back every
+// iteration, which halves the kernel's speed (one store port).
+template <int R>
+void tile(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, size_t cols, int phase,
+          const Epilogue& ep, size_t row0, size_t col0) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    for (size_t p = 0; p < kc; ++p) {
+        _mm_prefetch(reinterpret_cast<const char*>(bp + 96 * kPanel), _MM_HINT_T0);
+        const __m256 b0 = _mm256_load_ps(bp);
+        const __m256 b1 = _mm256_load_ps(bp + 8);
+        bp += kPanel;
+        __m256 a = _mm256_broadcast_ss(ap);
+        c00 = _mm256_fmadd_ps(a, b0, c00);
+        c01 = _mm256_fmadd_ps(a, b1, c01);
+        if constexpr (R > 1) {
+            a = _mm256_broadcast_ss(ap + 1);
+            c10 = _mm256_fmadd_ps(a, b0, c10);
+            c11 = _mm256_fmadd_ps(a, b1, c11);
+        }
+        if constexpr (R > 2) {
+            a = _mm256_broadcast_ss(ap + 2);
+            c20 = _mm256_fmadd_ps(a, b0, c20);
+            c21 = _mm256_fmadd_ps(a, b1, c21);
+        }
+        if constexpr (R > 3) {
+            a = _mm256_broadcast_ss(ap + 3);
+            c30 = _mm256_fmadd_ps(a, b0, c30);
+            c31 = _mm256_fmadd_ps(a, b1, c31);
+        }
+        if constexpr (R > 4) {
+            a = _mm256_broadcast_ss(ap + 4);
+            c40 = _mm256_fmadd_ps(a, b0, c40);
+            c41 = _mm256_fmadd_ps(a, b1, c41);
+        }
+        if constexpr (R > 5) {
+            a = _mm256_broadcast_ss(ap + 5);
+            c50 = _mm256_fmadd_ps(a, b0, c50);
+            c51 = _mm256_fmadd_ps(a, b1, c51);
+        }
+        ap += R;
+    }
+    finish_row<R>(c00, c01, c, cols, phase, ep, row0, col0);
+    if constexpr (R > 1) finish_row<R>(c10, c11, c + ldc, cols, phase, ep, row0 + 1, col0);
+    if constexpr (R > 2) finish_row<R>(c20, c21, c + 2 * ldc, cols, phase, ep, row0 + 2, col0);
+    if constexpr (R > 3) finish_row<R>(c30, c31, c + 3 * ldc, cols, phase, ep, row0 + 3, col0);
+    if constexpr (R > 4) finish_row<R>(c40, c41, c + 4 * ldc, cols, phase, ep, row0 + 4, col0);
+    if constexpr (R > 5) finish_row<R>(c50, c51, c + 5 * ldc, cols, phase, ep, row0 + 5, col0);
+}
+
+using TileFn = void (*)(size_t, const float*, const float*, float*, size_t, size_t, int, const Epilogue&, size_t, size_t);
+constexpr TileFn kTiles[kMr + 1] = {nullptr, tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>};
+
+struct RowTile {
+    size_t offset, rows;
+};
+
+// Splits mb rows into tiles of at most 6, as even as possible (8 rows → 4 + 4, not 6 + 2).
+void plan_tiles(size_t mb, std::vector<RowTile>& tiles) {
+    tiles.clear();
+    const size_t count = (mb + kMr - 1) / kMr;
+    const size_t base = mb / count, extra = mb % count;
+    size_t offset = 0;
+    for (size_t t = 0; t < count; ++t) {
+        size_t rows = base + (t < extra ? 1 : 0);
+        tiles.push_back({offset, rows});
+        offset += rows;
+    }
+}
+
+void pack_a(const float* a, size_t lda, size_t k0, size_t kc, const std::vector<RowTile>& tiles, float* out) {
+    for (const RowTile& t : tiles) {
+        for (size_t i = 0; i < t.rows; ++i) {
+            const float* src = a + (t.offset + i) * lda + k0;
+            for (size_t p = 0; p < kc; ++p) out[p * t.rows + i] = src[p];
+        }
+        out += kc * t.rows;
+    }
+}
+
+}  // namespace
+
+void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t p0, size_t p1, float* c, size_t ldc,
+                 const Epilogue& ep) {
+    if (m == 0 || p0 >= p1) return;
+    thread_local std::vector<float> apack;
+    thread_local std::vector<RowTile> tiles;
+    if (apack.size() < kMc * kKc) apack.resize(kMc * kKc);
+    const size_t K = b.k;
+    if (K == 0) {
+        // A·B is empty: the result is the epilogue of zeros.
+        for (size_t p = p0; p < p1; ++p) {
+            const size_t cols = std::min(kPanel, b.n - p * kPanel);
+            for (size_t i = 0; i < m; ++i)
+                finish_row<1>(_mm256_setzero_ps(), _mm256_setzero_ps(), c + i * ldc + p * kPanel, cols, kFirst | kLast, ep,
+                              i, p * kPanel);
+        }
+        return;
+    }
+    if (m <= kMc) {
+        // Few rows (short inputs): pack all of A once, then sweep the packed weights in memory order,
+        // panel after panel, each panel's K blocks in turn. The weight stream is one linear read that the
+        // prefetcher (and the software prefetch in tile()) can run ahead of; A (m × K) stays in L2.
+        const size_t blocks = (K + kKc - 1) / kKc;
+        if (apack.size() < m * K) apack.resize(m * K);
+        plan_tiles(m, tiles);
+        for (size_t kb = 0; kb < blocks; ++kb) {
+            const size_t k0 = kb * kKc;
+            pack_a(a, lda, k0, std::min(kKc, K - k0), tiles, apack.data() + k0 * m);
+        }
+        for (size_t p = p0; p < p1; ++p) {
+            const size_t cols = std::min(kPanel, b.n - p * kPanel);
+            for (size_t kb = 0; kb < blocks; ++kb) {
+                const size_t k0 = kb * kKc, kc = std::min(kKc, K - k0);
+                const int phase = (kb == 0 ? kFirst : 0) | (kb + 1 == blocks ? kLast : 0);
+                const float* bp = b.panel(p) + k0 * kPanel;
+                const float* ap = apack.data() + k0 * m;
+                for (const RowTile& t : tiles) {
+                    kTiles[t.rows](kc, ap, bp, c + t.offset * ldc + p * kPanel, ldc, cols, phase, ep, t.offset, p * kPanel);
+                    ap += kc * t.rows;
+                }
+            }
+        }
+        return;
+    }
+    for (size_t k0 = 0; k0 < K; k0 += kKc) {
+        const size_t kc = std::min(kKc, K - k0);
+        const int phase = (k0 == 0 ? kFirst : 0) | (k0 + kc >= K ? kLast : 0);
+        for (size_t m0 = 0; m0 < m; m0 += kMc) {
+            const size_t mb = std::min(kMc, m - m0);
+            plan_tiles(mb, tiles);
+            pack_a(a + m0 * lda, lda, k0, kc, tiles, apack.data());
+            for (size_t p = p0; p < p1; ++p) {
+                const float* bp = b.panel(p) + k0 * kPanel;
+                const size_t cols = std::min(kPanel, b.n - p * kPanel);
+                const float* ap = apack.data();
+                for (const RowTile& t : tiles) {
+                    kTiles[t.rows](kc, ap, bp, c + (m0 + t.offset) * ldc + p * kPanel, ldc, cols, phase, ep, m0 + t.offset,
+                                   p * kPanel);
+                    ap += kc * t.rows;
+                }
+            }
+        }
+    }
+}
+
+}  // namespace attnscope::kernels::avx2

@@ -1,0 +1,85 @@
+// Repacking the encoder's matmul weights once at load time for the GEMM kernel (kernels/packed_gemm.h).
+// Every forward then streams each weight exactly once in the order the kernel reads it, whatever the
+// number of tokens. The memory-mapped source pages are released afterwards, so the weights are resident
+// once: as packed fp32, plus the embedding rows actually used.
+#include <chrono>
+#include <set>
+
+#include "model/bert_weights.h"
+
+namespace attnscope::model {
+namespace {
+
+void pack(PackedLinear& out, std::vector<const float*> rows, size_t k, std::vector<float> bias) {
+    const size_t n = rows.size();
+    out.storage = kernels::AlignedFloats(kernels::packed_floats(k, n));
+    kernels::pack_transposed_rows(rows.data(), n, k, out.storage.data());
+    out.b = {out.storage.data(), k, n};
+    out.bias = std::move(bias);
+}
+
+void add_rows(std::vector<const float*>& rows, const LinearWeights& l) {
+    for (int o = 0; o < l.out; ++o) rows.push_back(l.weight + static_cast<size_t>(o) * static_cast<size_t>(l.in));
+}
+
+void add_bias(std::vector<float>& bias, const LinearWeights& l) { bias.insert(bias.end(), l.bias, l.bias + l.out); }
+
+PackedLinear packed_from(const LinearWeights& l) {
+    PackedLinear p;
+    std::vector<const float*> rows;
+    std::vector<float> bias;
+    add_rows(rows, l);
+    add_bias(bias, l);
+    pack(p, std::move(rows), static_cast<size_t>(l.in), std::move(bias));
+    return p;
+}
+
+}  // namespace
+
+void pack_encoder_weights(BertWeights& w, const BertConfig& c, ModelInfo& info) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const size_t D = static_cast<size_t>(c.hidden_size);
+    std::set<const void*> packed_sources;
+    for (auto& layer : w.layers) {
+        std::vector<const float*> rows;
+        std::vector<float> bias;
+        for (const LinearWeights* l : {&layer.query, &layer.key, &layer.value}) {
+            add_rows(rows, *l);
+            add_bias(bias, *l);
+        }
+        pack(layer.qkv, std::move(rows), D, std::move(bias));
+        layer.attention_output_packed = packed_from(layer.attention_output);
+        layer.intermediate_packed = packed_from(layer.intermediate);
+        layer.output_packed = packed_from(layer.output);
+        for (const PackedLinear* p : {&layer.qkv, &layer.attention_output_packed, &layer.intermediate_packed, &layer.output_packed}) {
+            info.packed_bytes += p->storage.size() * sizeof(float);
+        }
+        for (const LinearWeights* l : {&layer.query, &layer.key, &layer.value, &layer.attention_output, &layer.intermediate, &layer.output}) {
+            packed_sources.insert(l->weight);
+        }
+    }
+    // Release what was copied: pages of the memory map, and fp32 conversions of F16/BF16 tensors.
+    for (const void* ptr : packed_sources) {
+        auto it = w.sources.find(static_cast<const float*>(ptr));
+        if (it == w.sources.end()) continue;
+        const auto& src = it->second;
+        if (src.file) src.file->release(src.view->data, src.view->nbytes);
+        if (!src.converted) info.zero_copy_bytes -= src.view->nbytes;
+    }
+    for (auto& buf : w.converted) {
+        if (packed_sources.count(buf.data())) {
+            info.converted_bytes -= buf.size() * sizeof(float);
+            std::vector<float>().swap(buf);
+        }
+    }
+    for (auto& layer : w.layers) {
+        // The unpacked pointers must not be used from here on (they may point into freed conversions).
+        for (LinearWeights* l : {&layer.query, &layer.key, &layer.value, &layer.attention_output, &layer.intermediate, &layer.output}) {
+            l->weight = nullptr;
+            l->bias = nullptr;
+        }
+    }
+    info.pack_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace attnscope::model
