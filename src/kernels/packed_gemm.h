@@ -4,7 +4,7 @@
 // once, whatever the number of tokens: one kernel serves n = 1 and n = 512 (BLAS libraries repack the
 // weights on every call, which dominates at small n — reference/perf-and-style.md). Attention packs its
 // small per-head operands (Kᵀ, V) on the fly. The micro-kernel keeps a 6×16 tile of C in 12 AVX2
-// registers (the BLIS Haswell shape); A is packed per 256-wide K block so its panel stays in L1.
+// registers (the BLIS Haswell shape); A is read in place, in 256-wide K blocks.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,7 @@
 // AVX2 driver and micro-kernels for gemm_packed (see packed_gemm.h for the layout and the why).
+// A is read in place, row by row (six broadcast streams): packing it, as BLIS does, cost more here than it
+// saved — its strided scalar stores took ~10% of the time at n = 128 × 32 (perf), because every A block
+// is used by only N/16 panels.
 #include <algorithm>
 #include <vector>
 
@@ -68,44 +71,49 @@ inline void finish_row(__m256 v0, __m256 v1, float* c, size_t cols, int phase, c
 // are named variables, not an array: GCC keeps an array of __m256 in memory and stores it back every
 // iteration, which halves the kernel's speed (one store port).
 template <int R>
-void tile(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, size_t cols, int phase,
+void tile(size_t kc, const float* ap, size_t lda, const float* bp, float* c, size_t ldc, size_t cols, int phase,
           const Epilogue& ep, size_t row0, size_t col0) {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    const float* a0 = ap;
+    const float* a1 = ap + lda;
+    const float* a2 = ap + 2 * lda;
+    const float* a3 = ap + 3 * lda;
+    const float* a4 = ap + 4 * lda;
+    const float* a5 = ap + 5 * lda;
     for (size_t p = 0; p < kc; ++p) {
         _mm_prefetch(reinterpret_cast<const char*>(bp + 96 * kPanel), _MM_HINT_T0);
         const __m256 b0 = _mm256_load_ps(bp);
         const __m256 b1 = _mm256_load_ps(bp + 8);
         bp += kPanel;
-        __m256 a = _mm256_broadcast_ss(ap);
+        __m256 a = _mm256_broadcast_ss(a0 + p);
         c00 = _mm256_fmadd_ps(a, b0, c00);
         c01 = _mm256_fmadd_ps(a, b1, c01);
         if constexpr (R > 1) {
-            a = _mm256_broadcast_ss(ap + 1);
+            a = _mm256_broadcast_ss(a1 + p);
             c10 = _mm256_fmadd_ps(a, b0, c10);
             c11 = _mm256_fmadd_ps(a, b1, c11);
         }
         if constexpr (R > 2) {
-            a = _mm256_broadcast_ss(ap + 2);
+            a = _mm256_broadcast_ss(a2 + p);
             c20 = _mm256_fmadd_ps(a, b0, c20);
             c21 = _mm256_fmadd_ps(a, b1, c21);
         }
         if constexpr (R > 3) {
-            a = _mm256_broadcast_ss(ap + 3);
+            a = _mm256_broadcast_ss(a3 + p);
             c30 = _mm256_fmadd_ps(a, b0, c30);
             c31 = _mm256_fmadd_ps(a, b1, c31);
         }
         if constexpr (R > 4) {
-            a = _mm256_broadcast_ss(ap + 4);
+            a = _mm256_broadcast_ss(a4 + p);
             c40 = _mm256_fmadd_ps(a, b0, c40);
             c41 = _mm256_fmadd_ps(a, b1, c41);
         }
         if constexpr (R > 5) {
-            a = _mm256_broadcast_ss(ap + 5);
+            a = _mm256_broadcast_ss(a5 + p);
             c50 = _mm256_fmadd_ps(a, b0, c50);
             c51 = _mm256_fmadd_ps(a, b1, c51);
         }
-        ap += R;
     }
     finish_row<R>(c00, c01, c, cols, phase, ep, row0, col0);
     if constexpr (R > 1) finish_row<R>(c10, c11, c + ldc, cols, phase, ep, row0 + 1, col0);
@@ -115,7 +123,8 @@ void tile(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, siz
     if constexpr (R > 5) finish_row<R>(c50, c51, c + 5 * ldc, cols, phase, ep, row0 + 5, col0);
 }
 
-using TileFn = void (*)(size_t, const float*, const float*, float*, size_t, size_t, int, const Epilogue&, size_t, size_t);
+using TileFn = void (*)(size_t, const float*, size_t, const float*, float*, size_t, size_t, int, const Epilogue&, size_t,
+                       size_t);
 constexpr TileFn kTiles[kMr + 1] = {nullptr, tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>};
 
 struct RowTile {
@@ -135,24 +144,12 @@ void plan_tiles(size_t mb, std::vector<RowTile>& tiles) {
     }
 }
 
-void pack_a(const float* a, size_t lda, size_t k0, size_t kc, const std::vector<RowTile>& tiles, float* out) {
-    for (const RowTile& t : tiles) {
-        for (size_t i = 0; i < t.rows; ++i) {
-            const float* src = a + (t.offset + i) * lda + k0;
-            for (size_t p = 0; p < kc; ++p) out[p * t.rows + i] = src[p];
-        }
-        out += kc * t.rows;
-    }
-}
-
 }  // namespace
 
 void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t p0, size_t p1, float* c, size_t ldc,
                  const Epilogue& ep) {
     if (m == 0 || p0 >= p1) return;
-    thread_local std::vector<float> apack;
     thread_local std::vector<RowTile> tiles;
-    if (apack.size() < kMc * kKc) apack.resize(kMc * kKc);
     const size_t K = b.k;
     if (K == 0) {
         // A·B is empty: the result is the epilogue of zeros.
@@ -165,26 +162,20 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
         return;
     }
     if (m <= kMc) {
-        // Few rows (short inputs): pack all of A once, then sweep the packed weights in memory order,
-        // panel after panel, each panel's K blocks in turn. The weight stream is one linear read that the
-        // prefetcher (and the software prefetch in tile()) can run ahead of; A (m × K) stays in L2.
+        // Few rows (short inputs): sweep the packed weights in memory order, panel after panel, each panel's
+        // K blocks in turn. The weight stream is one linear read that the prefetcher (and the software
+        // prefetch in tile()) can run ahead of; A (m × K) stays in L2.
         const size_t blocks = (K + kKc - 1) / kKc;
-        if (apack.size() < m * K) apack.resize(m * K);
         plan_tiles(m, tiles);
-        for (size_t kb = 0; kb < blocks; ++kb) {
-            const size_t k0 = kb * kKc;
-            pack_a(a, lda, k0, std::min(kKc, K - k0), tiles, apack.data() + k0 * m);
-        }
         for (size_t p = p0; p < p1; ++p) {
             const size_t cols = std::min(kPanel, b.n - p * kPanel);
             for (size_t kb = 0; kb < blocks; ++kb) {
                 const size_t k0 = kb * kKc, kc = std::min(kKc, K - k0);
                 const int phase = (kb == 0 ? kFirst : 0) | (kb + 1 == blocks ? kLast : 0);
                 const float* bp = b.panel(p) + k0 * kPanel;
-                const float* ap = apack.data() + k0 * m;
                 for (const RowTile& t : tiles) {
-                    kTiles[t.rows](kc, ap, bp, c + t.offset * ldc + p * kPanel, ldc, cols, phase, ep, t.offset, p * kPanel);
-                    ap += kc * t.rows;
+                    kTiles[t.rows](kc, a + t.offset * lda + k0, lda, bp, c + t.offset * ldc + p * kPanel, ldc, cols, phase,
+                                   ep, t.offset, p * kPanel);
                 }
             }
         }
@@ -196,15 +187,12 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
         for (size_t m0 = 0; m0 < m; m0 += kMc) {
             const size_t mb = std::min(kMc, m - m0);
             plan_tiles(mb, tiles);
-            pack_a(a + m0 * lda, lda, k0, kc, tiles, apack.data());
             for (size_t p = p0; p < p1; ++p) {
                 const float* bp = b.panel(p) + k0 * kPanel;
                 const size_t cols = std::min(kPanel, b.n - p * kPanel);
-                const float* ap = apack.data();
                 for (const RowTile& t : tiles) {
-                    kTiles[t.rows](kc, ap, bp, c + (m0 + t.offset) * ldc + p * kPanel, ldc, cols, phase, ep, m0 + t.offset,
-                                   p * kPanel);
-                    ap += kc * t.rows;
+                    kTiles[t.rows](kc, a + (m0 + t.offset) * lda + k0, lda, bp, c + (m0 + t.offset) * ldc + p * kPanel, ldc,
+                                   cols, phase, ep, m0 + t.offset, p * kPanel);
                 }
             }
         }
