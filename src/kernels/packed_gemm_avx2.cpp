@@ -181,11 +181,14 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
         }
         return;
     }
+    // Equal M blocks of at most kMc rows (128 rows → 64 + 64, not 96 + 32 with its short tiles).
+    const size_t m_blocks = (m + kMc - 1) / kMc;
+    const size_t block_rows = (m + m_blocks - 1) / m_blocks;
     for (size_t k0 = 0; k0 < K; k0 += kKc) {
         const size_t kc = std::min(kKc, K - k0);
         const int phase = (k0 == 0 ? kFirst : 0) | (k0 + kc >= K ? kLast : 0);
-        for (size_t m0 = 0; m0 < m; m0 += kMc) {
-            const size_t mb = std::min(kMc, m - m0);
+        for (size_t m0 = 0; m0 < m; m0 += block_rows) {
+            const size_t mb = std::min(block_rows, m - m0);
             plan_tiles(mb, tiles);
             for (size_t p = p0; p < p1; ++p) {
                 const float* bp = b.panel(p) + k0 * kPanel;
