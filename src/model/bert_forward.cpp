@@ -16,6 +16,7 @@
 #include "attnscope/model.h"
 #include "kernels/kernels.h"
 #include "kernels/packed_gemm.h"
+#include "model/attention.h"
 #include "model/model_impl.h"
 
 namespace attnscope::model {
@@ -137,12 +138,8 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
     // side, a [T][D] the attention block output.
     std::vector<float> x(T * D), qkv(T * 3 * D), ctx(T * D), a(T * D), inter(T * I);
     const size_t ld_qkv = 3 * D;
-    // Per-thread packed operands of one head: Kᵀ ([d][n] as panels) and V ([n][d] as panels).
-    std::vector<kernels::AlignedFloats> key_pack, value_pack;
-    for (int i = 0; i < nt; ++i) {
-        key_pack.emplace_back(kernels::packed_floats(d, max_n));
-        value_pack.emplace_back(kernels::packed_floats(max_n, d));
-    }
+    std::vector<HeadScratch> scratch;
+    for (int i = 0; i < nt; ++i) scratch.emplace_back(max_n, d);
 
     // Embeddings: (word + type) + position, then LayerNorm — torch's summation order.
     for (size_t s = 0; s < S; ++s) {
@@ -173,8 +170,6 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
     }
     // torch multiplies the matmul result by the Python float d**-0.5, rounded to fp32.
     const float scale = static_cast<float>(std::pow(static_cast<double>(d), -0.5));
-    // The additive key mask of eager attention: finfo(float32).min, added (not assigned) to the scores.
-    const float mask_value = -FLT_MAX;
 
     for (int l = 0; l < L; ++l) {
         const EncoderLayerWeights& lw = w.layers[static_cast<size_t>(l)];
@@ -193,52 +188,19 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
             const float* qh = qkv.data() + o * ld_qkv + static_cast<size_t>(h) * d;
             const float* kh = qh + D;
             const float* vh = qh + 2 * D;
-            float* ch = ctx.data() + o * D + static_cast<size_t>(h) * d;
-            float* p = t.attentions.data() + (static_cast<size_t>(l) * H + h) * n * n;
-
-            // scores = Q·Kᵀ · d^-1/2, written straight into this head's attention matrix
-            kernels::pack_transposed(kh, n, d, ld_qkv, key_pack[thread].data());
-            const kernels::PackedB kb{key_pack[thread].data(), d, n};
-            kernels::Epilogue score_ep;
-            score_ep.alpha = scale;
-            kernels::gemm_packed(n, qh, ld_qkv, kb, 0, kb.panels(), p, n, score_ep);
-            if (has_padding[s]) {
-                const auto& m = encodings[s].attention_mask;
-                for (size_t i = 0; i < n; ++i)
-                    for (size_t j = 0; j < n; ++j)
-                        if (m[j] == 0) p[i * n + j] += mask_value;
+            const size_t head = static_cast<size_t>(l) * H + static_cast<size_t>(h);
+            HeadInputs in{qh, kh, vh, ld_qkv, n, d, has_padding[s] ? encodings[s].attention_mask.data() : nullptr, scale};
+            HeadOutputs out{t.attentions.data() + head * n * n,
+                            options.capture.scores ? t.scores.data() + head * n * n : nullptr,
+                            ctx.data() + o * D + static_cast<size_t>(h) * d, D};
+            HeadAblationSpec ab;
+            if (!options.head_mask.empty() && options.head_mask[head] != 1.0f) {
+                ab.active = true;
+                ab.mode = options.ablation;
+                ab.gate = options.head_mask[head];
+                if (ab.mode == HeadAblation::Mean) ab.mean_context = options.mean_context.data() + head * d;
             }
-            if (options.capture.scores) std::memcpy(t.scores.data() + (static_cast<size_t>(l) * H + h) * n * n, p, n * n * sizeof(float));
-            kernels::softmax_rows(p, n, n, n);
-
-            bool ablated = false;
-            if (!options.head_mask.empty()) {
-                const float gate = options.head_mask[static_cast<size_t>(l * H + h)];
-                if (gate != 1.0f) {
-                    ablated = true;
-                    if (options.ablation == HeadAblation::Zero) {
-                        // transformers 4.x head_mask: probabilities times the gate, and outputs.attentions shows it.
-                        for (size_t i = 0; i < n * n; ++i) p[i] *= gate;
-                    } else if (options.ablation == HeadAblation::Uniform) {
-                        // Kovaleva et al.: the head attends uniformly to every real token.
-                        const auto& m = encodings[s].attention_mask;
-                        size_t real = static_cast<size_t>(std::count(m.begin(), m.end(), 1));
-                        for (size_t i = 0; i < n; ++i)
-                            for (size_t j = 0; j < n; ++j)
-                                p[i * n + j] = m[j] ? 1.0f / static_cast<float>(real ? real : n) : 0.0f;
-                        if (real == 0) std::fill(p, p + n * n, 1.0f / static_cast<float>(n));
-                    }
-                }
-            }
-            if (ablated && options.ablation == HeadAblation::Mean) {
-                // Mean ablation: the head's output is replaced by its mean context vector.
-                const float* mean = options.mean_context.data() + static_cast<size_t>(l * H + h) * d;
-                for (size_t i = 0; i < n; ++i) std::memcpy(ch + i * D, mean, d * sizeof(float));
-            } else {
-                kernels::pack_rows(vh, n, d, ld_qkv, value_pack[thread].data());
-                const kernels::PackedB vb{value_pack[thread].data(), n, d};
-                kernels::gemm_packed(n, p, n, vb, 0, vb.panels(), ch, D, kernels::Epilogue{});
-            }
+            attend_head(in, out, ab, scratch[thread]);
             if (options.capture.qkv) {
                 const size_t base = (static_cast<size_t>(l) * H + h) * n * d;
                 for (size_t i = 0; i < n; ++i) {
