@@ -162,21 +162,15 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
         return;
     }
     if (m <= kMc) {
-        // Few rows (short inputs): sweep the packed weights in memory order, panel after panel, each panel's
-        // K blocks in turn. The weight stream is one linear read that the prefetcher (and the software
-        // prefetch in tile()) can run ahead of; A (m × K) stays in L2.
-        const size_t blocks = (K + kKc - 1) / kKc;
+        // Few rows (short inputs): sweep the packed weights in memory order, panel after panel, each over the
+        // whole K (no K blocks: C is stored once per tile). The weight stream is one linear read that the
+        // prefetcher (and the software prefetch in tile()) runs ahead of; A (m × K) stays in L2.
         plan_tiles(m, tiles);
         for (size_t p = p0; p < p1; ++p) {
             const size_t cols = std::min(kPanel, b.n - p * kPanel);
-            for (size_t kb = 0; kb < blocks; ++kb) {
-                const size_t k0 = kb * kKc, kc = std::min(kKc, K - k0);
-                const int phase = (kb == 0 ? kFirst : 0) | (kb + 1 == blocks ? kLast : 0);
-                const float* bp = b.panel(p) + k0 * kPanel;
-                for (const RowTile& t : tiles) {
-                    kTiles[t.rows](kc, a + t.offset * lda + k0, lda, bp, c + t.offset * ldc + p * kPanel, ldc, cols, phase,
-                                   ep, t.offset, p * kPanel);
-                }
+            for (const RowTile& t : tiles) {
+                kTiles[t.rows](K, a + t.offset * lda, lda, b.panel(p), c + t.offset * ldc + p * kPanel, ldc, cols,
+                               kFirst | kLast, ep, t.offset, p * kPanel);
             }
         }
         return;
