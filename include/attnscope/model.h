@@ -49,7 +49,18 @@ struct ModelInfo {
     size_t zero_copy_bytes = 0;  // weights used straight from the memory map
     size_t converted_bytes = 0;  // weights converted to fp32 in memory (F16/BF16)
     size_t packed_bytes = 0;     // encoder matmul weights repacked for the GEMM kernel at load
+    std::string weight_storage = "fp32";  // how the packed weights are stored (fp32 unless a fast mode)
     double pack_ms = 0;          // time spent packing
+};
+
+// How to hold the encoder's matmul weights. fp32 is exact; fp16 / bf16 / int8 read fewer bytes per
+// weight and are faster where a forward is bound by the weight stream (short inputs), at a measured cost
+// in accuracy (docs/performance.md).
+enum class WeightStorage { F32, F16, BF16, I8 };
+WeightStorage parse_weight_storage(const std::string& name);  // "fp32", "fp16", "bf16", "int8"
+
+struct LoadOptions {
+    WeightStorage weights = WeightStorage::F32;
 };
 
 class Model {
@@ -59,7 +70,7 @@ public:
     Model& operator=(const Model&) = delete;
 
     // Loads config.json, the tokenizer files and model.safetensors (or a sharded index) from a folder.
-    static std::shared_ptr<const Model> load(const std::filesystem::path& directory);
+    static std::shared_ptr<const Model> load(const std::filesystem::path& directory, const LoadOptions& options = {});
 
     const BertConfig& config() const;
     const ModelInfo& info() const;

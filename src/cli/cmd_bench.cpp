@@ -18,6 +18,7 @@
 #include "attnscope/error.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/reference_inputs.h"
 #include "kernels/kernels.h"
 #include "kernels/machine_probe.h"
 #include "util/machine.h"
@@ -37,6 +38,7 @@ struct BenchOptions {
     int cold_starts = 10;
     bool no_limits = false;
     std::string format = "table";
+    std::string weights = "fp32";
 };
 
 struct Stats {
@@ -67,9 +69,10 @@ double forward_flops(const model::BertConfig& c, size_t n) {
     return c.num_hidden_layers * (2.0 * N * (4.0 * D * D + 2.0 * D * I) + 4.0 * N * N * D);
 }
 
-double matmul_weight_bytes(const model::BertConfig& c) {
+double matmul_weight_bytes(const model::BertConfig& c, model::WeightStorage storage) {
     const double D = c.hidden_size, I = c.intermediate_size;
-    return c.num_hidden_layers * (4.0 * D * D + 2.0 * D * I) * 4.0;
+    const double bytes = storage == model::WeightStorage::F32 ? 4 : storage == model::WeightStorage::I8 ? 1 : 2;
+    return c.num_hidden_layers * (4.0 * D * D + 2.0 * D * I) * bytes;
 }
 
 tokenizer::Encoding random_encoding(const model::Model& m, size_t n, unsigned seed) {
@@ -133,21 +136,34 @@ std::vector<double> cold_start_ms(const std::string& model_dir, int runs) {
 
 void bench_command(const BenchOptions& o) {
     if (o.format != "table" && o.format != "json") throw Error(fmt::format("--format {}: expected table or json", o.format));
-    LoadedModel lm = load_model(o.model, o.format == "json");
+    model::LoadOptions lo;
+    lo.weights = model::parse_weight_storage(o.weights);
+    LoadedModel lm = load_model(o.model, o.format == "json", lo);
     const auto& c = lm.model->config();
     if (o.threads > 0) kernels::set_num_threads(o.threads);
     const int threads = kernels::num_threads();
     const auto machine = util::machine_info();
+    nlohmann::json report;
+    const bool table = o.format == "table";
+    report["weights"] = o.weights;
+    if (lo.weights != model::WeightStorage::F32) {
+        std::vector<tokenizer::Encoding> inputs;
+        for (const auto& [a, b] : reference_inputs()) {
+            inputs.push_back(lm.model->tokenizer().encode(a, b.empty() ? std::nullopt : std::optional<std::string_view>(b)));
+        }
+        double mean = 0;
+        double worst = attention_error_vs_fp32(lm, inputs, &mean);
+        report["attention_error_vs_fp32"] = {{"max", worst}, {"mean", mean}, {"inputs", inputs.size()}};
+    }
     double peak = 0, bandwidth = 0;
     if (!o.no_limits) {
         peak = kernels::measure_peak_gflops(threads);
         bandwidth = kernels::measure_read_bandwidth(threads);
         util::reset_peak_rss();  // the bandwidth probe's 1 GiB buffer is not the model's memory
     }
-    const double weight_bytes = matmul_weight_bytes(c);
+    const double weight_bytes = matmul_weight_bytes(c, lo.weights);
     const double floor_ms = bandwidth > 0 ? weight_bytes / (bandwidth * 1e9) * 1e3 : 0;
 
-    nlohmann::json report;
     report["model"] = {{"name", lm.location.name}, {"path", lm.location.directory.string()},
                        {"layers", c.num_hidden_layers}, {"heads", c.num_attention_heads}, {"hidden", c.hidden_size},
                        {"intermediate", c.intermediate_size}, {"matmul_weight_bytes", weight_bytes}};
@@ -155,10 +171,15 @@ void bench_command(const BenchOptions& o) {
                          {"avx2", machine.avx2}, {"avx512", machine.avx512}, {"blas", machine.blas},
                          {"compiler", machine.compiler}, {"build", machine.build_type},
                          {"peak_gflops", peak}, {"read_bandwidth_gbs", bandwidth}, {"weight_floor_ms", floor_ms}};
-    const bool table = o.format == "table";
     if (table) {
         fmt::print("attnscope bench · {} · {} layers × {} heads, hidden {}, intermediate {}\n", lm.location.name,
                    c.num_hidden_layers, c.num_attention_heads, c.hidden_size, c.intermediate_size);
+        if (report.contains("attention_error_vs_fp32")) {
+            const auto& e = report["attention_error_vs_fp32"];
+            fmt::print("weights  {} (a fast mode): attention differs from fp32 by at most {:.2e} (mean {:.1e}) on the {} "
+                       "reference inputs\n",
+                       o.weights, e["max"].get<double>(), e["mean"].get<double>(), e["inputs"].get<size_t>());
+        }
         fmt::print("machine  {} · {} logical CPUs · {} threads · AVX2 {} · {} · {} · {}\n", machine.cpu_model,
                    machine.logical_cpus, threads, machine.avx2 ? "yes" : "no", machine.build_type, machine.compiler,
                    machine.blas);
@@ -250,6 +271,7 @@ void register_bench(CLI::App& app) {
     cmd->add_option("--cold-starts", o->cold_starts, "Cold-start runs to time (0 = skip; default 10)");
     cmd->add_flag("--no-limits", o->no_limits, "Skip measuring peak FLOP/s and read bandwidth");
     cmd->add_option("--format,-f", o->format, "table (default) or json");
+    cmd->add_option("--weights", o->weights, "Weight storage: fp32 (default), fp16, bf16, int8");
     cmd->callback([o] { bench_command(*o); });
 }
 

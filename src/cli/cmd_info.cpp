@@ -54,6 +54,7 @@ void info_command(const InfoOptions& o) {
                     {"zero_copy_bytes", info.zero_copy_bytes},
                     {"converted_bytes", info.converted_bytes},
                     {"packed_bytes", info.packed_bytes},
+                    {"storage", info.weight_storage},
                     {"pack_ms", info.pack_ms},
                     {"mlm_head", info.has_mlm_head}};
     const auto& tc = tok.config();

@@ -37,6 +37,7 @@ struct RunOptions {
     bool no_color = false;
     bool quiet = false;
     std::vector<int32_t> input_ids, attention_mask, token_type_ids;
+    std::string weights = "fp32";
 };
 
 struct Input {
@@ -251,7 +252,9 @@ void run(const RunOptions& o) {
         else throw Error(fmt::format("--capture {}: expected qkv, scores, hidden or all", c));
     }
 
-    LoadedModel lm = load_model(o.model, o.quiet);
+    model::LoadOptions lo;
+    lo.weights = model::parse_weight_storage(o.weights);
+    LoadedModel lm = load_model(o.model, o.quiet, lo);
     const auto& cfg = lm.model->config();
     if (o.layer >= cfg.num_hidden_layers) {
         throw Error(fmt::format("--layer {}: this model has {} layers (0-{})", o.layer, cfg.num_hidden_layers,
@@ -319,6 +322,13 @@ void run(const RunOptions& o) {
     auto t0 = std::chrono::steady_clock::now();
     Trace trace = lm.model->forward(enc, fo, observer);
     const double forward_ms = ms_since(t0);
+    if (lo.weights != model::WeightStorage::F32) {
+        // A fast mode is never silent about what it costs: measure this input against fp32.
+        double mean = 0;
+        double worst = attention_error_vs_fp32(lm, {enc}, &mean);
+        fmt::print(stderr, "attnscope: {} weights: attention differs from fp32 by at most {:.2e} (mean {:.1e}) on this input\n",
+                   o.weights, worst, mean);
+    }
 
     if (table) {
         print_overview(lm, enc, trace, forward_ms, color);
@@ -349,6 +359,7 @@ void register_run(CLI::App& app) {
     cmd->add_option("--max-length", o->max_length, "Truncate to this many tokens, special tokens included");
     cmd->add_option("--capture", o->capture, "Also output qkv, scores (pre-softmax), hidden (hidden states), or all")->delimiter(',');
     cmd->add_option("--threads,-t", o->threads, "Threads (default: one per core)")->check(CLI::Range(0, 1 << 20));
+    cmd->add_option("--weights", o->weights, "Weight storage: fp32 (exact, default), or the faster fp16, bf16, int8 (prints its error)");
     cmd->add_flag("--values", o->values, "Print the numbers in the heatmap");
     cmd->add_flag("--no-color", o->no_color, "No colours (also when NO_COLOR is set)");
     cmd->add_flag("--quiet,-q", o->quiet, "Do not announce which default model is used");

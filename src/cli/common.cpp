@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
@@ -20,13 +21,31 @@ ModelLocation resolve_model(const std::string& spec, bool quiet) {
     return loc;
 }
 
-LoadedModel load_model(const std::string& spec, bool quiet) {
+LoadedModel load_model(const std::string& spec, bool quiet, const model::LoadOptions& options) {
     LoadedModel out;
     out.location = resolve_model(spec, quiet);
     auto t0 = std::chrono::steady_clock::now();
-    out.model = model::Model::load(out.location.directory);
+    out.model = model::Model::load(out.location.directory, options);
     out.load_ms = ms_since(t0);
     return out;
+}
+
+double attention_error_vs_fp32(const LoadedModel& fast, const std::vector<tokenizer::Encoding>& inputs, double* mean) {
+    auto exact = model::Model::load(fast.location.directory);
+    auto a = fast.model->forward_batch(inputs);
+    auto b = exact->forward_batch(inputs);
+    double worst = 0, sum = 0;
+    size_t count = 0;
+    for (size_t s = 0; s < inputs.size(); ++s) {
+        for (size_t i = 0; i < a[s].attentions.size(); ++i) {
+            double d = std::fabs(static_cast<double>(a[s].attentions[i]) - b[s].attentions[i]);
+            worst = std::max(worst, d);
+            sum += d;
+        }
+        count += a[s].attentions.size();
+    }
+    if (mean) *mean = count ? sum / static_cast<double>(count) : 0;
+    return worst;
 }
 
 std::string read_text_argument(const std::string& value, const char* what) {

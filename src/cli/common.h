@@ -22,7 +22,11 @@ struct LoadedModel {
 
 // `spec` empty → the default model (bert-base-uncased from the cache, else bundled MiniLM), announced
 // on stderr in one line unless quiet.
-LoadedModel load_model(const std::string& spec, bool quiet);
+LoadedModel load_model(const std::string& spec, bool quiet, const model::LoadOptions& options = {});
+
+// For a fast weight mode: the largest attention difference to the exact fp32 model on these encodings
+// (mean in *mean). Loads the fp32 model beside the given one.
+double attention_error_vs_fp32(const LoadedModel& fast, const std::vector<tokenizer::Encoding>& inputs, double* mean);
 ModelLocation resolve_model(const std::string& spec, bool quiet);
 
 // "-" reads standard input. Throws Error for empty text.

@@ -106,7 +106,9 @@ ModelLocation locate_model(const std::string& spec_in) {
     fs::path as_path = expand_home(spec_in);
     std::error_code ec;
     if (fs::is_directory(as_path, ec)) {
-        return {fs::absolute(as_path).lexically_normal(), as_path.filename().string(), "directory"};
+        fs::path dir = fs::absolute(as_path).lexically_normal();
+        if (dir.filename().empty()) dir = dir.parent_path();  // "models/x/" names x
+        return {dir, dir.filename().string(), "directory"};
     }
     std::string spec = spec_in, revision = "main";
     if (auto at = spec.rfind('@'); at != std::string::npos && at > 0) {

@@ -33,6 +33,28 @@ void f16_to_f32(const uint16_t* in, float* out, size_t count) {
     for (size_t i = 0; i < count; ++i) out[i] = half_to_float(in[i]);
 }
 
+void f32_to_f16(const float* in, uint16_t* out, size_t count) {
+    if (cpu_has_avx2()) return avx2::f32_to_f16(in, out, count);
+    // Without F16C: round to nearest even through the bit pattern (normal range; tiny values flush to 0).
+    for (size_t i = 0; i < count; ++i) {
+        uint32_t x;
+        std::memcpy(&x, in + i, 4);
+        uint32_t sign = (x >> 16) & 0x8000;
+        int32_t e = static_cast<int32_t>((x >> 23) & 0xFF) - 127 + 15;
+        uint32_t mant = x & 0x7FFFFF;
+        if (e <= 0) {
+            out[i] = static_cast<uint16_t>(sign);
+        } else if (e >= 31) {
+            out[i] = static_cast<uint16_t>(sign | 0x7C00);
+        } else {
+            uint32_t h = sign | (static_cast<uint32_t>(e) << 10) | (mant >> 13);
+            uint32_t rest = mant & 0x1FFF;
+            if (rest > 0x1000 || (rest == 0x1000 && (h & 1))) ++h;
+            out[i] = static_cast<uint16_t>(h);
+        }
+    }
+}
+
 void bf16_to_f32(const uint16_t* in, float* out, size_t count) {
     // bfloat16 is the top half of an IEEE float: widening is exact.
     for (size_t i = 0; i < count; ++i) {

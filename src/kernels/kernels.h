@@ -52,6 +52,7 @@ void erf_inplace(float* x, size_t count);
 // Weight storage conversions (F16C when available).
 void f16_to_f32(const uint16_t* in, float* out, size_t count);
 void bf16_to_f32(const uint16_t* in, float* out, size_t count);
+void f32_to_f16(const float* in, uint16_t* out, size_t count);  // round to nearest even
 
 namespace ref {
 void linear(const float* x, size_t n, size_t in, size_t ldx, const LinearOp* ops, size_t num_ops);
@@ -75,6 +76,7 @@ void exp_inplace(float* x, size_t count);
 void erf_inplace(float* x, size_t count);
 void add_bias_rows(float* y, size_t n, size_t out, size_t ldy, const float* bias);
 void f16_to_f32(const uint16_t* in, float* out, size_t count);
+void f32_to_f16(const float* in, uint16_t* out, size_t count);
 }  // namespace avx2
 
 }  // namespace attnscope::kernels

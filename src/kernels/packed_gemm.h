@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <vector>
 
 #include "kernels/kernels.h"
 
@@ -16,13 +17,25 @@ namespace attnscope::kernels {
 
 inline constexpr size_t kPanel = 16;
 
+// How packed weights are stored. F32 is the exact default; the others are opt-in faster modes that read
+// fewer bytes per weight (converted to fp32 in registers: F16C for F16, a shift for BF16, and a per-output
+// scale for I8) and change the results by a measured amount (docs/performance.md).
+enum class WeightStorage { F32, F16, BF16, I8 };
+const char* storage_name(WeightStorage s);
+size_t storage_bytes(WeightStorage s);
+
 // A K×N matrix as ceil(N/16) panels; panel p holds columns [16p, 16p+16) k-major: element (k, c) of
-// panel p is at data[(p·K + k)·16 + c]. Columns past N are zero.
+// panel p is at element (p·K + k)·16 + c. Columns past N are zero.
 struct PackedB {
-    const float* data = nullptr;
+    const void* data = nullptr;
     size_t k = 0, n = 0;
+    WeightStorage type = WeightStorage::F32;
+    const float* column_scale = nullptr;  // I8: one scale per column, padded to whole panels
     size_t panels() const { return (n + kPanel - 1) / kPanel; }
-    const float* panel(size_t p) const { return data + p * k * kPanel; }
+    const float* panel(size_t p) const { return static_cast<const float*>(data) + p * k * kPanel; }  // F32 only
+    const uint8_t* panel_bytes(size_t p) const {
+        return static_cast<const uint8_t*>(data) + p * k * kPanel * storage_bytes(type);
+    }
 };
 
 inline size_t packed_floats(size_t k, size_t n) { return (n + kPanel - 1) / kPanel * kPanel * k; }
@@ -34,22 +47,43 @@ void pack_transposed_rows(const float* const* rows, size_t n, size_t k, float* o
 // B given row-major as [k][n] (row stride ldb): one head's values for P·V.
 void pack_rows(const float* b, size_t k, size_t n, size_t ldb, float* out);
 
-// 64-byte-aligned float storage for packed matrices (huge-page advised when large).
-class AlignedFloats {
+// 64-byte-aligned storage for packed matrices (huge-page advised when large).
+class AlignedBuffer {
 public:
-    AlignedFloats() = default;
-    explicit AlignedFloats(size_t count);
-    float* data() { return data_.get(); }
-    const float* data() const { return data_.get(); }
-    size_t size() const { return size_; }
+    AlignedBuffer() = default;
+    explicit AlignedBuffer(size_t bytes);
+    void* data() { return data_.get(); }
+    const void* data() const { return data_.get(); }
+    size_t bytes() const { return bytes_; }
 
 private:
     struct Free {
-        void operator()(float* p) const;
+        void operator()(void* p) const;
     };
-    std::unique_ptr<float, Free> data_;
+    std::unique_ptr<void, Free> data_;
+    size_t bytes_ = 0;
+};
+
+class AlignedFloats {
+public:
+    AlignedFloats() = default;
+    explicit AlignedFloats(size_t count) : buffer_(count * sizeof(float)), size_(count) {}
+    float* data() { return static_cast<float*>(buffer_.data()); }
+    const float* data() const { return static_cast<const float*>(buffer_.data()); }
+    size_t size() const { return size_; }
+
+private:
+    AlignedBuffer buffer_;
     size_t size_ = 0;
 };
+
+// A linear layer's weight packed in the chosen storage (rows[c] = output feature c, k inputs each).
+struct PackedWeights {
+    AlignedBuffer storage;
+    std::vector<float> column_scale;  // I8 only
+    PackedB b;
+};
+PackedWeights pack_weights(const float* const* rows, size_t n, size_t k, WeightStorage storage);
 
 struct Epilogue {
     float alpha = 1.0f;                // C = alpha · (A·B) ...

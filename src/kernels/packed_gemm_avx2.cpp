@@ -17,11 +17,37 @@ constexpr size_t kMr = 6;    // rows per micro-tile: 12 accumulators + 2 B vecto
 
 enum Phase { kFirst = 1, kLast = 2 };
 
+// Loads the 16 weights of one k step of a panel as two fp32 vectors, whatever the storage.
+template <WeightStorage T>
+inline void load_b(const uint8_t* bp, __m256& b0, __m256& b1) {
+    if constexpr (T == WeightStorage::F32) {
+        b0 = _mm256_load_ps(reinterpret_cast<const float*>(bp));
+        b1 = _mm256_load_ps(reinterpret_cast<const float*>(bp) + 8);
+    } else if constexpr (T == WeightStorage::F16) {
+        b0 = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(bp)));
+        b1 = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(bp) + 1));
+    } else if constexpr (T == WeightStorage::BF16) {
+        const __m128i lo = _mm_load_si128(reinterpret_cast<const __m128i*>(bp));
+        const __m128i hi = _mm_load_si128(reinterpret_cast<const __m128i*>(bp) + 1);
+        b0 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(lo), 16));
+        b1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(hi), 16));
+    } else {
+        const __m128i q = _mm_load_si128(reinterpret_cast<const __m128i*>(bp));
+        b0 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q));
+        b1 = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(q, 8)));
+    }
+}
+
 template <int R>
 inline void finish_row(__m256 v0, __m256 v1, float* c, size_t cols, int phase, const Epilogue& ep, size_t row,
-                       size_t col) {
+                       size_t col, const float* col_scale) {
     const bool full = cols == kPanel;
     alignas(32) float tmp[16];
+    if (col_scale) {
+        // int8 weights: the per-column scale applies to each K block's partial sum before it is added up.
+        v0 = _mm256_mul_ps(v0, _mm256_loadu_ps(col_scale + col));
+        v1 = _mm256_mul_ps(v1, _mm256_loadu_ps(col_scale + col + 8));
+    }
     if (!(phase & kFirst)) {
         if (full) {
             v0 = _mm256_add_ps(v0, _mm256_loadu_ps(c));
@@ -70,9 +96,10 @@ inline void finish_row(__m256 v0, __m256 v1, float* c, size_t cols, int phase, c
 // One R×16 tile of C over a kc-long slice: A panel kc × R (k-major), B panel kc × 16. The accumulators
 // are named variables, not an array: GCC keeps an array of __m256 in memory and stores it back every
 // iteration, which halves the kernel's speed (one store port).
-template <int R>
-void tile(size_t kc, const float* ap, size_t lda, const float* bp, float* c, size_t ldc, size_t cols, int phase,
-          const Epilogue& ep, size_t row0, size_t col0) {
+template <int R, WeightStorage T>
+void tile(size_t kc, const float* ap, size_t lda, const uint8_t* bp, float* c, size_t ldc, size_t cols, int phase,
+          const Epilogue& ep, size_t row0, size_t col0, const float* col_scale) {
+    constexpr size_t kStep = kPanel * (T == WeightStorage::F32 ? 4 : T == WeightStorage::I8 ? 1 : 2);
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
     const float* a0 = ap;
@@ -82,10 +109,11 @@ void tile(size_t kc, const float* ap, size_t lda, const float* bp, float* c, siz
     const float* a4 = ap + 4 * lda;
     const float* a5 = ap + 5 * lda;
     for (size_t p = 0; p < kc; ++p) {
-        _mm_prefetch(reinterpret_cast<const char*>(bp + 96 * kPanel), _MM_HINT_T0);
-        const __m256 b0 = _mm256_load_ps(bp);
-        const __m256 b1 = _mm256_load_ps(bp + 8);
-        bp += kPanel;
+        // Six kilobytes ahead in the weight stream: far enough to cover DRAM latency at small n.
+        _mm_prefetch(reinterpret_cast<const char*>(bp + 6144), _MM_HINT_T0);
+        __m256 b0, b1;
+        load_b<T>(bp, b0, b1);
+        bp += kStep;
         __m256 a = _mm256_broadcast_ss(a0 + p);
         c00 = _mm256_fmadd_ps(a, b0, c00);
         c01 = _mm256_fmadd_ps(a, b1, c01);
@@ -115,17 +143,27 @@ void tile(size_t kc, const float* ap, size_t lda, const float* bp, float* c, siz
             c51 = _mm256_fmadd_ps(a, b1, c51);
         }
     }
-    finish_row<R>(c00, c01, c, cols, phase, ep, row0, col0);
-    if constexpr (R > 1) finish_row<R>(c10, c11, c + ldc, cols, phase, ep, row0 + 1, col0);
-    if constexpr (R > 2) finish_row<R>(c20, c21, c + 2 * ldc, cols, phase, ep, row0 + 2, col0);
-    if constexpr (R > 3) finish_row<R>(c30, c31, c + 3 * ldc, cols, phase, ep, row0 + 3, col0);
-    if constexpr (R > 4) finish_row<R>(c40, c41, c + 4 * ldc, cols, phase, ep, row0 + 4, col0);
-    if constexpr (R > 5) finish_row<R>(c50, c51, c + 5 * ldc, cols, phase, ep, row0 + 5, col0);
+    finish_row<R>(c00, c01, c, cols, phase, ep, row0, col0, col_scale);
+    if constexpr (R > 1) finish_row<R>(c10, c11, c + ldc, cols, phase, ep, row0 + 1, col0, col_scale);
+    if constexpr (R > 2) finish_row<R>(c20, c21, c + 2 * ldc, cols, phase, ep, row0 + 2, col0, col_scale);
+    if constexpr (R > 3) finish_row<R>(c30, c31, c + 3 * ldc, cols, phase, ep, row0 + 3, col0, col_scale);
+    if constexpr (R > 4) finish_row<R>(c40, c41, c + 4 * ldc, cols, phase, ep, row0 + 4, col0, col_scale);
+    if constexpr (R > 5) finish_row<R>(c50, c51, c + 5 * ldc, cols, phase, ep, row0 + 5, col0, col_scale);
 }
 
-using TileFn = void (*)(size_t, const float*, size_t, const float*, float*, size_t, size_t, int, const Epilogue&, size_t,
-                       size_t);
-constexpr TileFn kTiles[kMr + 1] = {nullptr, tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>};
+using TileFn = void (*)(size_t, const float*, size_t, const uint8_t*, float*, size_t, size_t, int, const Epilogue&,
+                       size_t, size_t, const float*);
+template <WeightStorage T>
+constexpr TileFn kTilesOf[kMr + 1] = {nullptr, tile<1, T>, tile<2, T>, tile<3, T>, tile<4, T>, tile<5, T>, tile<6, T>};
+
+const TileFn* tiles_for(WeightStorage t) {
+    switch (t) {
+        case WeightStorage::F16: return kTilesOf<WeightStorage::F16>;
+        case WeightStorage::BF16: return kTilesOf<WeightStorage::BF16>;
+        case WeightStorage::I8: return kTilesOf<WeightStorage::I8>;
+        default: return kTilesOf<WeightStorage::F32>;
+    }
+}
 
 struct RowTile {
     size_t offset, rows;
@@ -150,6 +188,8 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
                  const Epilogue& ep) {
     if (m == 0 || p0 >= p1) return;
     thread_local std::vector<RowTile> tiles;
+    const TileFn* kTiles = tiles_for(b.type);
+    const size_t bytes = storage_bytes(b.type);
     const size_t K = b.k;
     if (K == 0) {
         // A·B is empty: the result is the epilogue of zeros.
@@ -157,7 +197,7 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
             const size_t cols = std::min(kPanel, b.n - p * kPanel);
             for (size_t i = 0; i < m; ++i)
                 finish_row<1>(_mm256_setzero_ps(), _mm256_setzero_ps(), c + i * ldc + p * kPanel, cols, kFirst | kLast, ep,
-                              i, p * kPanel);
+                              i, p * kPanel, nullptr);
         }
         return;
     }
@@ -169,8 +209,8 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
         for (size_t p = p0; p < p1; ++p) {
             const size_t cols = std::min(kPanel, b.n - p * kPanel);
             for (const RowTile& t : tiles) {
-                kTiles[t.rows](K, a + t.offset * lda, lda, b.panel(p), c + t.offset * ldc + p * kPanel, ldc, cols,
-                               kFirst | kLast, ep, t.offset, p * kPanel);
+                kTiles[t.rows](K, a + t.offset * lda, lda, b.panel_bytes(p), c + t.offset * ldc + p * kPanel, ldc, cols,
+                               kFirst | kLast, ep, t.offset, p * kPanel, b.column_scale);
             }
         }
         return;
@@ -185,11 +225,11 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
             const size_t mb = std::min(block_rows, m - m0);
             plan_tiles(mb, tiles);
             for (size_t p = p0; p < p1; ++p) {
-                const float* bp = b.panel(p) + k0 * kPanel;
+                const uint8_t* bp = b.panel_bytes(p) + k0 * kPanel * bytes;
                 const size_t cols = std::min(kPanel, b.n - p * kPanel);
                 for (const RowTile& t : tiles) {
                     kTiles[t.rows](kc, a + (m0 + t.offset) * lda + k0, lda, bp, c + (m0 + t.offset) * ldc + p * kPanel, ldc,
-                                   cols, phase, ep, m0 + t.offset, p * kPanel);
+                                   cols, phase, ep, m0 + t.offset, p * kPanel, b.column_scale);
                 }
             }
         }

@@ -175,7 +175,7 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
         const EncoderLayerWeights& lw = w.layers[static_cast<size_t>(l)];
         kernels::Epilogue qkv_ep;
         qkv_ep.bias = lw.qkv.bias.data();
-        kernels::gemm_packed_parallel(T, x.data(), D, lw.qkv.b, qkv.data(), ld_qkv, qkv_ep);
+        kernels::gemm_packed_parallel(T, x.data(), D, lw.qkv.b(), qkv.data(), ld_qkv, qkv_ep);
 
         const long tasks = static_cast<long>(S * static_cast<size_t>(H));
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
@@ -216,18 +216,18 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
         ao_ep.bias = lw.attention_output_packed.bias.data();
         ao_ep.residual = x.data();
         ao_ep.ldr = D;
-        kernels::gemm_packed_parallel(T, ctx.data(), D, lw.attention_output_packed.b, a.data(), D, ao_ep);
+        kernels::gemm_packed_parallel(T, ctx.data(), D, lw.attention_output_packed.b(), a.data(), D, ao_ep);
         kernels::add_layer_norm(a.data(), nullptr, T, D, lw.attention_norm.weight, lw.attention_norm.bias, c.layer_norm_eps);
         kernels::Epilogue in_ep;
         in_ep.bias = lw.intermediate_packed.bias.data();
         in_ep.activate = true;
         in_ep.activation = kernel_activation(c.activation);
-        kernels::gemm_packed_parallel(T, a.data(), D, lw.intermediate_packed.b, inter.data(), I, in_ep);
+        kernels::gemm_packed_parallel(T, a.data(), D, lw.intermediate_packed.b(), inter.data(), I, in_ep);
         kernels::Epilogue out_ep;
         out_ep.bias = lw.output_packed.bias.data();
         out_ep.residual = a.data();
         out_ep.ldr = D;
-        kernels::gemm_packed_parallel(T, inter.data(), I, lw.output_packed.b, x.data(), D, out_ep);
+        kernels::gemm_packed_parallel(T, inter.data(), I, lw.output_packed.b(), x.data(), D, out_ep);
         kernels::add_layer_norm(x.data(), nullptr, T, D, lw.output_norm.weight, lw.output_norm.bias, c.layer_norm_eps);
         capture_hidden(l + 1);
         if (observer) {

@@ -10,11 +10,9 @@
 namespace attnscope::model {
 namespace {
 
-void pack(PackedLinear& out, std::vector<const float*> rows, size_t k, std::vector<float> bias) {
-    const size_t n = rows.size();
-    out.storage = kernels::AlignedFloats(kernels::packed_floats(k, n));
-    kernels::pack_transposed_rows(rows.data(), n, k, out.storage.data());
-    out.b = {out.storage.data(), k, n};
+void pack(PackedLinear& out, std::vector<const float*> rows, size_t k, std::vector<float> bias,
+          kernels::WeightStorage storage) {
+    out.weights = kernels::pack_weights(rows.data(), rows.size(), k, storage);
     out.bias = std::move(bias);
 }
 
@@ -24,19 +22,19 @@ void add_rows(std::vector<const float*>& rows, const LinearWeights& l) {
 
 void add_bias(std::vector<float>& bias, const LinearWeights& l) { bias.insert(bias.end(), l.bias, l.bias + l.out); }
 
-PackedLinear packed_from(const LinearWeights& l) {
+PackedLinear packed_from(const LinearWeights& l, kernels::WeightStorage storage) {
     PackedLinear p;
     std::vector<const float*> rows;
     std::vector<float> bias;
     add_rows(rows, l);
     add_bias(bias, l);
-    pack(p, std::move(rows), static_cast<size_t>(l.in), std::move(bias));
+    pack(p, std::move(rows), static_cast<size_t>(l.in), std::move(bias), storage);
     return p;
 }
 
 }  // namespace
 
-void pack_encoder_weights(BertWeights& w, const BertConfig& c, ModelInfo& info) {
+void pack_encoder_weights(BertWeights& w, const BertConfig& c, ModelInfo& info, kernels::WeightStorage storage) {
     const auto t0 = std::chrono::steady_clock::now();
     const size_t D = static_cast<size_t>(c.hidden_size);
     std::set<const void*> packed_sources;
@@ -47,12 +45,12 @@ void pack_encoder_weights(BertWeights& w, const BertConfig& c, ModelInfo& info) 
             add_rows(rows, *l);
             add_bias(bias, *l);
         }
-        pack(layer.qkv, std::move(rows), D, std::move(bias));
-        layer.attention_output_packed = packed_from(layer.attention_output);
-        layer.intermediate_packed = packed_from(layer.intermediate);
-        layer.output_packed = packed_from(layer.output);
+        pack(layer.qkv, std::move(rows), D, std::move(bias), storage);
+        layer.attention_output_packed = packed_from(layer.attention_output, storage);
+        layer.intermediate_packed = packed_from(layer.intermediate, storage);
+        layer.output_packed = packed_from(layer.output, storage);
         for (const PackedLinear* p : {&layer.qkv, &layer.attention_output_packed, &layer.intermediate_packed, &layer.output_packed}) {
-            info.packed_bytes += p->storage.size() * sizeof(float);
+            info.packed_bytes += p->weights.storage.bytes();
         }
         for (const LinearWeights* l : {&layer.query, &layer.key, &layer.value, &layer.attention_output, &layer.intermediate, &layer.output}) {
             packed_sources.insert(l->weight);
@@ -79,6 +77,7 @@ void pack_encoder_weights(BertWeights& w, const BertConfig& c, ModelInfo& info) 
             l->bias = nullptr;
         }
     }
+    info.weight_storage = kernels::storage_name(storage);
     info.pack_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 

@@ -26,9 +26,9 @@ struct LayerNormWeights {
 
 // A linear layer's weight packed for gemm_packed (B = Wᵀ in 16-column panels), with its bias.
 struct PackedLinear {
-    kernels::AlignedFloats storage;
-    kernels::PackedB b;
+    kernels::PackedWeights weights;
     std::vector<float> bias;  // [out]
+    const kernels::PackedB& b() const { return weights.b; }
 };
 
 struct EncoderLayerWeights {
@@ -70,7 +70,7 @@ struct BertWeights {
 
 // Packs every encoder matmul weight for gemm_packed, then releases the source pages of the memory map
 // (and frees converted copies), so the weights are held once, in packed form. Fills info.packed_bytes.
-void pack_encoder_weights(BertWeights& w, const BertConfig& config, ModelInfo& info);
+void pack_encoder_weights(BertWeights& w, const BertConfig& config, ModelInfo& info, kernels::WeightStorage storage);
 
 // Loads model.safetensors or the shards named by model.safetensors.index.json from `dir`, resolving the
 // key variants users have (with or without "bert.", LayerNorm gamma/beta or weight/bias), checking every

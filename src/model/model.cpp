@@ -13,7 +13,15 @@ namespace fs = std::filesystem;
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 
-std::shared_ptr<const Model> Model::load(const fs::path& directory) {
+WeightStorage parse_weight_storage(const std::string& name) {
+    if (name == "fp32" || name == "f32") return WeightStorage::F32;
+    if (name == "fp16" || name == "f16") return WeightStorage::F16;
+    if (name == "bf16") return WeightStorage::BF16;
+    if (name == "int8" || name == "i8") return WeightStorage::I8;
+    throw Error(fmt::format("--weights {}: expected fp32 (exact, the default), fp16, bf16 or int8", name));
+}
+
+std::shared_ptr<const Model> Model::load(const fs::path& directory, const LoadOptions& options) {
     if (!fs::is_directory(directory)) {
         throw Error(fmt::format("{}: not a model folder (it should hold config.json, vocab.txt or tokenizer.json, "
                                 "and model.safetensors)",
@@ -26,7 +34,14 @@ std::shared_ptr<const Model> Model::load(const fs::path& directory) {
     ModelInfo info;
     info.directory = fs::absolute(directory).lexically_normal();
     BertWeights weights = load_bert_weights(directory, config, info);
-    pack_encoder_weights(weights, config, info);
+    kernels::WeightStorage storage = kernels::WeightStorage::F32;
+    switch (options.weights) {
+        case WeightStorage::F32: storage = kernels::WeightStorage::F32; break;
+        case WeightStorage::F16: storage = kernels::WeightStorage::F16; break;
+        case WeightStorage::BF16: storage = kernels::WeightStorage::BF16; break;
+        case WeightStorage::I8: storage = kernels::WeightStorage::I8; break;
+    }
+    pack_encoder_weights(weights, config, info, storage);
     auto impl = std::make_unique<Impl>(Impl{std::move(config), std::move(info), std::move(tok), std::move(weights)});
     // tokenizer_config.json may not know the limit (model_max_length absent or 1e30): the position table does.
     const size_t positions = static_cast<size_t>(impl->config.max_position_embeddings);

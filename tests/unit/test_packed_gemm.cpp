@@ -107,3 +107,50 @@ TEST(PackedGemm, ParallelEqualsSerial) {
     k::gemm_packed_parallel(m, a.data(), kk, b, c2.data(), n, {});
     EXPECT_EQ(c1, c2);  // each column is computed by the same code whichever thread runs it
 }
+
+class StorageTypes : public ::testing::TestWithParam<k::WeightStorage> {};
+
+TEST_P(StorageTypes, KernelMatchesReferenceOnTheStoredValues) {
+    // The kernel must compute exactly what the stored (rounded or quantised) weights say, on both paths.
+    for (Shape sh : {Shape{5, 300, 40}, Shape{130, 520, 33}}) {
+        auto a = randv(sh.m * sh.k, 10), w = randv(sh.n * sh.k, 11, 0.1f), bias = randv(sh.n, 12);
+        std::vector<const float*> rows;
+        for (size_t c = 0; c < sh.n; ++c) rows.push_back(w.data() + c * sh.k);
+        auto packed = k::pack_weights(rows.data(), sh.n, sh.k, GetParam());
+        k::Epilogue ep;
+        ep.bias = bias.data();
+        std::vector<float> c(sh.m * sh.n), c_ref(sh.m * sh.n);
+        k::gemm_packed(sh.m, a.data(), sh.k, packed.b, 0, packed.b.panels(), c.data(), sh.n, ep);
+        k::ref::gemm_packed(sh.m, a.data(), sh.k, packed.b, 0, packed.b.panels(), c_ref.data(), sh.n, ep);
+        double worst = 0;
+        for (size_t i = 0; i < c.size(); ++i) worst = std::max(worst, std::fabs(static_cast<double>(c[i]) - c_ref[i]));
+        EXPECT_LE(worst, 1e-4) << k::storage_name(GetParam()) << " m=" << sh.m;
+    }
+}
+
+TEST_P(StorageTypes, StoredWeightsStayCloseToFp32) {
+    const size_t m = 4, kk = 256, n = 32;
+    auto a = randv(m * kk, 13), w = randv(n * kk, 14, 0.05f);
+    std::vector<const float*> rows;
+    for (size_t c = 0; c < n; ++c) rows.push_back(w.data() + c * kk);
+    auto exact = k::pack_weights(rows.data(), n, kk, k::WeightStorage::F32);
+    auto fast = k::pack_weights(rows.data(), n, kk, GetParam());
+    std::vector<float> c1(m * n), c2(m * n);
+    k::gemm_packed(m, a.data(), kk, exact.b, 0, exact.b.panels(), c1.data(), n, {});
+    k::gemm_packed(m, a.data(), kk, fast.b, 0, fast.b.panels(), c2.data(), n, {});
+    double worst = 0, scale = 0;
+    for (size_t i = 0; i < c1.size(); ++i) {
+        worst = std::max(worst, std::fabs(static_cast<double>(c1[i]) - c2[i]));
+        scale = std::max(scale, std::fabs(static_cast<double>(c1[i])));
+    }
+    // Relative error bounds of the storage formats: fp16 2^-11, bf16 2^-8, int8 1/254 of the row max.
+    const double bound = GetParam() == k::WeightStorage::F32 ? 0 : GetParam() == k::WeightStorage::F16 ? 2e-3
+                       : GetParam() == k::WeightStorage::BF16 ? 1e-2 : 3e-2;
+    EXPECT_LE(worst / scale, bound) << k::storage_name(GetParam());
+    if (GetParam() != k::WeightStorage::F32) EXPECT_GT(worst, 0.0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, StorageTypes,
+                         ::testing::Values(k::WeightStorage::F32, k::WeightStorage::F16, k::WeightStorage::BF16,
+                                           k::WeightStorage::I8),
+                         [](const auto& info) { return std::string(k::storage_name(info.param)); });
