@@ -21,6 +21,7 @@
 #include "cli/reference_inputs.h"
 #include "kernels/kernels.h"
 #include "kernels/machine_probe.h"
+#include "kernels/packed_gemm.h"
 #include "util/machine.h"
 
 extern char** environ;
@@ -39,6 +40,8 @@ struct BenchOptions {
     bool no_limits = false;
     std::string format = "table";
     std::string weights = "fp32";
+    bool gemm = false;
+    bool quiet = false;
 };
 
 struct Stats {
@@ -134,11 +137,45 @@ std::vector<double> cold_start_ms(const std::string& model_dir, int runs) {
     return out;
 }
 
+// The measured reason for a hand-written GEMM: the engine's packed-weight kernel against OpenBLAS's
+// sgemm (which packs the weights on every call) on the shapes of BERT's linear layers.
+void gemm_comparison(int threads) {
+    fmt::print("\nGEMM  Y[n][out] = X[n][in] · W[out][in]ᵀ, fp32, {} threads, the same W every call (in cache): "
+               "GFLOP/s, median of 20\n",
+               threads);
+    fmt::print("{:>5} {:>5} {:>5} {:>12} {:>12} {:>8}\n", "n", "in", "out", "attnscope", "OpenBLAS", "ratio");
+    std::mt19937 rng(5);
+    std::normal_distribution<float> dist(0.f, 1.f);
+    for (size_t n : {8, 16, 32, 128, 512}) {
+        for (auto [in, out] : {std::pair<size_t, size_t>{768, 768}, {768, 3072}, {3072, 768}}) {
+            std::vector<float> x(n * in), w(out * in), y(n * out);
+            for (auto& v : x) v = dist(rng);
+            for (auto& v : w) v = dist(rng) * 0.05f;
+            std::vector<const float*> rows;
+            for (size_t c = 0; c < out; ++c) rows.push_back(w.data() + c * in);
+            auto packed = kernels::pack_weights(rows.data(), out, in, kernels::WeightStorage::F32);
+            auto time_it = [&](auto&& fn) {
+                for (int i = 0; i < 3; ++i) fn();
+                std::vector<double> t;
+                for (int i = 0; i < 20; ++i) {
+                    auto t0 = std::chrono::steady_clock::now();
+                    fn();
+                    t.push_back(ms_since(t0));
+                }
+                return 2.0 * n * in * out / (summarize(t).median * 1e-3) / 1e9;
+            };
+            double ours = time_it([&] { kernels::gemm_packed_parallel(n, x.data(), in, packed.b, y.data(), out, {}); });
+            double blas = time_it([&] { kernels::blas_sgemm_nt(n, out, in, x.data(), w.data(), y.data()); });
+            fmt::print("{:>5} {:>5} {:>5} {:>12.1f} {:>12.1f} {:>7.2f}×\n", n, in, out, ours, blas, ours / blas);
+        }
+    }
+}
+
 void bench_command(const BenchOptions& o) {
     if (o.format != "table" && o.format != "json") throw Error(fmt::format("--format {}: expected table or json", o.format));
     model::LoadOptions lo;
     lo.weights = model::parse_weight_storage(o.weights);
-    LoadedModel lm = load_model(o.model, o.format == "json", lo);
+    LoadedModel lm = load_model(o.model, o.quiet || o.format == "json", lo);
     const auto& c = lm.model->config();
     if (o.threads > 0) kernels::set_num_threads(o.threads);
     const int threads = kernels::num_threads();
@@ -249,6 +286,7 @@ void bench_command(const BenchOptions& o) {
         }
     }
     report["peak_rss_bytes"] = util::peak_rss_bytes();
+    if (o.gemm && table) gemm_comparison(threads);
     if (table) {
         fmt::print("peak RSS {:.1f} MB (weights are memory-mapped: {:.1f} MB of the file)\n", util::peak_rss_bytes() / 1e6,
                    lm.model->info().zero_copy_bytes / 1e6);
@@ -272,6 +310,8 @@ void register_bench(CLI::App& app) {
     cmd->add_flag("--no-limits", o->no_limits, "Skip measuring peak FLOP/s and read bandwidth");
     cmd->add_option("--format,-f", o->format, "table (default) or json");
     cmd->add_option("--weights", o->weights, "Weight storage: fp32 (default), fp16, bf16, int8");
+    cmd->add_flag("--quiet,-q", o->quiet, "Do not announce which default model is used");
+    cmd->add_flag("--gemm", o->gemm, "Also compare the GEMM kernel with OpenBLAS on BERT's linear-layer shapes");
     cmd->callback([o] { bench_command(*o); });
 }
 

@@ -75,6 +75,11 @@ void linear(const float* x, size_t n, size_t in, size_t ldx, const LinearOp* ops
     }
 }
 
+void blas_sgemm_nt(size_t m, size_t n, size_t k, const float* x, const float* w, float* y) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f,
+                x, static_cast<int>(k), w, static_cast<int>(k), 0.0f, y, static_cast<int>(n));
+}
+
 void gemm_nn(size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda, const float* b, size_t ldb,
              float* c, size_t ldc) {
     if (cpu_has_avx2()) return avx2::gemm_nn(m, n, k, alpha, a, lda, b, ldb, c, ldc);

@@ -49,6 +49,9 @@ void activation(float* x, size_t count, Activation act);
 void exp_inplace(float* x, size_t count);
 void erf_inplace(float* x, size_t count);
 
+// OpenBLAS sgemm, Y[m][n] = X[m][k] · W[n][k]ᵀ: the masked-LM head's decoder and the benchmark peer.
+void blas_sgemm_nt(size_t m, size_t n, size_t k, const float* x, const float* w, float* y);
+
 // Weight storage conversions (F16C when available).
 void f16_to_f32(const uint16_t* in, float* out, size_t count);
 void bf16_to_f32(const uint16_t* in, float* out, size_t count);
