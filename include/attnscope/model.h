@@ -89,6 +89,10 @@ public:
     void forward_batch_into(const std::vector<tokenizer::Encoding>& encodings, std::vector<Trace>& traces,
                             const ForwardOptions& options = {}, const LayerObserver& observer = {}) const;
 
+    // W_O^h: the rows of the attention output projection's transpose that head h feeds, [d][D] — for
+    // norm-based analyses (f(x) = v W_O^h). Read back from the stored (packed) weights.
+    std::vector<float> output_projection(int layer, int head) const;
+
     // Masked-LM head (cls.predictions.*): logits [n][vocab] for the given final hidden states.
     bool has_mlm_head() const;
     std::vector<float> mlm_logits(const Trace& trace) const;

@@ -12,6 +12,7 @@ struct CaptureOptions {
     bool qkv = false;            // per-head query/key/value vectors
     bool scores = false;         // pre-softmax scores: Q K^T / sqrt(d) + additive mask
     bool hidden_states = false;  // embedding output and every layer's output
+    bool context = false;        // each layer's head outputs (Σ_j α_ij v_j), before the output projection
 };
 
 // How a head is ablated (issue: head analysis). Zero is transformers 4.x `head_mask` semantics.
@@ -42,6 +43,7 @@ struct Trace {
     std::vector<float> values;             // [L][H][n][d]    (capture.qkv)
     std::vector<float> scores;             // [L][H][n][n]    (capture.scores)
     std::vector<float> hidden_states;      // [L+1][n][D]     (capture.hidden_states; 0 = embeddings)
+    std::vector<float> contexts;           // [L][n][D]       (capture.context; head h in columns h·d..)
 
     size_t matrix_size() const { return seq_len * seq_len; }
     const float* attention(int layer, int head) const {

@@ -4,12 +4,15 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
 
 #include "attnscope/error.h"
+#include "io/npy.h"
+#include "util/files.h"
 
 namespace attnscope::cli {
 
@@ -76,6 +79,87 @@ size_t terminal_width() {
         if (v > 20 && v < 10000) return static_cast<size_t>(v);
     }
     return 120;
+}
+
+}  // namespace attnscope::cli
+
+namespace attnscope::cli {
+
+void add_input_options(CLI::App* cmd, InputOptions& o) {
+    cmd->add_option("text", o.text, fmt::format("The sentence; '-' reads standard input (default: \"{}\")", kDefaultText));
+    cmd->add_option("--pair,-p", o.pair, "A second sentence (sentence B)");
+    cmd->add_option("--model,-m", o.model, "Model folder or Hugging Face id");
+    cmd->add_flag("--truncate", o.truncate, "Truncate to the model's maximum length instead of refusing");
+    cmd->add_option("--max-length", o.max_length, "Truncate to this many tokens, special tokens included");
+    cmd->add_option("--threads,-t", o.threads, "Threads (default: one per core)")->check(CLI::Range(0, 1 << 20));
+    cmd->add_flag("--quiet,-q", o.quiet, "Do not announce which default model is used");
+}
+
+void load_external_attentions(const std::string& npy_path, const std::string& tokens_path, Trace& trace,
+                              tokenizer::Encoding& enc) {
+    io::NpyArray a = io::read_npy(npy_path);
+    if (a.shape.size() != 4 || a.shape[2] != a.shape[3] || a.shape[2] == 0) {
+        throw Error(fmt::format("{}: expected attentions of shape [layers, heads, n, n]", npy_path));
+    }
+    const size_t n = a.shape[2];
+    if (tokens_path.empty()) throw Error("--attentions needs --tokens (a .tokens.json or a JSON list of token strings)");
+    nlohmann::json j = util::read_json_file(tokens_path);
+    if (j.is_object() && j.contains("encoding")) j = j["encoding"];
+    std::vector<std::string> tokens;
+    std::vector<int32_t> types;
+    try {
+        if (j.is_array()) {
+            tokens = j.get<std::vector<std::string>>();
+        } else if (j.is_object() && j.contains("tokens")) {
+            tokens = j["tokens"].get<std::vector<std::string>>();
+            if (j.contains("token_type_ids")) types = j["token_type_ids"].get<std::vector<int32_t>>();
+        } else {
+            throw Error("no tokens");
+        }
+    } catch (const std::exception&) {
+        throw Error(fmt::format("{}: expected a list of token strings or an object with \"tokens\"", tokens_path));
+    }
+    if (tokens.size() != n) {
+        throw Error(fmt::format("{} has {} tokens but the attentions are {} × {}", tokens_path, tokens.size(), n, n));
+    }
+    if (types.empty()) types.assign(n, 0);
+    if (types.size() != n) throw Error(fmt::format("{}: token_type_ids has {} entries for {} tokens", tokens_path, types.size(), n));
+    enc = tokenizer::Encoding{};
+    enc.tokens = tokens;
+    enc.type_ids = types;
+    enc.ids.assign(n, 0);
+    enc.attention_mask.assign(n, 1);
+    enc.offsets.assign(n, {0, 0});
+    enc.byte_offsets.assign(n, {0, 0});
+    for (size_t i = 0; i < n; ++i) {
+        enc.sequence_ids.push_back(static_cast<int8_t>(types[i] == 1 ? 1 : 0));
+        enc.special_tokens_mask.push_back(tokens[i] == "[CLS]" || tokens[i] == "[SEP]");
+    }
+    trace = Trace{};
+    trace.num_layers = static_cast<int>(a.shape[0]);
+    trace.num_heads = static_cast<int>(a.shape[1]);
+    trace.seq_len = n;
+    trace.attentions = std::move(a.data);
+}
+
+tokenizer::Encoding encode_input(const LoadedModel& lm, const InputOptions& o) {
+    const std::string text = read_text_argument(o.text, "text");
+    std::optional<std::string> pair;
+    if (!o.pair.empty()) pair = read_text_argument(o.pair, "pair text");
+    tokenizer::EncodeOptions eo;
+    eo.truncation = o.truncate || o.max_length > 0;
+    eo.max_length = o.max_length;
+    auto enc = lm.model->tokenizer().encode(text, pair ? std::optional<std::string_view>(*pair) : std::nullopt, eo);
+    if (std::count(enc.sequence_ids.begin(), enc.sequence_ids.end(), 0) == 0) {
+        throw Error("the text has no tokens (only whitespace or control characters)");
+    }
+    const size_t limit = lm.model->tokenizer().config().model_max_length;
+    if (enc.size() > limit) {
+        throw Error(fmt::format("the input is {} tokens including special tokens, longer than the model's maximum of {}; "
+                                "shorten it or pass --truncate",
+                                enc.size(), limit));
+    }
+    return enc;
 }
 
 }  // namespace attnscope::cli

@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 
+#include <CLI/CLI.hpp>
+
 #include "attnscope/model.h"
 #include "attnscope/model_source.h"
 
@@ -35,6 +37,26 @@ std::string read_text_argument(const std::string& value, const char* what);
 bool stdout_is_terminal();
 bool use_color();  // stdout is a terminal and NO_COLOR is unset
 size_t terminal_width();
+
+// The options every single-input analysis command shares, and the encoding they describe.
+struct InputOptions {
+    std::string text = kDefaultText;
+    std::string pair;
+    std::string model;
+    bool truncate = false;
+    size_t max_length = 0;
+    int threads = 0;
+    bool quiet = false;
+};
+void add_input_options(CLI::App* cmd, InputOptions& o);
+// Reads the text(s), encodes them, and refuses inputs the model cannot run.
+tokenizer::Encoding encode_input(const LoadedModel& lm, const InputOptions& o);
+
+// Attention tensors from elsewhere: a float32/64 .npy of shape [L, H, n, n] and the tokens beside it (a
+// .tokens.json written by `run -f npy`, a JSON list of token strings, or {"tokens": [...],
+// "token_type_ids": [...]}). The analyses that need only probabilities then run without a model.
+void load_external_attentions(const std::string& npy_path, const std::string& tokens_path, Trace& trace,
+                              tokenizer::Encoding& encoding);
 
 inline double ms_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

@@ -16,6 +16,11 @@ int main(int argc, char** argv) {
     attnscope::cli::register_run(app);
     attnscope::cli::register_tokenize(app);
     attnscope::cli::register_info(app);
+    attnscope::cli::register_stats(app);
+    attnscope::cli::register_rollout(app);
+    attnscope::cli::register_ablation(app);
+    attnscope::cli::register_diff(app);
+    attnscope::cli::register_corpus(app);
     attnscope::cli::register_bench(app);
     try {
         app.parse(argc, argv);

@@ -115,6 +115,21 @@ void activation(float* x, size_t count, Activation act) {
     }
 }
 
+double sum_xlogx(const float* p, const float* q, size_t n) {
+    if (cpu_has_avx2()) return avx2::sum_xlogx(p, q, n);
+    double s = 0;
+    for (size_t i = 0; i < n; ++i) {
+        double x = q ? 0.5 * (static_cast<double>(p[i]) + q[i]) : p[i];
+        s += x * std::log(x);
+    }
+    return s;
+}
+
+void log_inplace(float* x, size_t count) {
+    if (cpu_has_avx2()) return avx2::log_inplace(x, count);
+    for (size_t i = 0; i < count; ++i) x[i] = std::log(x[i]);
+}
+
 void exp_inplace(float* x, size_t count) {
     if (cpu_has_avx2()) return avx2::exp_inplace(x, count);
     for (size_t i = 0; i < count; ++i) x[i] = std::exp(x[i]);

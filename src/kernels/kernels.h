@@ -49,6 +49,12 @@ void activation(float* x, size_t count, Activation act);
 void exp_inplace(float* x, size_t count);
 void erf_inplace(float* x, size_t count);
 
+// Σ x ln x over x = (p + q) / 2 (q may be null: x = p). Entries must be > 0. For entropies and
+// Jensen–Shannon divergences of many rows; float logs, double accumulation across vectors.
+double sum_xlogx(const float* p, const float* q, size_t n);
+// Natural log of every element (for the tests).
+void log_inplace(float* x, size_t count);
+
 // OpenBLAS sgemm, Y[m][n] = X[m][k] · W[n][k]ᵀ: the masked-LM head's decoder and the benchmark peer.
 void blas_sgemm_nt(size_t m, size_t n, size_t k, const float* x, const float* w, float* y);
 
@@ -80,6 +86,8 @@ void erf_inplace(float* x, size_t count);
 void add_bias_rows(float* y, size_t n, size_t out, size_t ldy, const float* bias);
 void f16_to_f32(const uint16_t* in, float* out, size_t count);
 void f32_to_f16(const float* in, uint16_t* out, size_t count);
+double sum_xlogx(const float* p, const float* q, size_t n);
+void log_inplace(float* x, size_t count);
 }  // namespace avx2
 
 }  // namespace attnscope::kernels

@@ -139,8 +139,6 @@ PackedWeights pack_weights(const float* const* rows, size_t n, size_t k, WeightS
 
 namespace ref {
 
-namespace {
-
 float element(const PackedB& b, size_t p, size_t kk, size_t cc) {
     const size_t e = (p * b.k + kk) * kPanel + cc;
     switch (b.type) {
@@ -160,7 +158,14 @@ float element(const PackedB& b, size_t p, size_t kk, size_t cc) {
     return 0;
 }
 
-}  // namespace
+}  // namespace ref
+
+float packed_element(const PackedB& b, size_t k, size_t c) {
+    const float v = ref::element(b, c / kPanel, k, c % kPanel);
+    return b.column_scale ? v * b.column_scale[c] : v;
+}
+
+namespace ref {
 
 void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t p0, size_t p1, float* c, size_t ldc,
                  const Epilogue& ep) {

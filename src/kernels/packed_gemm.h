@@ -85,6 +85,9 @@ struct PackedWeights {
 };
 PackedWeights pack_weights(const float* const* rows, size_t n, size_t k, WeightStorage storage);
 
+// Element (k, c) of a packed matrix as fp32 (dequantised for I8).
+float packed_element(const PackedB& b, size_t k, size_t c);
+
 struct Epilogue {
     float alpha = 1.0f;                // C = alpha · (A·B) ...
     const float* bias = nullptr;       // ... + bias[col]
@@ -106,6 +109,7 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
                  const Epilogue& ep);
 }
 namespace ref {
+float element(const PackedB& b, size_t panel, size_t k, size_t column_in_panel);  // raw stored value as fp32
 void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t p0, size_t p1, float* c, size_t ldc,
                  const Epilogue& ep);
 }

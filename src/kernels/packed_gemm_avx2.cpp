@@ -14,6 +14,7 @@ namespace {
 constexpr size_t kKc = 256;  // K block: a 16-column B panel slice is 16 KB and stays in L1
 constexpr size_t kMc = 96;   // M block: the packed A block (96 × 256 floats, 96 KB) stays in L2
 constexpr size_t kMr = 6;    // rows per micro-tile: 12 accumulators + 2 B vectors + 1 broadcast
+constexpr size_t kNc = 16;   // panels per group in the blocked path: 16 × 16 KB of B slices, L2-resident
 
 enum Phase { kFirst = 1, kLast = 2 };
 
@@ -38,43 +39,40 @@ inline void load_b(const uint8_t* bp, __m256& b0, __m256& b1) {
     }
 }
 
+// Reads one row of C (a partial sum from the previous K block) into two vectors.
+inline void load_row(const float* c, size_t cols, __m256& v0, __m256& v1) {
+    if (cols == kPanel) {
+        v0 = _mm256_loadu_ps(c);
+        v1 = _mm256_loadu_ps(c + 8);
+        return;
+    }
+    alignas(32) float tmp[16] = {0};
+    std::copy(c, c + cols, tmp);
+    v0 = _mm256_load_ps(tmp);
+    v1 = _mm256_load_ps(tmp + 8);
+}
+
 template <int R>
 inline void finish_row(__m256 v0, __m256 v1, float* c, size_t cols, int phase, const Epilogue& ep, size_t row,
                        size_t col, const float* col_scale) {
     const bool full = cols == kPanel;
     alignas(32) float tmp[16];
-    if (col_scale) {
-        // int8 weights: the per-column scale applies to each K block's partial sum before it is added up.
-        v0 = _mm256_mul_ps(v0, _mm256_loadu_ps(col_scale + col));
-        v1 = _mm256_mul_ps(v1, _mm256_loadu_ps(col_scale + col + 8));
-    }
-    if (!(phase & kFirst)) {
-        if (full) {
-            v0 = _mm256_add_ps(v0, _mm256_loadu_ps(c));
-            v1 = _mm256_add_ps(v1, _mm256_loadu_ps(c + 8));
-        } else {
-            std::fill(tmp, tmp + 16, 0.f);
-            std::copy(c, c + cols, tmp);
-            v0 = _mm256_add_ps(v0, _mm256_load_ps(tmp));
-            v1 = _mm256_add_ps(v1, _mm256_load_ps(tmp + 8));
-        }
-    }
     if (phase & kLast) {
+        if (col_scale) {
+            // int8 weights: the per-column scale applies to the finished raw sum.
+            v0 = _mm256_mul_ps(v0, _mm256_loadu_ps(col_scale + col));
+            v1 = _mm256_mul_ps(v1, _mm256_loadu_ps(col_scale + col + 8));
+        }
         if (ep.alpha != 1.0f) {
             const __m256 al = _mm256_set1_ps(ep.alpha);
             v0 = _mm256_mul_ps(v0, al);
             v1 = _mm256_mul_ps(v1, al);
         }
         auto add_vec = [&](const float* src) {
-            if (full) {
-                v0 = _mm256_add_ps(v0, _mm256_loadu_ps(src));
-                v1 = _mm256_add_ps(v1, _mm256_loadu_ps(src + 8));
-            } else {
-                std::fill(tmp, tmp + 16, 0.f);
-                std::copy(src, src + cols, tmp);
-                v0 = _mm256_add_ps(v0, _mm256_load_ps(tmp));
-                v1 = _mm256_add_ps(v1, _mm256_load_ps(tmp + 8));
-            }
+            __m256 a0, a1;
+            load_row(src, cols, a0, a1);
+            v0 = _mm256_add_ps(v0, a0);
+            v1 = _mm256_add_ps(v1, a1);
         };
         if (ep.bias) add_vec(ep.bias + col);
         if (ep.residual) add_vec(ep.residual + row * ep.ldr + col);
@@ -100,8 +98,19 @@ template <int R, WeightStorage T>
 void tile(size_t kc, const float* ap, size_t lda, const uint8_t* bp, float* c, size_t ldc, size_t cols, int phase,
           const Epilogue& ep, size_t row0, size_t col0, const float* col_scale) {
     constexpr size_t kStep = kPanel * (T == WeightStorage::F32 ? 4 : T == WeightStorage::I8 ? 1 : 2);
+    // A later K block continues the previous block's sums (loaded from C) rather than adding its own to
+    // them: every row is then one FMA chain over K, the same whether the rows were blocked or swept —
+    // so a sequence's result does not depend on what else is in the batch.
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    if (!(phase & kFirst)) {
+        load_row(c, cols, c00, c01);
+        if constexpr (R > 1) load_row(c + ldc, cols, c10, c11);
+        if constexpr (R > 2) load_row(c + 2 * ldc, cols, c20, c21);
+        if constexpr (R > 3) load_row(c + 3 * ldc, cols, c30, c31);
+        if constexpr (R > 4) load_row(c + 4 * ldc, cols, c40, c41);
+        if constexpr (R > 5) load_row(c + 5 * ldc, cols, c50, c51);
+    }
     const float* a0 = ap;
     const float* a1 = ap + lda;
     const float* a2 = ap + 2 * lda;
@@ -218,18 +227,27 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
     // Equal M blocks of at most kMc rows (128 rows → 64 + 64, not 96 + 32 with its short tiles).
     const size_t m_blocks = (m + kMc - 1) / kMc;
     const size_t block_rows = (m + m_blocks - 1) / m_blocks;
+    // Many rows (long inputs, batches): for each K block, groups of kNc panels whose K-block slices (256 ×
+    // 256 floats) stay in L2 while every M block passes over them; each M block's rows come from L2 too.
     for (size_t k0 = 0; k0 < K; k0 += kKc) {
         const size_t kc = std::min(kKc, K - k0);
         const int phase = (k0 == 0 ? kFirst : 0) | (k0 + kc >= K ? kLast : 0);
-        for (size_t m0 = 0; m0 < m; m0 += block_rows) {
-            const size_t mb = std::min(block_rows, m - m0);
-            plan_tiles(mb, tiles);
-            for (size_t p = p0; p < p1; ++p) {
-                const uint8_t* bp = b.panel_bytes(p) + k0 * kPanel * bytes;
-                const size_t cols = std::min(kPanel, b.n - p * kPanel);
-                for (const RowTile& t : tiles) {
-                    kTiles[t.rows](kc, a + (m0 + t.offset) * lda + k0, lda, bp, c + (m0 + t.offset) * ldc + p * kPanel, ldc,
-                                   cols, phase, ep, m0 + t.offset, p * kPanel, b.column_scale);
+        for (size_t g0 = p0; g0 < p1; g0 += kNc) {
+            const size_t g1 = std::min(p1, g0 + kNc);
+            for (size_t m0 = 0; m0 < m; m0 += block_rows) {
+                const size_t mb = std::min(block_rows, m - m0);
+                plan_tiles(mb, tiles);
+                // The next M block's rows will be read by six broadcast streams that the hardware prefetcher
+                // picks up too late; fetch them into L2 while this block runs (~16 panels of work).
+                for (size_t r = m0 + mb; r < std::min(m, m0 + 2 * mb); ++r)
+                    for (size_t kk = 0; kk < kc; kk += 16) _mm_prefetch(reinterpret_cast<const char*>(a + r * lda + k0 + kk), _MM_HINT_T1);
+                for (size_t p = g0; p < g1; ++p) {
+                    const uint8_t* bp = b.panel_bytes(p) + k0 * kPanel * bytes;
+                    const size_t cols = std::min(kPanel, b.n - p * kPanel);
+                    for (const RowTile& t : tiles) {
+                        kTiles[t.rows](kc, a + (m0 + t.offset) * lda + k0, lda, bp, c + (m0 + t.offset) * ldc + p * kPanel,
+                                       ldc, cols, phase, ep, m0 + t.offset, p * kPanel, b.column_scale);
+                    }
                 }
             }
         }

@@ -112,6 +112,29 @@ void activation(float* x, size_t count, Activation act) {
     }
 }
 
+double sum_xlogx(const float* p, const float* q, size_t n) {
+    const __m256 half = _mm256_set1_ps(0.5f);
+    __m256 acc = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 x = _mm256_loadu_ps(p + i);
+        if (q) x = _mm256_mul_ps(_mm256_add_ps(x, _mm256_loadu_ps(q + i)), half);
+        acc = _mm256_fmadd_ps(x, log256(x), acc);
+    }
+    double s = hsum256(acc);
+    for (; i < n; ++i) {
+        float x = q ? 0.5f * (p[i] + q[i]) : p[i];
+        s += static_cast<double>(x) * _mm256_cvtss_f32(log256(_mm256_set1_ps(x)));
+    }
+    return s;
+}
+
+void log_inplace(float* x, size_t count) {
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(x + i, log256(_mm256_loadu_ps(x + i)));
+    for (; i < count; ++i) x[i] = _mm256_cvtss_f32(log256(_mm256_set1_ps(x[i])));
+}
+
 void add_bias_rows(float* y, size_t n, size_t out, size_t ldy, const float* bias) {
     for (size_t r = 0; r < n; ++r) {
         float* row = y + r * ldy;

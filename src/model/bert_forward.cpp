@@ -132,6 +132,7 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
         fit(t.values, static_cast<size_t>(L * H) * n * d, options.capture.qkv);
         fit(t.scores, static_cast<size_t>(L * H) * n * n, options.capture.scores);
         fit(t.hidden_states, static_cast<size_t>(L + 1) * n * D, options.capture.hidden_states);
+        fit(t.contexts, static_cast<size_t>(L) * n * D, options.capture.context);
     }
 
     // Activations of all packed tokens: x [T][D] is the layer input, qkv [T][3D] the projections side by
@@ -211,6 +212,13 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
             }
         }
 
+        if (options.capture.context) {
+            for (size_t s = 0; s < S; ++s) {
+                const size_t n = encodings[s].size();
+                std::memcpy(traces[s].contexts.data() + static_cast<size_t>(l) * n * D, ctx.data() + offset[s] * D,
+                            n * D * sizeof(float));
+            }
+        }
         // Fused epilogues: bias + residual before each LayerNorm, bias + activation after the intermediate.
         kernels::Epilogue ao_ep;
         ao_ep.bias = lw.attention_output_packed.bias.data();
@@ -245,6 +253,20 @@ Trace Model::forward(const tokenizer::Encoding& encoding, const ForwardOptions& 
                      const LayerObserver& observer) const {
     auto traces = forward_batch({encoding}, options, observer);
     return std::move(traces.front());
+}
+
+std::vector<float> Model::output_projection(int layer, int head) const {
+    const BertConfig& c = impl_->config;
+    if (layer < 0 || layer >= c.num_hidden_layers || head < 0 || head >= c.num_attention_heads) {
+        throw Error(fmt::format("layer {} head {} is outside this model ({} × {})", layer, head, c.num_hidden_layers,
+                                c.num_attention_heads));
+    }
+    const size_t D = static_cast<size_t>(c.hidden_size), d = static_cast<size_t>(c.head_dim());
+    const kernels::PackedB& b = impl_->weights.layers[static_cast<size_t>(layer)].attention_output_packed.b();
+    std::vector<float> out(d * D);
+    for (size_t k = 0; k < d; ++k)
+        for (size_t col = 0; col < D; ++col) out[k * D + col] = kernels::packed_element(b, static_cast<size_t>(head) * d + k, col);
+    return out;
 }
 
 std::vector<float> Model::mlm_logits(const Trace& trace) const {

@@ -96,7 +96,9 @@ TEST(Kernels, SoftmaxMatchesReferenceAndSumsToOne) {
             for (size_t j = 0; j < cols; ++j) s += y[r * cols + j];
             EXPECT_NEAR(s, 1.0, 1e-6);
         }
-        if (cols > 1) EXPECT_EQ(y[0], 0.0f);
+        if (cols > 1) {
+            EXPECT_EQ(y[0], 0.0f);
+        }
     }
 }
 

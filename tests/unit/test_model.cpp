@@ -124,7 +124,9 @@ TEST_F(TinyModel, ObserverSeesEachLayerComplete) {
                                         double sum = 0;
                                         for (size_t j = 0; j < trace.seq_len; ++j) sum += trace.attention(layer, 0, 0, j);
                                         EXPECT_NEAR(sum, 1.0, 1e-6);
-                                        if (layer + 1 < trace.num_layers) EXPECT_EQ(trace.attention(layer + 1, 0, 0, 0), 0.f);
+                                        if (layer + 1 < trace.num_layers) {
+                                            EXPECT_EQ(trace.attention(layer + 1, 0, 0, 0), 0.f);
+                                        }
                                     });
     std::vector<std::pair<size_t, int>> expected = {{0, 0}, {1, 0}, {0, 1}, {1, 1}};
     EXPECT_EQ(calls, expected);

@@ -147,7 +147,9 @@ TEST_P(StorageTypes, StoredWeightsStayCloseToFp32) {
     const double bound = GetParam() == k::WeightStorage::F32 ? 0 : GetParam() == k::WeightStorage::F16 ? 2e-3
                        : GetParam() == k::WeightStorage::BF16 ? 1e-2 : 3e-2;
     EXPECT_LE(worst / scale, bound) << k::storage_name(GetParam());
-    if (GetParam() != k::WeightStorage::F32) EXPECT_GT(worst, 0.0);
+    if (GetParam() != k::WeightStorage::F32) {
+        EXPECT_GT(worst, 0.0);
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, StorageTypes,

@@ -1,0 +1,91 @@
+// Corpus statistics: every per-head analysis accumulated over many inputs without keeping a single
+// attention matrix, in sums that merge exactly — shards of a corpus run on different machines, in any
+// order, merge to the same bits as one run over the whole corpus.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "attnscope/analysis.h"
+
+namespace attnscope::analysis {
+
+// A sum that is associative: fixed point with 2⁻⁴⁸ resolution in 128 bits. Floating-point sums depend on
+// the order of the additions; these do not, which is what makes shard merges exact.
+class ExactSum {
+public:
+    void add(double x);
+    void add(const ExactSum& other) { value_ += other.value_; }
+    double value() const;
+    std::string to_string() const;
+    static ExactSum from_string(const std::string& s);
+    bool operator==(const ExactSum& o) const { return value_ == o.value_; }
+
+private:
+    __int128 value_ = 0;
+};
+
+struct CorpusOptions {
+    bool head_map = true;           // accumulate Clark's JS head distances ...
+    uint64_t head_map_docs = 1000;  // ... over the first this-many inputs (Clark used 1,000 segments)
+    PatternThresholds patterns;
+};
+
+class CorpusStats {
+public:
+    CorpusStats() = default;
+    CorpusStats(std::string model_name, std::string model_fingerprint, int layers, int heads);
+
+    void add(const Trace& trace, const TokenClasses& tokens, const CorpusOptions& options);
+    // Single-head ablation importance of one input: per head, Σ over tokens of the relative change.
+    void add_importance(const std::vector<double>& per_head_sum, uint64_t tokens);
+    // Throws Error when the two were made with different models.
+    void merge(const CorpusStats& other);
+
+    nlohmann::json to_json() const;
+    static CorpusStats from_json(const nlohmann::json& j, const std::string& source);
+
+    // Results.
+    uint64_t docs() const { return docs_; }
+    uint64_t tokens() const { return tokens_; }
+    int layers() const { return layers_; }
+    int heads() const { return heads_; }
+    const std::string& model_name() const { return model_name_; }
+    const std::string& fingerprint() const { return fingerprint_; }
+    double document_weighted(int head, int stat) const;  // mean over inputs of the per-input value (Clark)
+    double token_weighted(int head, int stat) const;     // weighted by the rows each value averages (bertology)
+    double uniform_entropy() const;                      // mean over inputs of ln n
+    uint64_t pattern_count(int head, Pattern p) const;
+    Pattern majority_pattern(int head) const;
+    double pattern_feature(int head, int feature) const;  // 0 = V, 1 = Dg, 2 = Bk: document-weighted means
+    uint64_t head_map_docs() const { return map_docs_; }
+    std::vector<double> head_distances() const;  // [LH][LH], Σ over the mapped inputs (Clark's D)
+    bool has_importance() const { return importance_tokens_ > 0; }
+    double importance(int head) const;
+
+    // Provenance and resumption: which inputs were read, which were skipped and why.
+    struct Skipped {
+        uint64_t line;
+        std::string error;
+    };
+    std::vector<Skipped> skipped;
+    std::vector<std::string> sources;  // "file:first-last" ranges that went in
+    uint64_t lines_done = 0;           // input lines consumed (including skipped ones), for --resume
+
+private:
+    size_t heads_total() const { return static_cast<size_t>(layers_ * heads_); }
+    std::string model_name_, fingerprint_;
+    int layers_ = 0, heads_ = 0;
+    uint64_t docs_ = 0, tokens_ = 0, map_docs_ = 0, importance_tokens_ = 0;
+    ExactSum log_n_;
+    std::vector<ExactSum> doc_sum_, weighted_sum_, weight_;  // [LH][S], [LH][S], [S]
+    std::vector<uint64_t> pattern_counts_;                   // [LH][kNumPatterns]
+    std::vector<ExactSum> pattern_features_;                 // [LH][3]
+    std::vector<ExactSum> distance_;                         // [LH][LH]
+    std::vector<ExactSum> importance_;                       // [LH]
+};
+
+}  // namespace attnscope::analysis

@@ -1,0 +1,242 @@
+#include "attnscope/corpus.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "attnscope/error.h"
+
+namespace attnscope::analysis {
+
+namespace {
+constexpr long double kScale = 281474976710656.0L;  // 2^48
+constexpr int kFormat = 1;                          // version of the JSON state
+}  // namespace
+
+void ExactSum::add(double x) {
+    if (!std::isfinite(x)) return;
+    // Integer part shifted into place, fractional part rounded to 2^-48: no overflow for |x| < 2^63.
+    const long double whole = std::floor(static_cast<long double>(x));
+    const long double frac = static_cast<long double>(x) - whole;
+    value_ += static_cast<__int128>(static_cast<long long>(whole)) * (static_cast<__int128>(1) << 48) +
+              static_cast<__int128>(std::llroundl(frac * kScale));
+}
+
+double ExactSum::value() const { return static_cast<double>(static_cast<long double>(value_) / kScale); }
+
+std::string ExactSum::to_string() const {
+    if (value_ == 0) return "0";
+    __int128 v = value_;
+    bool negative = v < 0;
+    std::string digits;
+    while (v != 0) {
+        int d = static_cast<int>(v % 10);
+        digits.push_back(static_cast<char>('0' + (d < 0 ? -d : d)));
+        v /= 10;
+    }
+    if (negative) digits.push_back('-');
+    return std::string(digits.rbegin(), digits.rend());
+}
+
+ExactSum ExactSum::from_string(const std::string& s) {
+    ExactSum out;
+    size_t i = 0;
+    bool negative = false;
+    if (!s.empty() && s[0] == '-') {
+        negative = true;
+        i = 1;
+    }
+    if (i >= s.size()) throw Error("corpus state: an empty number");
+    for (; i < s.size(); ++i) {
+        if (s[i] < '0' || s[i] > '9') throw Error(fmt::format("corpus state: '{}' is not an integer", s));
+        out.value_ = out.value_ * 10 + (s[i] - '0');
+    }
+    if (negative) out.value_ = -out.value_;
+    return out;
+}
+
+CorpusStats::CorpusStats(std::string model_name, std::string fingerprint, int layers, int heads)
+    : model_name_(std::move(model_name)), fingerprint_(std::move(fingerprint)), layers_(layers), heads_(heads) {
+    const size_t lh = heads_total();
+    doc_sum_.resize(lh * kNumStats);
+    weighted_sum_.resize(lh * kNumStats);
+    weight_.resize(kNumStats);
+    pattern_counts_.assign(lh * kNumPatterns, 0);
+    pattern_features_.resize(lh * 3);
+    distance_.resize(lh * lh);
+    importance_.resize(lh);
+}
+
+void CorpusStats::add(const Trace& trace, const TokenClasses& tokens, const CorpusOptions& options) {
+    if (trace.num_layers != layers_ || trace.num_heads != heads_) throw Error("corpus: a trace of another model");
+    const HeadStatistics st = head_statistics(trace, tokens);
+    const auto patterns = classify_heads(trace, tokens, options.patterns);
+    double rows[kNumStats];
+    for (int s = 0; s < kNumStats; ++s) {
+        rows[s] = stat_rows(s, tokens);
+        weight_[static_cast<size_t>(s)].add(rows[s]);
+    }
+    for (size_t h = 0; h < heads_total(); ++h) {
+        for (int s = 0; s < kNumStats; ++s) {
+            doc_sum_[h * kNumStats + static_cast<size_t>(s)].add(st.values[h][static_cast<size_t>(s)]);
+            weighted_sum_[h * kNumStats + static_cast<size_t>(s)].add(st.values[h][static_cast<size_t>(s)] * rows[s]);
+        }
+        ++pattern_counts_[h * kNumPatterns + static_cast<size_t>(patterns[h].label)];
+        pattern_features_[h * 3 + 0].add(patterns[h].vertical);
+        pattern_features_[h * 3 + 1].add(patterns[h].diagonal);
+        pattern_features_[h * 3 + 2].add(patterns[h].block);
+    }
+    if (options.head_map && map_docs_ < options.head_map_docs) {
+        std::vector<double> d;
+        add_head_distances(trace, d);
+        for (size_t i = 0; i < d.size(); ++i) distance_[i].add(d[i]);
+        ++map_docs_;
+    }
+    ++docs_;
+    tokens_ += trace.seq_len;
+    log_n_.add(std::log(static_cast<double>(trace.seq_len)));
+}
+
+void CorpusStats::add_importance(const std::vector<double>& per_head_sum, uint64_t tokens) {
+    for (size_t h = 0; h < heads_total() && h < per_head_sum.size(); ++h) importance_[h].add(per_head_sum[h]);
+    importance_tokens_ += tokens;
+}
+
+void CorpusStats::merge(const CorpusStats& o) {
+    if (o.fingerprint_ != fingerprint_) {
+        throw Error(fmt::format("cannot merge statistics of different models ({} vs {})", model_name_, o.model_name_));
+    }
+    auto add_all = [](std::vector<ExactSum>& a, const std::vector<ExactSum>& b) {
+        for (size_t i = 0; i < a.size(); ++i) a[i].add(b[i]);
+    };
+    add_all(doc_sum_, o.doc_sum_);
+    add_all(weighted_sum_, o.weighted_sum_);
+    add_all(weight_, o.weight_);
+    add_all(pattern_features_, o.pattern_features_);
+    add_all(distance_, o.distance_);
+    add_all(importance_, o.importance_);
+    for (size_t i = 0; i < pattern_counts_.size(); ++i) pattern_counts_[i] += o.pattern_counts_[i];
+    docs_ += o.docs_;
+    tokens_ += o.tokens_;
+    map_docs_ += o.map_docs_;
+    importance_tokens_ += o.importance_tokens_;
+    log_n_.add(o.log_n_);
+    skipped.insert(skipped.end(), o.skipped.begin(), o.skipped.end());
+    sources.insert(sources.end(), o.sources.begin(), o.sources.end());
+    lines_done += o.lines_done;
+}
+
+double CorpusStats::document_weighted(int head, int stat) const {
+    return docs_ ? doc_sum_[static_cast<size_t>(head) * kNumStats + static_cast<size_t>(stat)].value() / static_cast<double>(docs_) : 0;
+}
+
+double CorpusStats::token_weighted(int head, int stat) const {
+    const double w = weight_[static_cast<size_t>(stat)].value();
+    return w > 0 ? weighted_sum_[static_cast<size_t>(head) * kNumStats + static_cast<size_t>(stat)].value() / w : 0;
+}
+
+double CorpusStats::uniform_entropy() const { return docs_ ? log_n_.value() / static_cast<double>(docs_) : 0; }
+
+uint64_t CorpusStats::pattern_count(int head, Pattern p) const {
+    return pattern_counts_[static_cast<size_t>(head) * kNumPatterns + static_cast<size_t>(p)];
+}
+
+Pattern CorpusStats::majority_pattern(int head) const {
+    int best = static_cast<int>(Pattern::Heterogeneous);
+    uint64_t count = 0;
+    for (int p = 0; p < kNumPatterns; ++p) {
+        if (pattern_count(head, static_cast<Pattern>(p)) > count) {
+            count = pattern_count(head, static_cast<Pattern>(p));
+            best = p;
+        }
+    }
+    return static_cast<Pattern>(best);
+}
+
+double CorpusStats::pattern_feature(int head, int feature) const {
+    return docs_ ? pattern_features_[static_cast<size_t>(head) * 3 + static_cast<size_t>(feature)].value() / static_cast<double>(docs_) : 0;
+}
+
+std::vector<double> CorpusStats::head_distances() const {
+    std::vector<double> out(distance_.size());
+    for (size_t i = 0; i < out.size(); ++i) out[i] = distance_[i].value();
+    return out;
+}
+
+double CorpusStats::importance(int head) const {
+    return importance_tokens_ ? importance_[static_cast<size_t>(head)].value() / static_cast<double>(importance_tokens_) : 0;
+}
+
+nlohmann::json CorpusStats::to_json() const {
+    using nlohmann::json;
+    auto sums = [](const std::vector<ExactSum>& v) {
+        json a = json::array();
+        for (const auto& s : v) a.push_back(s.to_string());
+        return a;
+    };
+    json j;
+    j["format"] = "attnscope-corpus-state";
+    j["version"] = kFormat;
+    j["model"] = model_name_;
+    j["fingerprint"] = fingerprint_;
+    j["layers"] = layers_;
+    j["heads"] = heads_;
+    j["docs"] = docs_;
+    j["tokens"] = tokens_;
+    j["head_map_docs"] = map_docs_;
+    j["importance_tokens"] = importance_tokens_;
+    j["lines_done"] = lines_done;
+    j["sources"] = sources;
+    j["skipped"] = json::array();
+    for (const auto& s : skipped) j["skipped"].push_back({{"line", s.line}, {"error", s.error}});
+    j["stats"] = json::array();
+    for (int s = 0; s < kNumStats; ++s) j["stats"].push_back(stat_info(s).key);
+    j["sums"] = {{"log_n", log_n_.to_string()},         {"document", sums(doc_sum_)},
+                 {"weighted", sums(weighted_sum_)},     {"weight", sums(weight_)},
+                 {"pattern_features", sums(pattern_features_)}, {"head_distance", sums(distance_)},
+                 {"importance", sums(importance_)}};
+    j["pattern_counts"] = pattern_counts_;
+    return j;
+}
+
+CorpusStats CorpusStats::from_json(const nlohmann::json& j, const std::string& source) {
+    try {
+        if (!j.is_object() || j.value("format", "") != "attnscope-corpus-state") {
+            throw Error(fmt::format("{}: not an attnscope corpus state (no \"format\": \"attnscope-corpus-state\")", source));
+        }
+        if (j.at("version").get<int>() != kFormat) throw Error(fmt::format("{}: unsupported state version", source));
+        CorpusStats c(j.at("model").get<std::string>(), j.at("fingerprint").get<std::string>(), j.at("layers").get<int>(),
+                      j.at("heads").get<int>());
+        if (std::vector<std::string>(j.at("stats").begin(), j.at("stats").end()).size() != kNumStats) {
+            throw Error(fmt::format("{}: written by a version with other statistics", source));
+        }
+        c.docs_ = j.at("docs").get<uint64_t>();
+        c.tokens_ = j.at("tokens").get<uint64_t>();
+        c.map_docs_ = j.at("head_map_docs").get<uint64_t>();
+        c.importance_tokens_ = j.at("importance_tokens").get<uint64_t>();
+        c.lines_done = j.at("lines_done").get<uint64_t>();
+        c.sources = j.at("sources").get<std::vector<std::string>>();
+        for (const auto& s : j.at("skipped")) c.skipped.push_back({s.at("line").get<uint64_t>(), s.at("error").get<std::string>()});
+        const auto& sums = j.at("sums");
+        auto read = [&](const char* key, std::vector<ExactSum>& into) {
+            const auto& a = sums.at(key);
+            if (a.size() != into.size()) throw Error(fmt::format("{}: '{}' has {} entries, expected {}", source, key, a.size(), into.size()));
+            for (size_t i = 0; i < into.size(); ++i) into[i] = ExactSum::from_string(a[i].get<std::string>());
+        };
+        c.log_n_ = ExactSum::from_string(sums.at("log_n").get<std::string>());
+        read("document", c.doc_sum_);
+        read("weighted", c.weighted_sum_);
+        read("weight", c.weight_);
+        read("pattern_features", c.pattern_features_);
+        read("head_distance", c.distance_);
+        read("importance", c.importance_);
+        c.pattern_counts_ = j.at("pattern_counts").get<std::vector<uint64_t>>();
+        if (c.pattern_counts_.size() != c.heads_total() * kNumPatterns) throw Error(fmt::format("{}: pattern_counts has the wrong size", source));
+        return c;
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(fmt::format("{}: malformed corpus state: {}", source, e.what()));
+    }
+}
+
+}  // namespace attnscope::analysis
