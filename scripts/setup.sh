@@ -37,6 +37,17 @@ if [[ ! -x "$VENV/bin/python" || ! -f "$STAMP" || "$(cat "$STAMP")" != "$want" ]
     echo "$want" > "$STAMP"
 fi
 
+TF4="$VENV/transformers4"
+TF4_REQ="$ROOT/scripts/requirements-reference-tf4.txt"
+TF4_STAMP="$TF4/.requirements.sha256"
+want4="$(sha256sum "$TF4_REQ" | cut -d' ' -f1)"
+if [[ ! -f "$TF4_STAMP" || "$(cat "$TF4_STAMP")" != "$want4" ]]; then
+    log "installing transformers 4.x (head_mask) beside the reference environment"
+    rm -rf "$TF4"
+    "$VENV/bin/pip" install -q --no-deps --target "$TF4" -r "$TF4_REQ"
+    echo "$want4" > "$TF4_STAMP"
+fi
+
 MODEL_DIR="$ROOT/models/all-MiniLM-L6-v2"
 MODEL_SHA256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 if [[ ! -f "$MODEL_DIR/model.safetensors" ]] || ! echo "$MODEL_SHA256  $MODEL_DIR/model.safetensors" | sha256sum -c --quiet 2>/dev/null; then

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "attnscope/ablation.h"
 #include "attnscope/analysis.h"
 #include "attnscope/error.h"
 #include "cli/commands.h"
@@ -38,6 +39,8 @@ struct RunOptions {
     bool quiet = false;
     std::vector<int32_t> input_ids, attention_mask, token_type_ids;
     std::string weights = "fp32";
+    std::string ablate;
+    std::string ablation = "zero";
 };
 
 struct Input {
@@ -256,6 +259,13 @@ void run(const RunOptions& o) {
     lo.weights = model::parse_weight_storage(o.weights);
     LoadedModel lm = load_model(o.model, o.quiet, lo);
     const auto& cfg = lm.model->config();
+    if (!o.ablate.empty()) {
+        fo.head_mask = analysis::parse_head_list(o.ablate, cfg.num_hidden_layers, cfg.num_attention_heads);
+        if (o.ablation == "zero") fo.ablation = HeadAblation::Zero;
+        else if (o.ablation == "uniform") fo.ablation = HeadAblation::Uniform;
+        else throw Error(fmt::format("--ablation {}: run supports zero (transformers head_mask) and uniform; "
+                                     "mean ablation is in `attnscope ablate`", o.ablation));
+    }
     if (o.layer >= cfg.num_hidden_layers) {
         throw Error(fmt::format("--layer {}: this model has {} layers (0-{})", o.layer, cfg.num_hidden_layers,
                                 cfg.num_hidden_layers - 1));
@@ -363,6 +373,8 @@ void register_run(CLI::App& app) {
     cmd->add_flag("--values", o->values, "Print the numbers in the heatmap");
     cmd->add_flag("--no-color", o->no_color, "No colours (also when NO_COLOR is set)");
     cmd->add_flag("--quiet,-q", o->quiet, "Do not announce which default model is used");
+    cmd->add_option("--ablate", o->ablate, "Ablate heads (layer:head pairs such as 3:4,5:*), as transformers 4.x head_mask");
+    cmd->add_option("--ablation", o->ablation, "With --ablate: zero (default, head_mask semantics) or uniform");
     cmd->add_option("--input-ids", o->input_ids, "Run these token ids instead of a text (comma-separated)")->delimiter(',');
     cmd->add_option("--attention-mask", o->attention_mask, "With --input-ids: 1 = attend, 0 = masked key")->delimiter(',');
     cmd->add_option("--token-type-ids", o->token_type_ids, "With --input-ids: segment ids")->delimiter(',');

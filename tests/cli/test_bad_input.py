@@ -200,3 +200,42 @@ def test_input_id_outside_vocabulary(attnscope, minilm_dir):
 def test_unwritable_output(attnscope, minilm_dir):
     _fails_cleanly(attnscope("run", "--model", minilm_dir, "-f", "json", "-o", "/no/such/dir/out.json", check=False),
                    "/no/such/dir/out.json", "cannot write")
+
+
+def test_ablate_bad_head_spec(attnscope, minilm_dir):
+    _fails_cleanly(attnscope("ablate", "--model", minilm_dir, "-q", "--heads", "9:0", check=False),
+                   "--heads '9:0': this model has layers 0-5 and heads 0-11")
+    _fails_cleanly(attnscope("ablate", "--model", minilm_dir, "-q", "--heads", "three", check=False), "layer:head pairs")
+    _fails_cleanly(attnscope("ablate", "--model", minilm_dir, "-q", check=False), "either --heads")
+
+
+def test_unknown_statistic(attnscope, minilm_dir):
+    _fails_cleanly(attnscope("stats", "--model", minilm_dir, "-q", "--stat", "beauty", check=False),
+                   "--stat beauty: expected one of to_cls")
+
+
+def test_diff_needs_exactly_one_change(attnscope, minilm_dir):
+    _fails_cleanly(attnscope("diff", "--model", minilm_dir, "-q", check=False), "give exactly one of")
+    _fails_cleanly(attnscope("diff", "--model", minilm_dir, "-q", "--mask", "0", check=False), "--mask 0: not a token")
+    _fails_cleanly(attnscope("diff", "--model", minilm_dir, "-q", "--replace", "2=notawordpiece123", check=False),
+                   "is not a single token")
+
+
+def test_corpus_and_merge_bad_files(attnscope, minilm_dir, tmp_path):
+    _fails_cleanly(attnscope("corpus", tmp_path / "missing.txt", "--model", minilm_dir, check=False), "cannot open")
+    (tmp_path / "x.json").write_text('{"hello": 1}')
+    _fails_cleanly(attnscope("merge", tmp_path / "x.json", tmp_path / "x.json", "-o", tmp_path / "m", check=False),
+                   "not an attnscope corpus state")
+
+
+def test_external_attentions_must_be_well_formed(attnscope, tmp_path):
+    np.save(tmp_path / "a.npy", np.zeros((2, 3, 4), dtype=np.float32))
+    (tmp_path / "t.json").write_text('["a", "b", "c", "d"]')
+    _fails_cleanly(attnscope("stats", "--attentions", tmp_path / "a.npy", "--tokens", tmp_path / "t.json", check=False),
+                   "expected attentions of shape [layers, heads, n, n]")
+    np.save(tmp_path / "b.npy", np.zeros((1, 1, 3, 3), dtype=np.float32))
+    _fails_cleanly(attnscope("stats", "--attentions", tmp_path / "b.npy", "--tokens", tmp_path / "t.json", check=False),
+                   "has 4 tokens but the attentions are 3 × 3")
+    (tmp_path / "c.npy").write_bytes((tmp_path / "b.npy").read_bytes()[:-5])
+    _fails_cleanly(attnscope("stats", "--attentions", tmp_path / "c.npy", "--tokens", tmp_path / "t.json", check=False),
+                   "truncated")
