@@ -57,6 +57,13 @@ inline void finish_row(__m256 v0, __m256 v1, float* c, size_t cols, int phase, c
                        size_t col, const float* col_scale) {
     const bool full = cols == kPanel;
     alignas(32) float tmp[16];
+    if (!(phase & kFirst)) {
+        // The sum of the earlier K blocks, which the caller kept in C.
+        __m256 p0, p1;
+        load_row(c, cols, p0, p1);
+        v0 = _mm256_add_ps(p0, v0);
+        v1 = _mm256_add_ps(p1, v1);
+    }
     if (phase & kLast) {
         if (col_scale) {
             // int8 weights: the per-column scale applies to the finished raw sum.
@@ -98,58 +105,65 @@ template <int R, WeightStorage T>
 void tile(size_t kc, const float* ap, size_t lda, const uint8_t* bp, float* c, size_t ldc, size_t cols, int phase,
           const Epilogue& ep, size_t row0, size_t col0, const float* col_scale) {
     constexpr size_t kStep = kPanel * (T == WeightStorage::F32 ? 4 : T == WeightStorage::I8 ? 1 : 2);
-    // A later K block continues the previous block's sums (loaded from C) rather than adding its own to
-    // them: every row is then one FMA chain over K, the same whether the rows were blocked or swept —
-    // so a sequence's result does not depend on what else is in the batch.
-    __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-    __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-    if (!(phase & kFirst)) {
-        load_row(c, cols, c00, c01);
-        if constexpr (R > 1) load_row(c + ldc, cols, c10, c11);
-        if constexpr (R > 2) load_row(c + 2 * ldc, cols, c20, c21);
-        if constexpr (R > 3) load_row(c + 3 * ldc, cols, c30, c31);
-        if constexpr (R > 4) load_row(c + 4 * ldc, cols, c40, c41);
-        if constexpr (R > 5) load_row(c + 5 * ldc, cols, c50, c51);
-    }
+    // K is summed in blocks of kKc, each block from zero, and the block sums added in order: shorter
+    // chains than one long FMA chain (its error grows with K), and the same numbers whether the caller
+    // blocks K itself (many rows: C carries the sum between calls) or passes all of K at once (few rows:
+    // the sum is carried in `total` here) — so a sequence's result does not depend on the batch it is in.
+    alignas(32) float total[2 * R * 8];
     const float* a0 = ap;
     const float* a1 = ap + lda;
     const float* a2 = ap + 2 * lda;
     const float* a3 = ap + 3 * lda;
     const float* a4 = ap + 4 * lda;
     const float* a5 = ap + 5 * lda;
-    for (size_t p = 0; p < kc; ++p) {
-        // Six kilobytes ahead in the weight stream: far enough to cover DRAM latency at small n.
-        _mm_prefetch(reinterpret_cast<const char*>(bp + 6144), _MM_HINT_T0);
-        __m256 b0, b1;
-        load_b<T>(bp, b0, b1);
-        bp += kStep;
-        __m256 a = _mm256_broadcast_ss(a0 + p);
-        c00 = _mm256_fmadd_ps(a, b0, c00);
-        c01 = _mm256_fmadd_ps(a, b1, c01);
-        if constexpr (R > 1) {
-            a = _mm256_broadcast_ss(a1 + p);
-            c10 = _mm256_fmadd_ps(a, b0, c10);
-            c11 = _mm256_fmadd_ps(a, b1, c11);
+    __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    for (size_t k0 = 0; k0 < kc || k0 == 0; k0 += kKc) {
+        const size_t k1 = std::min(kc, k0 + kKc);
+        c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (size_t p = k0; p < k1; ++p) {
+            // Six kilobytes ahead in the weight stream: far enough to cover DRAM latency at small n.
+            _mm_prefetch(reinterpret_cast<const char*>(bp + 6144), _MM_HINT_T0);
+            __m256 b0, b1;
+            load_b<T>(bp, b0, b1);
+            bp += kStep;
+            __m256 a = _mm256_broadcast_ss(a0 + p);
+            c00 = _mm256_fmadd_ps(a, b0, c00);
+            c01 = _mm256_fmadd_ps(a, b1, c01);
+            if constexpr (R > 1) {
+                a = _mm256_broadcast_ss(a1 + p);
+                c10 = _mm256_fmadd_ps(a, b0, c10);
+                c11 = _mm256_fmadd_ps(a, b1, c11);
+            }
+            if constexpr (R > 2) {
+                a = _mm256_broadcast_ss(a2 + p);
+                c20 = _mm256_fmadd_ps(a, b0, c20);
+                c21 = _mm256_fmadd_ps(a, b1, c21);
+            }
+            if constexpr (R > 3) {
+                a = _mm256_broadcast_ss(a3 + p);
+                c30 = _mm256_fmadd_ps(a, b0, c30);
+                c31 = _mm256_fmadd_ps(a, b1, c31);
+            }
+            if constexpr (R > 4) {
+                a = _mm256_broadcast_ss(a4 + p);
+                c40 = _mm256_fmadd_ps(a, b0, c40);
+                c41 = _mm256_fmadd_ps(a, b1, c41);
+            }
+            if constexpr (R > 5) {
+                a = _mm256_broadcast_ss(a5 + p);
+                c50 = _mm256_fmadd_ps(a, b0, c50);
+                c51 = _mm256_fmadd_ps(a, b1, c51);
+            }
         }
-        if constexpr (R > 2) {
-            a = _mm256_broadcast_ss(a2 + p);
-            c20 = _mm256_fmadd_ps(a, b0, c20);
-            c21 = _mm256_fmadd_ps(a, b1, c21);
+        if (kc <= kKc) break;  // one block: the accumulators are the sum
+        __m256* acc[12] = {&c00, &c01, &c10, &c11, &c20, &c21, &c30, &c31, &c40, &c41, &c50, &c51};
+        for (int i = 0; i < 2 * R; ++i) {
+            __m256 t = k0 == 0 ? *acc[i] : _mm256_add_ps(_mm256_load_ps(total + i * 8), *acc[i]);
+            _mm256_store_ps(total + i * 8, t);
         }
-        if constexpr (R > 3) {
-            a = _mm256_broadcast_ss(a3 + p);
-            c30 = _mm256_fmadd_ps(a, b0, c30);
-            c31 = _mm256_fmadd_ps(a, b1, c31);
-        }
-        if constexpr (R > 4) {
-            a = _mm256_broadcast_ss(a4 + p);
-            c40 = _mm256_fmadd_ps(a, b0, c40);
-            c41 = _mm256_fmadd_ps(a, b1, c41);
-        }
-        if constexpr (R > 5) {
-            a = _mm256_broadcast_ss(a5 + p);
-            c50 = _mm256_fmadd_ps(a, b0, c50);
-            c51 = _mm256_fmadd_ps(a, b1, c51);
+        if (k1 == kc) {
+            for (int i = 0; i < 2 * R; ++i) *acc[i] = _mm256_load_ps(total + i * 8);
         }
     }
     finish_row<R>(c00, c01, c, cols, phase, ep, row0, col0, col_scale);
