@@ -16,6 +16,11 @@ constexpr int kFormat = 1;                          // version of the JSON state
 
 void ExactSum::add(double x) {
     if (!std::isfinite(x)) return;
+    // Fast path: x·2^48 is exact in double (a power-of-two scale) and fits int64 when |x| < 2^14.
+    if (std::fabs(x) < 16384.0) {
+        value_ += static_cast<__int128>(std::llround(x * 281474976710656.0));
+        return;
+    }
     // Integer part shifted into place, fractional part rounded to 2^-48: no overflow for |x| < 2^63.
     const long double whole = std::floor(static_cast<long double>(x));
     const long double frac = static_cast<long double>(x) - whole;

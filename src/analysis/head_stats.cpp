@@ -1,11 +1,14 @@
 // Per-head statistics of one input (docs/analyses.md §1): Clark et al. 2019's attention to token classes,
 // positional mass, smoothed entropy; Voita et al.'s confidence; mean attention distance; top-p span; sink
 // mass. Rows of special tokens are included unless a definition says otherwise, as in Clark's code.
+// Written for corpus mode, where it runs on every head of every input: class masses come from column
+// sums, entropies from the vectorised x·ln x kernel, and the top-p span from a heap that stops early.
 #include <algorithm>
 #include <cmath>
 #include <functional>
 
 #include "attnscope/analysis.h"
+#include "kernels/kernels.h"
 
 namespace attnscope::analysis {
 namespace {
@@ -30,22 +33,18 @@ constexpr StatInfo kStats[kNumStats] = {
 
 // Clark's smoothing before entropy: Ã = 0.9999·A + 0.0001/n.
 double smoothed_entropy(const float* row, size_t n) {
-    const double u = 0.0001 / static_cast<double>(n);
-    double h = 0;
-    for (size_t j = 0; j < n; ++j) {
-        const double p = 0.9999 * row[j] + u;
-        h -= p * std::log(p);
-    }
-    return h;
+    return -kernels::sum_xlogx_affine(row, n, 0.9999f, 0.0001f / static_cast<float>(n));
 }
 
-size_t top_p_span(const float* row, size_t n, double p, std::vector<float>& scratch) {
-    scratch.assign(row, row + n);
-    std::sort(scratch.begin(), scratch.end(), std::greater<float>());
+// The fewest keys holding mass p: pop the largest from a heap until the mass is reached.
+size_t top_p_span(const float* row, size_t n, double p, std::vector<float>& heap) {
+    heap.assign(row, row + n);
+    std::make_heap(heap.begin(), heap.end());
     double mass = 0;
     for (size_t k = 0; k < n; ++k) {
-        mass += scratch[k];
+        mass += heap.front();
         if (mass >= p) return k + 1;
+        std::pop_heap(heap.begin(), heap.end() - static_cast<long>(k));
     }
     return n;
 }
@@ -74,39 +73,52 @@ HeadStatistics head_statistics(const Trace& trace, const TokenClasses& tok) {
     out.uniform_entropy = n ? std::log(static_cast<double>(n)) : 0;
     if (n == 0) return out;
     const double inv_n = 1.0 / static_cast<double>(n);
-    const size_t num_sep = tok.num_sep();
+    std::vector<size_t> cls_at, sep_at, punct_at;
+    for (size_t j = 0; j < n; ++j) {
+        if (tok.cls[j]) cls_at.push_back(j);
+        if (tok.sep[j]) sep_at.push_back(j);
+        if (tok.punct[j]) punct_at.push_back(j);
+    }
+    const size_t num_sep = sep_at.size();
     const size_t non_special = n - tok.num_special();
-    std::vector<float> scratch;
-    for (int l = 0; l < trace.num_layers; ++l) {
-        for (int h = 0; h < trace.num_heads; ++h) {
-            const float* a = trace.attention(l, h);
-            auto& v = out.values[static_cast<size_t>(l * trace.num_heads + h)];
-            double to_cls = 0, to_sep = 0, to_punct = 0, self = 0, next = 0, prev = 0, sep_sep = 0, other_sep = 0;
+    const size_t cls_row = cls_at.empty() ? 0 : cls_at.front();
+    const long heads = static_cast<long>(trace.num_layers * trace.num_heads);
+    // Heads are independent: spread them over the kernel threads (corpus mode calls this per input).
+#pragma omp parallel num_threads(kernels::num_threads()) if (heads * static_cast<long>(n * n) > 20000)
+    {
+        std::vector<double> column(n);
+        std::vector<float> heap;
+#pragma omp for schedule(static)
+        for (long head = 0; head < heads; ++head) {
+            const float* a = trace.attentions.data() + static_cast<size_t>(head) * n * n;
+            auto& v = out.values[static_cast<size_t>(head)];
+            std::fill(column.begin(), column.end(), 0.0);
+            double self = 0, next = 0, prev = 0, sep_sep = 0, other_sep = 0;
             double entropy = 0, entropy_raw = 0, confidence = 0, distance = 0, span = 0;
             for (size_t i = 0; i < n; ++i) {
                 const float* row = a + i * n;
-                double row_sep = 0, row_max = 0;
-                for (size_t j = 0; j < n; ++j) {
-                    const double x = row[j];
-                    if (tok.cls[j]) to_cls += x;
-                    if (tok.sep[j]) row_sep += x;
-                    if (tok.punct[j]) to_punct += x;
-                    distance += x * static_cast<double>(i > j ? i - j : j - i);
-                    row_max = std::max(row_max, x);
-                }
-                to_sep += row_sep;
+                double row_sep = 0, row_distance = 0;
+                float row_max = 0;
+                kernels::row_summary(row, n, i, column.data(), &row_max, &row_distance);
+                for (size_t j : sep_at) row_sep += row[j];
                 (tok.sep[i] ? sep_sep : other_sep) += row_sep;
+                distance += row_distance;
                 self += row[i];
                 if (i + 1 < n) next += row[i + 1];
                 if (i > 0) prev += row[i - 1];
                 entropy += smoothed_entropy(row, n);
-                entropy_raw += row_entropy(row, n);
+                entropy_raw -= kernels::sum_xlogx(row, nullptr, n);
                 if (!tok.special[i]) confidence += row_max;
-                span += static_cast<double>(top_p_span(row, n, 0.9, scratch));
+                span += row_max >= 0.9f ? 1.0 : static_cast<double>(top_p_span(row, n, 0.9, heap));
             }
-            v[kToCls] = to_cls * inv_n;
-            v[kToSep] = to_sep * inv_n;
-            v[kToPunct] = to_punct * inv_n;
+            auto column_mass = [&](const std::vector<size_t>& at) {
+                double s = 0;
+                for (size_t j : at) s += column[j];
+                return s * inv_n;
+            };
+            v[kToCls] = column_mass(cls_at);
+            v[kToSep] = column_mass(sep_at);
+            v[kToPunct] = column_mass(punct_at);
             v[kToSelf] = self * inv_n;
             v[kToNext] = next * inv_n;
             v[kToPrev] = prev * inv_n;
@@ -114,9 +126,7 @@ HeadStatistics head_statistics(const Trace& trace, const TokenClasses& tok) {
             v[kOtherToSep] = n > num_sep ? other_sep / static_cast<double>(n - num_sep) : 0;
             v[kEntropy] = entropy * inv_n;
             v[kEntropyRaw] = entropy_raw * inv_n;
-            size_t cls_row = 0;
-            while (cls_row < n && !tok.cls[cls_row]) ++cls_row;
-            v[kClsEntropy] = smoothed_entropy(a + (cls_row < n ? cls_row : 0) * n, n);
+            v[kClsEntropy] = smoothed_entropy(a + cls_row * n, n);
             v[kConfidence] = non_special ? confidence / static_cast<double>(non_special) : 0;
             v[kDistance] = distance * inv_n;
             v[kTopPSpan] = span * inv_n;

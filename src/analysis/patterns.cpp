@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "attnscope/analysis.h"
+#include "kernels/kernels.h"
 
 namespace attnscope::analysis {
 
@@ -81,10 +82,13 @@ PatternFeatures classify_pattern(const float* a, size_t n, const TokenClasses& t
 }
 
 std::vector<PatternFeatures> classify_heads(const Trace& trace, const TokenClasses& tok, const PatternThresholds& t) {
-    std::vector<PatternFeatures> out;
-    out.reserve(static_cast<size_t>(trace.num_layers * trace.num_heads));
-    for (int l = 0; l < trace.num_layers; ++l)
-        for (int h = 0; h < trace.num_heads; ++h) out.push_back(classify_pattern(trace.attention(l, h), trace.seq_len, tok, t));
+    const long heads = static_cast<long>(trace.num_layers * trace.num_heads);
+    const size_t n = trace.seq_len;
+    std::vector<PatternFeatures> out(static_cast<size_t>(heads));
+#pragma omp parallel for num_threads(kernels::num_threads()) schedule(static) if (heads * static_cast<long>(n * n) > 20000)
+    for (long h = 0; h < heads; ++h) {
+        out[static_cast<size_t>(h)] = classify_pattern(trace.attentions.data() + static_cast<size_t>(h) * n * n, n, tok, t);
+    }
     return out;
 }
 

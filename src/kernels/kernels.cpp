@@ -125,6 +125,29 @@ double sum_xlogx(const float* p, const float* q, size_t n) {
     return s;
 }
 
+double sum_xlogx_affine(const float* p, size_t n, float alpha, float beta) {
+    if (cpu_has_avx2()) return avx2::sum_xlogx_affine(p, n, alpha, beta);
+    double s = 0;
+    for (size_t i = 0; i < n; ++i) {
+        const double x = static_cast<double>(alpha) * p[i] + beta;
+        if (x > 0) s += x * std::log(x);
+    }
+    return s;
+}
+
+void row_summary(const float* row, size_t n, size_t i, double* colsum, float* max, double* distance) {
+    if (cpu_has_avx2()) return avx2::row_summary(row, n, i, colsum, max, distance);
+    float m = 0;
+    double d = 0;
+    for (size_t j = 0; j < n; ++j) {
+        m = std::max(m, row[j]);
+        d += static_cast<double>(row[j]) * static_cast<double>(i > j ? i - j : j - i);
+        colsum[j] += row[j];
+    }
+    *max = m;
+    *distance = d;
+}
+
 void log_inplace(float* x, size_t count) {
     if (cpu_has_avx2()) return avx2::log_inplace(x, count);
     for (size_t i = 0; i < count; ++i) x[i] = std::log(x[i]);

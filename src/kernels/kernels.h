@@ -52,6 +52,11 @@ void erf_inplace(float* x, size_t count);
 // Σ x ln x over x = (p + q) / 2 (q may be null: x = p). Entries must be > 0. For entropies and
 // Jensen–Shannon divergences of many rows; float logs, double accumulation across vectors.
 double sum_xlogx(const float* p, const float* q, size_t n);
+// Σ x ln x over x = alpha·p + beta (Clark's smoothed entropy); alpha·p + beta must be > 0 or p = 0, beta = 0.
+double sum_xlogx_affine(const float* p, size_t n, float alpha, float beta);
+// One attention row i of an n×n matrix: adds it to colsum (double), and returns its maximum and
+// Σ_j row[j]·|i − j| — the inner loop of the per-head statistics.
+void row_summary(const float* row, size_t n, size_t i, double* colsum, float* max, double* distance);
 // Natural log of every element (for the tests).
 void log_inplace(float* x, size_t count);
 
@@ -87,7 +92,9 @@ void add_bias_rows(float* y, size_t n, size_t out, size_t ldy, const float* bias
 void f16_to_f32(const uint16_t* in, float* out, size_t count);
 void f32_to_f16(const float* in, uint16_t* out, size_t count);
 double sum_xlogx(const float* p, const float* q, size_t n);
+double sum_xlogx_affine(const float* p, size_t n, float alpha, float beta);
 void log_inplace(float* x, size_t count);
+void row_summary(const float* row, size_t n, size_t i, double* colsum, float* max, double* distance);
 }  // namespace avx2
 
 }  // namespace attnscope::kernels

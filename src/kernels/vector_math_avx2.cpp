@@ -129,6 +129,49 @@ double sum_xlogx(const float* p, const float* q, size_t n) {
     return s;
 }
 
+double sum_xlogx_affine(const float* p, size_t n, float alpha, float beta) {
+    const __m256 al = _mm256_set1_ps(alpha), be = _mm256_set1_ps(beta);
+    __m256 acc = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 x = _mm256_fmadd_ps(_mm256_loadu_ps(p + i), al, be);
+        acc = _mm256_fmadd_ps(x, log256(x), acc);  // log256 clamps 0 to FLT_MIN, so 0·ln 0 = 0
+    }
+    double s = hsum256(acc);
+    for (; i < n; ++i) {
+        const float x = alpha * p[i] + beta;
+        s += static_cast<double>(x) * _mm256_cvtss_f32(log256(_mm256_set1_ps(x)));
+    }
+    return s;
+}
+
+void row_summary(const float* row, size_t n, size_t i, double* colsum, float* max, double* distance) {
+    __m256 vmax = _mm256_setzero_ps(), vdist = _mm256_setzero_ps();
+    const __m256 vi = _mm256_set1_ps(static_cast<float>(i));
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 vj = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256 eight = _mm256_set1_ps(8.0f);
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        const __m256 x = _mm256_loadu_ps(row + j);
+        vmax = _mm256_max_ps(vmax, x);
+        vdist = _mm256_fmadd_ps(x, _mm256_andnot_ps(sign, _mm256_sub_ps(vi, vj)), vdist);
+        vj = _mm256_add_ps(vj, eight);
+        const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(x)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+        _mm256_storeu_pd(colsum + j, _mm256_add_pd(_mm256_loadu_pd(colsum + j), lo));
+        _mm256_storeu_pd(colsum + j + 4, _mm256_add_pd(_mm256_loadu_pd(colsum + j + 4), hi));
+    }
+    float m = hmax256(vmax);
+    double d = hsum256(vdist);
+    for (; j < n; ++j) {
+        m = std::max(m, row[j]);
+        d += static_cast<double>(row[j]) * static_cast<double>(i > j ? i - j : j - i);
+        colsum[j] += row[j];
+    }
+    *max = m;
+    *distance = d;
+}
+
 void log_inplace(float* x, size_t count) {
     size_t i = 0;
     for (; i + 8 <= count; i += 8) _mm256_storeu_ps(x + i, log256(_mm256_loadu_ps(x + i)));

@@ -69,7 +69,7 @@ def test_corpus_statistics_are_the_mean_of_the_per_input_statistics(attnscope, m
     for i, head in enumerate(res["heads"]):
         doc = np.mean([p[i]["entropy"] for p in per_input])
         tok = np.sum([p[i]["to_cls"] * n for p, n in zip(per_input, rows)]) / np.sum(rows)
-        assert head["document_weighted"]["entropy"] == pytest.approx(doc, abs=1e-9)
+        assert head["document_weighted"]["entropy"] == pytest.approx(doc, abs=1e-6)  # float logs
         assert head["token_weighted"]["to_cls"] == pytest.approx(tok, abs=1e-9)
     assert res["uniform_entropy"] == pytest.approx(np.mean(np.log(rows)), abs=1e-12)
 
