@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <atomic>
 #include <functional>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct ForwardOptions {
     HeadAblation ablation = HeadAblation::Zero;
     // For HeadAblation::Mean: [L][H][d] mean context vector per head (e.g. averaged over a corpus).
     std::vector<float> mean_context;
+    // Checked after every layer: when it becomes true the pass stops early (a client went away); the
+    // traces then hold only the layers already computed.
+    const std::atomic<bool>* cancel = nullptr;
 };
 
 struct Trace {

@@ -16,6 +16,8 @@
 #include "cli/json_writer.h"
 #include "cli/npy_writer.h"
 #include "cli/output.h"
+#include "cli/run_report.h"
+#include "cli/run_writers.h"
 #include "cli/terminal_render.h"
 #include "util/text_width.h"
 
@@ -43,198 +45,12 @@ struct RunOptions {
     std::string ablation = "zero";
 };
 
-struct Input {
-    std::string text;
-    std::optional<std::string> pair;
-};
-
-void print_workflow(const LoadedModel& lm, const Input& in, const tokenizer::Encoding& enc) {
-    const auto& tok = lm.model->tokenizer();
-    const auto& c = lm.model->config();
-    const size_t width = terminal_width();
-    fmt::print("model   {} ({}) · {} layers × {} heads · hidden {} · loaded in {:.0f} ms\n", lm.location.name,
-               lm.location.directory.string(), c.num_hidden_layers, c.num_attention_heads, c.hidden_size, lm.load_ms);
-    fmt::print("text    {}\n", in.text);
-    if (in.pair) fmt::print("pair    {}\n", *in.pair);
-
-    auto show_tokens = [&](const std::string& label, const std::string& text) {
-        auto tokens = tok.tokenize(text);
-        auto ids = tok.convert_tokens_to_ids(tokens);
-        std::vector<std::string> id_cells;
-        for (auto id : ids) id_cells.push_back(std::to_string(id));
-        fmt::print("\n{}\n", label);
-        fmt::print("{}", render_columns({"tokens", "ids"}, {tokens, id_cells}, width));
-    };
-    show_tokens("1-2. tokenize → convert_tokens_to_ids", in.text);
-    if (in.pair) show_tokens("     (pair)", *in.pair);
-
-    std::vector<std::string> pos, ids, types, mask;
-    for (size_t i = 0; i < enc.size(); ++i) {
-        pos.push_back(std::to_string(i));
-        ids.push_back(std::to_string(enc.ids[i]));
-        types.push_back(std::to_string(enc.type_ids[i]));
-        mask.push_back(std::to_string(enc.attention_mask[i]));
-    }
-    fmt::print("\n3. encode_plus: {} tokens with {} and {}\n", enc.size(), tok.config().cls_token, tok.config().sep_token);
-    fmt::print("{}", render_columns({"position", "token", "input_ids", "token_type_ids", "attention_mask"},
-                                    {pos, enc.tokens, ids, types, mask}, width));
-}
-
-void print_overview(const LoadedModel& lm, const tokenizer::Encoding& enc, const Trace& trace, double forward_ms,
-                    bool color) {
-    const auto& c = lm.model->config();
-    const size_t n = enc.size();
-    fmt::print("\n4. model(**inputs, output_attentions=True) → {} × [1, {}, {}, {}] in {:.1f} ms\n", c.num_hidden_layers,
-               c.num_attention_heads, n, n, forward_ms);
-    const auto summary = analysis::summarize_heads(trace);
-    const double uniform = std::log(static_cast<double>(n));
-    fmt::print("\n5. heads: mean row entropy in nats (uniform attention = {:.2f}) and the token that receives the "
-               "most attention\n",
-               uniform);
-    const size_t cell_w = 14;
-    const size_t per_block = std::max<size_t>(1, (terminal_width() - 6) / cell_w);
-    const int H = c.num_attention_heads;
-    for (int h0 = 0; h0 < H; h0 += static_cast<int>(per_block)) {
-        int h1 = std::min(H, h0 + static_cast<int>(per_block));
-        std::string header = "      ";
-        for (int h = h0; h < h1; ++h) header += util::pad_to_width(fmt::format("head {}", h), cell_w);
-        fmt::print("\n{}\n", header);
-        for (int l = 0; l < c.num_hidden_layers; ++l) {
-            std::string line = fmt::format("  L{:<3}", l);
-            for (int h = h0; h < h1; ++h) {
-                const auto& s = summary[static_cast<size_t>(l * H + h)];
-                std::string ent = fmt::format("{:.2f}", s.entropy);
-                if (color) ent = ansi_foreground(viridis(uniform > 0 ? s.entropy / uniform : 0)) + ent + kAnsiReset;
-                std::string token = util::truncate_to_width(enc.tokens[s.top_key], cell_w - 6);
-                line += ent + " " + util::pad_to_width(token, cell_w - 5);
-            }
-            fmt::print("{}\n", line);
-        }
-    }
-}
-
-void print_heatmap(const LoadedModel& lm, const tokenizer::Encoding& enc, const Trace& trace, int layer, int head,
-                   const RunOptions& o, bool color) {
-    const size_t n = enc.size();
-    const float* a = trace.attention(layer, head);
-    std::vector<double> rows(n);
-    double entropy = 0;
-    for (size_t i = 0; i < n; ++i) entropy += analysis::row_entropy(a + i * n, n);
-    fmt::print("\nlayer {}, head {}: rows = query tokens (attending), columns = key tokens (attended to); "
-               "mean entropy {:.3f} nats\n\n",
-               layer, head, entropy / static_cast<double>(n));
-    HeatmapStyle style;
-    style.color = color;
-    style.values = o.values;
-    fmt::print("{}", render_heatmap(a, n, n, enc.tokens, enc.tokens, style));
-}
-
-void write_json(const LoadedModel& lm, const Input& in, const tokenizer::Encoding& enc, const Trace& t,
-                const RunOptions& o) {
-    const auto& tok = lm.model->tokenizer();
-    nlohmann::json head;
-    head["model"] = model_json(lm);
-    head["text"] = in.text;
-    head["pair"] = in.pair ? nlohmann::json(*in.pair) : nlohmann::json(nullptr);
-    auto tokens = tok.tokenize(in.text);
-    head["tokens"] = tokens;
-    head["token_ids"] = tok.convert_tokens_to_ids(tokens);
-    if (in.pair) {
-        auto pt = tok.tokenize(*in.pair);
-        head["pair_tokens"] = pt;
-        head["pair_token_ids"] = tok.convert_tokens_to_ids(pt);
-    }
-    head["encoding"] = encoding_json(enc);
-    head["shape"] = {t.num_layers, t.num_heads, t.seq_len, t.seq_len};
-    std::string h = head.dump();
-    h.pop_back();  // reopen the object to stream the big arrays after it
-
-    Output out(o.output, true);
-    out.write(h);
-    fmt::memory_buffer buf;
-    const size_t n = t.seq_len, L = static_cast<size_t>(t.num_layers), H = static_cast<size_t>(t.num_heads);
-    auto flush_buf = [&] {
-        out.write(buf);
-        buf.clear();
-    };
-    auto tensor = [&](const char* key, const std::vector<float>& v, size_t outer, size_t inner, size_t rows, size_t cols) {
-        fmt::format_to(std::back_inserter(buf), ",\"{}\":", key);
-        // Stream one [inner][rows][cols] block at a time to keep memory flat.
-        buf.push_back('[');
-        for (size_t a = 0; a < outer; ++a) {
-            if (a) buf.push_back(',');
-            append_tensor3(buf, v.data() + a * inner * rows * cols, inner, rows, cols);
-            flush_buf();
-        }
-        buf.push_back(']');
-    };
-    tensor("attentions", t.attentions, L, H, n, n);
-    if (!t.queries.empty()) {
-        const size_t d = static_cast<size_t>(t.head_dim);
-        tensor("queries", t.queries, L, H, n, d);
-        tensor("keys", t.keys, L, H, n, d);
-        tensor("values", t.values, L, H, n, d);
-    }
-    if (!t.scores.empty()) tensor("scores", t.scores, L, H, n, n);
-    if (!t.hidden_states.empty()) {
-        fmt::format_to(std::back_inserter(buf), ",\"hidden_states\":");
-        append_tensor3(buf, t.hidden_states.data(), L + 1, n, static_cast<size_t>(t.hidden_size));
-    }
-    buf.push_back('}');
-    buf.push_back('\n');
-    flush_buf();
-    out.commit();
-}
-
-std::string sibling_path(const std::string& npy, const std::string& suffix) {
-    std::filesystem::path p(npy);
-    std::filesystem::path stem = p.parent_path() / p.stem();
-    return stem.string() + suffix;
-}
-
-void write_npy_outputs(const LoadedModel& lm, const Input& in, const tokenizer::Encoding& enc, const Trace& t,
-                       const RunOptions& o) {
-    const std::string path = o.output.empty() ? "attentions.npy" : o.output;
-    if (path == "-") throw Error("--format npy writes files: give --output FILE.npy");
-    const size_t n = t.seq_len, L = static_cast<size_t>(t.num_layers), H = static_cast<size_t>(t.num_heads);
-    write_npy(path, t.attentions.data(), {L, H, n, n});
-    std::vector<std::string> written{path};
-    const size_t d = static_cast<size_t>(t.head_dim);
-    if (!t.queries.empty()) {
-        for (const auto& [name, v] : {std::pair{".queries.npy", &t.queries}, {".keys.npy", &t.keys}, {".values.npy", &t.values}}) {
-            write_npy(sibling_path(path, name), v->data(), {L, H, n, d});
-            written.push_back(sibling_path(path, name));
-        }
-    }
-    if (!t.scores.empty()) {
-        write_npy(sibling_path(path, ".scores.npy"), t.scores.data(), {L, H, n, n});
-        written.push_back(sibling_path(path, ".scores.npy"));
-    }
-    if (!t.hidden_states.empty()) {
-        write_npy(sibling_path(path, ".hidden_states.npy"), t.hidden_states.data(), {L + 1, n, static_cast<size_t>(t.hidden_size)});
-        written.push_back(sibling_path(path, ".hidden_states.npy"));
-    }
-    nlohmann::json side;
-    side["model"] = model_json(lm);
-    side["text"] = in.text;
-    side["pair"] = in.pair ? nlohmann::json(*in.pair) : nlohmann::json(nullptr);
-    side["encoding"] = encoding_json(enc);
-    side["attentions_npy"] = std::filesystem::path(path).filename().string();
-    side["shape"] = {L, H, n, n};
-    const std::string tokens_path = sibling_path(path, ".tokens.json");
-    Output tj(tokens_path, true);
-    tj.write(side.dump(2) + "\n");
-    tj.commit();
-    written.push_back(tokens_path);
-    for (const auto& w : written) fmt::print(stderr, "attnscope: wrote {}\n", w);
-}
-
 void run(const RunOptions& o) {
     if (o.format != "table" && o.format != "json" && o.format != "jsonl" && o.format != "npy") {
         throw Error(fmt::format("--format {}: expected table, json, jsonl or npy", o.format));
     }
     if ((o.layer >= 0) != (o.head >= 0)) throw Error("give both --layer and --head to show a heatmap");
-    Input in;
+    RunInput in;
     const bool raw_ids = !o.input_ids.empty();
     if (!raw_ids) {
         in.text = read_text_argument(o.text, "text");
@@ -342,14 +158,14 @@ void run(const RunOptions& o) {
 
     if (table) {
         print_overview(lm, enc, trace, forward_ms, color);
-        if (o.layer >= 0) print_heatmap(lm, enc, trace, o.layer, o.head, o, color);
+        if (o.layer >= 0) print_heatmap(enc, trace, o.layer, o.head, color, o.values);
         else fmt::print("\n(add --layer L --head H for a heatmap of one head; --format json|jsonl|npy for the numbers)\n");
     } else if (o.format == "json") {
-        write_json(lm, in, enc, trace, o);
+        write_json(lm, in, enc, trace, o.output);
     } else if (o.format == "jsonl") {
         stream->commit();
     } else {
-        write_npy_outputs(lm, in, enc, trace, o);
+        write_npy_outputs(lm, in, enc, trace, o.output);
     }
 }
 

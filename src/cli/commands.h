@@ -13,5 +13,7 @@ void register_rollout(CLI::App& app);
 void register_ablation(CLI::App& app);
 void register_diff(CLI::App& app);
 void register_corpus(CLI::App& app);
+void register_serve(CLI::App& app);  // serve and export --html
+void register_repl(CLI::App& app);
 
 }  // namespace attnscope::cli

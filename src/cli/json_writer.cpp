@@ -2,20 +2,6 @@
 
 namespace attnscope::cli {
 
-nlohmann::json encoding_json(const tokenizer::Encoding& e) {
-    nlohmann::json j;
-    j["tokens"] = e.tokens;
-    j["input_ids"] = e.ids;
-    j["token_type_ids"] = e.type_ids;
-    j["attention_mask"] = e.attention_mask;
-    j["offsets"] = e.offsets;
-    j["byte_offsets"] = e.byte_offsets;
-    j["special_tokens_mask"] = e.special_tokens_mask;
-    auto b = e.sentence_b_start();
-    j["sentence_b_start"] = b ? nlohmann::json(*b) : nlohmann::json(nullptr);
-    return j;
-}
-
 nlohmann::json model_json(const LoadedModel& m) {
     const auto& c = m.model->config();
     nlohmann::json j;

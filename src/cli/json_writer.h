@@ -7,13 +7,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "attnscope/encoding_json.h"
 #include "attnscope/model.h"
 #include "attnscope/tokenizer.h"
 #include "cli/common.h"
 
 namespace attnscope::cli {
 
-nlohmann::json encoding_json(const tokenizer::Encoding& e);
 nlohmann::json model_json(const LoadedModel& m);
 
 // [[a, b, ...], ...] for a rows × cols row-major matrix.

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
     attnscope::cli::register_ablation(app);
     attnscope::cli::register_diff(app);
     attnscope::cli::register_corpus(app);
+    attnscope::cli::register_serve(app);
+    attnscope::cli::register_repl(app);
     attnscope::cli::register_bench(app);
     try {
         app.parse(argc, argv);

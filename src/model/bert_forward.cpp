@@ -241,6 +241,7 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
         if (observer) {
             for (size_t s = 0; s < S; ++s) observer(s, l, traces[s]);
         }
+        if (options.cancel && options.cancel->load()) return;
     }
 
     for (size_t s = 0; s < S; ++s) {

@@ -1,0 +1,281 @@
+#include "server/api.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <numeric>
+
+#include "attnscope/ablation.h"
+#include "attnscope/analysis.h"
+#include "attnscope/error.h"
+#include "server/analysis_json.h"
+#include "server/frames.h"
+#include "server/html_export.h"
+#include "server/request.h"
+
+namespace attnscope::server {
+
+namespace {
+
+using nlohmann::json;
+
+std::string error_json(const std::string& message) { return json{{"error", message}}.dump(); }
+
+// A POST route with a JSON body and a JSON answer; HttpError and library errors become 4xx JSON errors.
+template <typename Fn>
+void post_json(httplib::Server& http, const char* path, Fn fn) {
+    http.Post(path, [fn](const httplib::Request& req, httplib::Response& res) {
+        try {
+            json body = parse_body(req.body);
+            json out = fn(body);
+            res.set_content(out.dump(), "application/json");
+        } catch (const HttpError& e) {
+            res.status = e.status;
+            res.set_content(error_json(e.what()), "application/json");
+        } catch (const Error& e) {
+            res.status = 400;
+            res.set_content(error_json(e.what()), "application/json");
+        }
+    });
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+void register_api(Server::Impl& s) {
+    auto& http = s.http;
+    const model::Model& m = *s.model;
+    const auto& cfg = m.config();
+    const int L = cfg.num_hidden_layers, H = cfg.num_attention_heads;
+
+    http.Get("/api/model", [&s](const httplib::Request&, httplib::Response& res) {
+        res.set_content(model_info_json(*s.model, s.location).dump(), "application/json");
+    });
+
+    // Streams frames: encoding, then one per layer as soon as it is computed, then statistics, then done.
+    http.Post("/api/attention", [&s, &m, H](const httplib::Request& req, httplib::Response& res) {
+        tokenizer::Encoding enc;
+        try {
+            enc = encode_request(m, parse_body(req.body));
+        } catch (const HttpError& e) {
+            res.status = e.status;
+            res.set_content(error_json(e.what()), "application/json");
+            return;
+        }
+        res.set_header("Cache-Control", "no-store");
+        res.set_chunked_content_provider("application/x-attnscope-frames", [&s, &m, H, enc](size_t, httplib::DataSink& sink) {
+            const auto t0 = std::chrono::steady_clock::now();
+            RunSlot slot(s.runs);
+            const size_t n = enc.size();
+            std::atomic<bool> gone{false};
+            auto send = [&](const std::string& bytes) {
+                if (gone.load()) return false;
+                if (!sink.is_writable() || !sink.write(bytes.data(), bytes.size())) gone.store(true);
+                return !gone.load();
+            };
+            if (!send(frame({{"type", "encoding"}, {"encoding", encoding_json(enc)}, {"layers", m.config().num_hidden_layers},
+                             {"heads", H}, {"n", n}}))) {
+                return false;
+            }
+            ForwardOptions fo;
+            fo.cancel = &gone;
+            Trace trace;
+            try {
+                trace = m.forward(enc, fo, [&](size_t, int layer, const Trace& t) {
+                    send(frame({{"type", "layer"}, {"layer", layer}, {"shape", {H, n, n}}}, t.attention(layer, 0),
+                               static_cast<size_t>(H) * n * n));
+                });
+            } catch (const Error& e) {
+                send(frame({{"type", "error"}, {"error", e.what()}}));
+                sink.done();
+                return true;
+            }
+            if (gone.load()) return false;  // the client went away: stop quietly
+            const double forward_ms = ms_since(t0);
+            send(frame({{"type", "stats"}, {"stats", head_stats_json(trace, enc, m.tokenizer().config())}}));
+            send(frame({{"type", "done"}, {"forward_ms", forward_ms}, {"total_ms", ms_since(t0)}}));
+            sink.done();
+            return true;
+        });
+    });
+
+    post_json(http, "/api/analyze", [&s, &m](const json& body) {
+        auto enc = encode_request(m, body);
+        RunSlot slot(s.runs);
+        Trace t = m.forward(enc);
+        return json{{"model", model_info_json(m, s.location)},
+                    {"encoding", encoding_json(enc)},
+                    {"shape", {t.num_layers, t.num_heads, t.seq_len, t.seq_len}},
+                    {"attentions_b64", base64(t.attentions.data(), t.attentions.size() * sizeof(float))},
+                    {"stats", head_stats_json(t, enc, m.tokenizer().config())}};
+    });
+
+    // What a neuron view needs for one head: per token its query and key vectors, and the scores and
+    // probabilities they give — all from the forward pass, none recomputed by the page.
+    post_json(http, "/api/neuron", [&s, &m, L, H](const json& body) {
+        auto enc = encode_request(m, body);
+        const int layer = int_field(body, "layer", 0, L - 1), head = int_field(body, "head", 0, H - 1);
+        ForwardOptions fo;
+        fo.capture.qkv = true;
+        fo.capture.scores = true;
+        RunSlot slot(s.runs);
+        Trace t = m.forward(enc, fo);
+        const size_t n = t.seq_len, d = static_cast<size_t>(t.head_dim);
+        auto b64 = [](const float* p, size_t count) { return base64(p, count * sizeof(float)); };
+        return json{{"tokens", enc.tokens},
+                    {"layer", layer},
+                    {"head", head},
+                    {"head_dim", d},
+                    {"n", n},
+                    {"scale", 1.0 / std::sqrt(static_cast<double>(d))},
+                    {"queries_b64", b64(t.query(layer, head), n * d)},
+                    {"keys_b64", b64(t.key(layer, head), n * d)},
+                    {"scores_b64", b64(t.score(layer, head), n * n)},
+                    {"attention_b64", b64(t.attention(layer, head), n * n)}};
+    });
+
+    post_json(http, "/api/rollout", [&s, &m](const json& body) {
+        auto enc = encode_request(m, body);
+        RunSlot slot(s.runs);
+        Trace t = m.forward(enc);
+        auto r = analysis::attention_rollout(t);
+        json out = {{"encoding", encoding_json(enc)}, {"shape", {t.num_layers, t.seq_len, t.seq_len}},
+                    {"rollout_b64", base64(r.data(), r.size() * sizeof(float))}};
+        if (body.value("flow", false)) {
+            const int layer = int_field(body, "flow_layer", 1, t.num_layers, t.num_layers);
+            try {
+                auto f = analysis::attention_flow(t, layer);
+                out["flow_b64"] = base64(f.data(), f.size() * sizeof(float));
+                out["flow_layer"] = layer;
+            } catch (const Error& e) {
+                throw HttpError(422, e.what());
+            }
+        }
+        return out;
+    });
+
+    post_json(http, "/api/headmap", [&s, &m, L, H](const json& body) {
+        auto enc = encode_request(m, body);
+        RunSlot slot(s.runs);
+        Trace t = m.forward(enc);
+        std::vector<double> d;
+        analysis::add_head_distances(t, d);
+        double stress = 0;
+        auto xy = analysis::metric_mds(d, static_cast<size_t>(L * H), &stress);
+        json stats = head_stats_json(t, enc, m.tokenizer().config());
+        json heads = json::array();
+        for (int i = 0; i < L * H; ++i) {
+            heads.push_back({{"layer", i / H}, {"head", i % H}, {"x", xy[static_cast<size_t>(i) * 2]},
+                             {"y", xy[static_cast<size_t>(i) * 2 + 1]}, {"colour", stats["heads"][static_cast<size_t>(i)]["map_colour"]}});
+        }
+        return json{{"heads", heads}, {"stress", stress}};
+    });
+
+    post_json(http, "/api/diff", [&s, &m, H](const json& body) {
+        auto a = encode_request(m, body);
+        tokenizer::Encoding b;
+        std::string what;
+        const auto& tok = m.tokenizer();
+        if (body.contains("with")) {
+            b = encode_request(m, body, "with");
+            what = "the second text";
+        } else {
+            b = a;
+            auto position = [&](const char* key) {
+                const int p = int_field(body, key, 1, static_cast<int>(a.size()) - 2);
+                if (a.special_tokens_mask[static_cast<size_t>(p)]) throw HttpError(400, "that position is a special token");
+                return static_cast<size_t>(p);
+            };
+            if (body.contains("mask")) {
+                const size_t i = position("mask");
+                what = fmt::format("token {} '{}' masked", i, a.tokens[i]);
+                b.ids[i] = tok.token_to_id(tok.config().mask_token);
+                b.tokens[i] = tok.config().mask_token;
+            } else if (body.contains("replace")) {
+                const size_t i = position("replace");
+                const std::string word = body.value("token", "");
+                const int32_t id = tok.token_to_id(word);
+                if (id < 0) throw HttpError(400, fmt::format("'{}' is not a single token of the vocabulary", word));
+                what = fmt::format("token {} '{}' replaced by '{}'", i, a.tokens[i], word);
+                b.ids[i] = id;
+                b.tokens[i] = word;
+            } else if (body.contains("delete")) {
+                const size_t i = position("delete");
+                what = fmt::format("token {} '{}' deleted", i, a.tokens[i]);
+                const auto at = static_cast<long>(i);
+                b.ids.erase(b.ids.begin() + at);
+                b.tokens.erase(b.tokens.begin() + at);
+                b.type_ids.erase(b.type_ids.begin() + at);
+                b.attention_mask.erase(b.attention_mask.begin() + at);
+                b.offsets.erase(b.offsets.begin() + at);
+                b.byte_offsets.erase(b.byte_offsets.begin() + at);
+                b.sequence_ids.erase(b.sequence_ids.begin() + at);
+                b.special_tokens_mask.erase(b.special_tokens_mask.begin() + at);
+            } else {
+                throw HttpError(400, "give one of: with, mask, replace (with token), delete");
+            }
+        }
+        RunSlot slot(s.runs);
+        auto traces = m.forward_batch({a, b});
+        auto alignment = analysis::align_tokens(a.tokens, b.tokens);
+        auto change = analysis::head_change(traces[0], traces[1], alignment);
+        json heads = json::array();
+        for (size_t i = 0; i < change.size(); ++i) heads.push_back({{"layer", i / static_cast<size_t>(H)}, {"head", i % static_cast<size_t>(H)}, {"js_divergence", change[i]}});
+        return json{{"change", what}, {"a", encoding_json(a)}, {"b", encoding_json(b)}, {"aligned_tokens", alignment.size()}, {"heads", heads}};
+    });
+
+    post_json(http, "/api/ablate", [&s, &m, L, H](const json& body) {
+        auto enc = encode_request(m, body);
+        if (!body.contains("heads") || !body["heads"].is_string()) throw HttpError(400, "'heads' must be a string such as \"3:4,5:*\"");
+        ForwardOptions fo;
+        fo.head_mask = analysis::parse_head_list(body["heads"].get<std::string>(), L, H);
+        const std::string mode = body.value("ablation", "zero");
+        fo.ablation = mode == "zero" ? HeadAblation::Zero : mode == "uniform" ? HeadAblation::Uniform : mode == "mean" ? HeadAblation::Mean
+                                                                                                            : throw HttpError(400, "'ablation' must be zero, uniform or mean");
+        RunSlot slot(s.runs);
+        if (fo.ablation == HeadAblation::Mean) {
+            ForwardOptions cap;
+            cap.capture.context = true;
+            fo.mean_context = analysis::mean_head_outputs({m.forward(enc, cap)});
+        }
+        auto base = m.forward(enc), ablated = m.forward(enc, fo);
+        json out = {{"encoding", encoding_json(enc)}, {"ablation", mode}, {"hidden_state_change", analysis::hidden_state_change(base, ablated)}};
+        const auto& tok = m.tokenizer();
+        const bool has_mask = std::find(enc.ids.begin(), enc.ids.end(), tok.token_to_id(tok.config().mask_token)) != enc.ids.end();
+        if (m.has_mlm_head() && has_mask) {
+            auto to_json = [](const std::vector<analysis::MaskPredictions>& p) {
+                json a = json::array();
+                for (const auto& mp : p) {
+                    json top = json::array();
+                    for (const auto& t : mp.top) top.push_back({{"token", t.token}, {"probability", t.probability}});
+                    a.push_back({{"position", mp.position}, {"top", top}});
+                }
+                return a;
+            };
+            out["predictions"] = to_json(analysis::fill_mask(m, enc, 5));
+            out["ablated_predictions"] = to_json(analysis::fill_mask(m, enc, 5, fo));
+        }
+        return out;
+    });
+
+    http.Post("/api/export", [&s, &m](const httplib::Request& req, httplib::Response& res) {
+        try {
+            const json body = parse_body(req.body);
+            auto enc = encode_request(m, body);
+            RunSlot slot(s.runs);
+            Trace t = m.forward(enc);
+            std::optional<std::string> pair;
+            if (body.contains("pair") && body["pair"].is_string()) pair = body["pair"].get<std::string>();
+            res.set_header("Content-Disposition", "attachment; filename=\"attnscope.html\"");
+            res.set_content(offline_html(m, s.location, enc, t, body["text"].get<std::string>(), pair), "text/html; charset=utf-8");
+        } catch (const HttpError& e) {
+            res.status = e.status;
+            res.set_content(error_json(e.what()), "application/json");
+        }
+    });
+}
+
+}  // namespace attnscope::server

@@ -1,0 +1,59 @@
+#include "server/html_export.h"
+
+#include <fmt/format.h>
+
+#include "attnscope/error.h"
+#include "server/analysis_json.h"
+#include "server/assets.h"
+#include "server/frames.h"
+
+namespace attnscope::server {
+
+namespace {
+
+std::string replace_once(std::string s, const std::string& from, const std::string& to) {
+    const auto pos = s.find(from);
+    if (pos == std::string::npos) throw Error(fmt::format("offline export: the page has no {}", from));
+    return s.replace(pos, from.size(), to);
+}
+
+// JSON inside <script>: "</" must not end the element.
+std::string script_safe(const std::string& json) {
+    std::string out;
+    out.reserve(json.size());
+    for (size_t i = 0; i < json.size(); ++i) {
+        if (json[i] == '<' && i + 1 < json.size() && json[i + 1] == '/') {
+            out += "<\\/";
+            ++i;
+        } else {
+            out += json[i];
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string offline_html(const model::Model& model, const ModelLocation& where, const tokenizer::Encoding& enc,
+                         const Trace& trace, const std::string& text, const std::optional<std::string>& pair) {
+    const Asset* page = find_asset("/index.html");
+    const Asset* script = find_asset("/app.js");
+    const Asset* style = find_asset("/app.css");
+    if (!page || !script || !style) throw Error("offline export: the web app is not embedded in this build");
+    nlohmann::json data;
+    data["model"] = model_info_json(model, where);
+    data["text"] = text;
+    data["pair"] = pair ? nlohmann::json(*pair) : nlohmann::json(nullptr);
+    data["encoding"] = encoding_json(enc);
+    data["shape"] = {trace.num_layers, trace.num_heads, trace.seq_len, trace.seq_len};
+    data["attentions_b64"] = base64(trace.attentions.data(), trace.attentions.size() * sizeof(float));
+    data["stats"] = head_stats_json(trace, enc, model.tokenizer().config());
+    std::string html(page->data);
+    html = replace_once(html, "<link rel=\"stylesheet\" href=\"app.css\">", "<style>" + std::string(style->data) + "</style>");
+    html = replace_once(html, "<script src=\"app.js\"></script>",
+                        "<script>window.__ATTNSCOPE_DATA__ = " + script_safe(data.dump()) + ";</script>\n<script>" +
+                            script_safe(std::string(script->data)) + "</script>");
+    return html;
+}
+
+}  // namespace attnscope::server

@@ -1,0 +1,61 @@
+#include "server/request.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "attnscope/error.h"
+
+namespace attnscope::server {
+
+nlohmann::json parse_body(const std::string& body) {
+    try {
+        auto j = nlohmann::json::parse(body);
+        if (!j.is_object()) throw HttpError(400, "the request body must be a JSON object");
+        return j;
+    } catch (const nlohmann::json::parse_error&) {
+        throw HttpError(400, "the request body is not valid JSON");
+    }
+}
+
+tokenizer::Encoding encode_request(const model::Model& m, const nlohmann::json& body, const char* key) {
+    if (!body.contains(key) || !body[key].is_string()) throw HttpError(400, fmt::format("'{}' must be a string", key));
+    const std::string text = body[key].get<std::string>();
+    if (text.empty()) throw HttpError(400, "the text is empty");
+    std::optional<std::string> pair;
+    if (body.contains("pair") && !body["pair"].is_null()) {
+        if (!body["pair"].is_string()) throw HttpError(400, "'pair' must be a string or null");
+        if (!body["pair"].get<std::string>().empty()) pair = body["pair"].get<std::string>();
+    }
+    tokenizer::EncodeOptions eo;
+    eo.truncation = body.value("truncate", false);
+    tokenizer::Encoding enc;
+    try {
+        enc = m.tokenizer().encode(text, pair ? std::optional<std::string_view>(*pair) : std::nullopt, eo);
+    } catch (const Error& e) {
+        throw HttpError(400, e.what());
+    }
+    if (std::count(enc.sequence_ids.begin(), enc.sequence_ids.end(), 0) == 0) {
+        throw HttpError(400, "the text has no tokens (only whitespace or control characters)");
+    }
+    const size_t limit = m.tokenizer().config().model_max_length;
+    if (enc.size() > limit) {
+        throw HttpError(413, fmt::format("the input is {} tokens including special tokens, longer than the model's maximum "
+                                         "of {}; shorten it or send \"truncate\": true",
+                                         enc.size(), limit));
+    }
+    return enc;
+}
+
+int int_field(const nlohmann::json& body, const char* key, int lo, int hi, std::optional<int> fallback) {
+    if (!body.contains(key) || body[key].is_null()) {
+        if (fallback) return *fallback;
+        throw HttpError(400, fmt::format("'{}' is required", key));
+    }
+    if (!body[key].is_number_integer()) throw HttpError(400, fmt::format("'{}' must be an integer", key));
+    const long long v = body[key].get<long long>();
+    if (v < lo || v > hi) throw HttpError(400, fmt::format("'{}' = {} is outside {}..{}", key, v, lo, hi));
+    return static_cast<int>(v);
+}
+
+}  // namespace attnscope::server

@@ -1,0 +1,26 @@
+// Request handling shared by the API routes: JSON bodies in, validated encodings out, and errors as
+// {"error": "..."} with a 4xx status.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "attnscope/model.h"
+
+namespace attnscope::server {
+
+class HttpError : public std::runtime_error {
+public:
+    HttpError(int status, const std::string& message) : std::runtime_error(message), status(status) {}
+    int status;
+};
+
+nlohmann::json parse_body(const std::string& body);
+// {"text": ..., "pair": ..., "truncate": bool} → an encoding the model accepts, or HttpError.
+tokenizer::Encoding encode_request(const model::Model& m, const nlohmann::json& body, const char* key = "text");
+int int_field(const nlohmann::json& body, const char* key, int lo, int hi, std::optional<int> fallback = std::nullopt);
+
+}  // namespace attnscope::server

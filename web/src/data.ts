@@ -1,0 +1,118 @@
+// One analysed input as the page holds it: tokens, every attention matrix (one Float32Array, filled
+// layer by layer as frames arrive), and the per-head statistics the server computed.
+export interface Encoding {
+  tokens: string[];
+  input_ids: number[];
+  token_type_ids: number[];
+  special_tokens_mask: number[];
+  sentence_b_start: number | null;
+}
+
+export interface HeadStat {
+  layer: number;
+  head: number;
+  pattern: string;
+  map_colour: string;
+  [key: string]: number | string | object;
+}
+
+export interface Stats {
+  heads: HeadStat[];
+  statistics: { key: string; label: string; unit: string }[];
+  uniform_entropy: number;
+}
+
+export class Analysis {
+  readonly att: Float32Array;
+  layersDone = 0;
+  stats: Stats | null = null;
+  forwardMs = 0;
+
+  constructor(readonly encoding: Encoding, readonly L: number, readonly H: number) {
+    this.att = new Float32Array(L * H * this.n * this.n);
+  }
+
+  get n(): number {
+    return this.encoding.tokens.length;
+  }
+
+  setLayer(layer: number, data: Float32Array): void {
+    this.att.set(data, layer * this.H * this.n * this.n);
+    this.layersDone = Math.max(this.layersDone, layer + 1);
+  }
+
+  head(layer: number, head: number): Float32Array {
+    const nn = this.n * this.n;
+    return this.att.subarray((layer * this.H + head) * nn, (layer * this.H + head + 1) * nn);
+  }
+
+  special(i: number): boolean {
+    return this.encoding.special_tokens_mask[i] === 1;
+  }
+
+  segment(i: number): number {
+    return this.encoding.token_type_ids[i] === 1 ? 1 : 0;
+  }
+
+  hasPair(): boolean {
+    return this.encoding.sentence_b_start !== null;
+  }
+}
+
+// A view of one head's matrix, as the head-detail view shows it: optionally without [CLS]/[SEP] (rows
+// renormalised), optionally at word level (## pieces merged: attention to a word is the sum over its
+// pieces, attention from a word the mean over its pieces — Clark et al.'s convention). These are
+// presentation transforms of numbers the server computed, done here so the toggles are instant.
+export interface MatrixView {
+  m: Float32Array;
+  rows: number;
+  cols: number;
+  rowLabels: string[];
+  colLabels: string[];
+  rowTokens: number[][];  // token indices behind each row
+  colTokens: number[][];
+  transformed: boolean;
+}
+
+export function matrixView(a: Analysis, layer: number, head: number, hideSpecial: boolean, words: boolean): MatrixView {
+  const n = a.n;
+  const tokens = a.encoding.tokens;
+  const groups: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    if (hideSpecial && a.special(i)) continue;
+    const piece = words && !a.special(i) && tokens[i].startsWith("##") && groups.length > 0 &&
+      !a.special(groups[groups.length - 1][0]);
+    if (piece) groups[groups.length - 1].push(i);
+    else groups.push([i]);
+  }
+  const label = (g: number[]) => g.map((i, k) => (k > 0 ? tokens[i].replace(/^##/, "") : tokens[i])).join("");
+  const src = a.head(layer, head);
+  const size = groups.length;
+  const m = new Float32Array(size * size);
+  for (let r = 0; r < size; r++) {
+    for (const i of groups[r]) {
+      for (let c = 0; c < size; c++) {
+        let s = 0;
+        for (const j of groups[c]) s += src[i * n + j];
+        m[r * size + c] += s / groups[r].length;
+      }
+    }
+    if (hideSpecial) {
+      let total = 0;
+      for (let c = 0; c < size; c++) total += m[r * size + c];
+      if (total > 0) for (let c = 0; c < size; c++) m[r * size + c] /= total;
+    }
+  }
+  const labels = groups.map(label);
+  return { m, rows: size, cols: size, rowLabels: labels, colLabels: labels, rowTokens: groups, colTokens: groups,
+    transformed: hideSpecial || words };
+}
+
+// The shortest decimal that reads back as the same float32: what `attnscope run --format json` prints.
+export function formatF32(v: number): string {
+  for (let p = 1; p <= 9; p++) {
+    const s = v.toPrecision(p);
+    if (Math.fround(Number(s)) === v) return String(Number(s));
+  }
+  return String(v);
+}

@@ -1,0 +1,117 @@
+// Model view: every head's attention pattern as a thumbnail, layers down, heads across. Layers appear as
+// their frames arrive; a click opens the head.
+import { viridis } from "../colors";
+import type { Analysis } from "../data";
+import type { Painter } from "../painter";
+import { el } from "../ui";
+import type { Ctx, View } from "./view";
+
+const MAX_PIXELS = 96;  // thumbnails of longer inputs are max-pooled down to this
+
+function thumbnailSize(n: number): number {
+  return Math.min(n, MAX_PIXELS);
+}
+
+export function drawThumbnail(c: HTMLCanvasElement, a: Analysis, layer: number, head: number): void {
+  const n = a.n, s = thumbnailSize(n);
+  if (c.width !== s) c.width = c.height = s;
+  const m = a.head(layer, head);
+  const g = c.getContext("2d") as CanvasRenderingContext2D;
+  const img = g.createImageData(s, s);
+  // Each thumbnail on its own scale: the pattern matters here, the numbers are in the head detail.
+  const pooled = new Float32Array(s * s);
+  let max = 0;
+  for (let i = 0; i < n; i++) {
+    const pi = Math.floor((i * s) / n);
+    for (let j = 0; j < n; j++) {
+      const pj = Math.floor((j * s) / n), v = m[i * n + j], k = pi * s + pj;
+      if (v > pooled[k]) pooled[k] = v;
+    }
+  }
+  for (let k = 0; k < s * s; k++) max = Math.max(max, pooled[k]);
+  for (let k = 0; k < s * s; k++) {
+    const [r, gg, b] = viridis(max > 0 ? pooled[k] / max : 0);
+    img.data[k * 4] = r;
+    img.data[k * 4 + 1] = gg;
+    img.data[k * 4 + 2] = b;
+    img.data[k * 4 + 3] = 255;
+  }
+  g.putImageData(img, 0, 0);
+}
+
+function cellSize(ctx: Ctx): number {
+  const H = ctx.analysis?.H ?? 12;
+  const width = Math.max(320, ctx.root.clientWidth || 900) - 60;
+  return Math.max(36, Math.min(84, Math.floor(width / H) - 3));
+}
+
+export const modelView: View = {
+  render(ctx: Ctx) {
+    const a = ctx.analysis;
+    ctx.root.replaceChildren();
+    if (!a) return;
+    const cell = cellSize(ctx);
+    ctx.root.append(el("div", { class: "controls muted", text: `${a.L} layers × ${a.H} heads · each pattern on its own scale · click a head to open it` }));
+    const grid = el("div", { id: "model-grid" });
+    grid.style.gridTemplateColumns = `36px repeat(${a.H}, ${cell}px)`;
+    grid.append(el("span"));
+    for (let h = 0; h < a.H; h++) grid.append(el("span", { class: "axis", text: `H${h}` }));
+    for (let l = 0; l < a.L; l++) {
+      grid.append(el("span", { class: "axis", text: `L${l}` }));
+      for (let h = 0; h < a.H; h++) {
+        const c = el("canvas", { "data-layer": String(l), "data-head": String(h), class: "thumb pending",
+          title: `layer ${l}, head ${h}` });
+        c.style.width = c.style.height = `${cell}px`;
+        c.addEventListener("click", () => ctx.openHead(l, h));
+        grid.append(c);
+      }
+    }
+    ctx.root.append(grid);
+    for (let l = 0; l < a.layersDone; l++) this.onLayer?.(ctx, l);
+    this.onStats?.(ctx);
+  },
+  onLayer(ctx: Ctx, layer: number) {
+    const a = ctx.analysis;
+    if (!a) return;
+    for (let h = 0; h < a.H; h++) {
+      const c = ctx.root.querySelector<HTMLCanvasElement>(`canvas[data-layer="${layer}"][data-head="${h}"]`);
+      if (!c) continue;
+      drawThumbnail(c, a, layer, h);
+      c.classList.remove("pending");
+    }
+    if (layer === a.L - 1) {
+      ctx.root.querySelector("#model-grid")?.setAttribute("data-complete", "1");
+      performance.mark("model-view-drawn");
+    }
+  },
+  onStats(ctx: Ctx) {
+    const s = ctx.analysis?.stats;
+    if (!s) return;
+    for (const h of s.heads) {
+      const c = ctx.root.querySelector<HTMLCanvasElement>(`canvas[data-layer="${h.layer}"][data-head="${h.head}"]`);
+      if (c) c.title = `layer ${h.layer}, head ${h.head}: ${h.pattern}, entropy ${(h.entropy as number).toFixed(2)} nats`;
+    }
+  },
+  size(ctx: Ctx) {
+    const a = ctx.analysis;
+    if (!a) return null;
+    const cell = cellSize(ctx);
+    return { width: 40 + a.H * (cell + 3), height: 22 + a.L * (cell + 3) };
+  },
+  paint(ctx: Ctx, p: Painter) {
+    const a = ctx.analysis;
+    const size = this.size?.(ctx);
+    if (!a || !size) return null;
+    const cell = cellSize(ctx);
+    const fg = getComputedStyle(document.documentElement).getPropertyValue("--muted").trim();
+    for (let h = 0; h < a.H; h++) p.text(40 + h * (cell + 3) + cell / 2, 10, `H${h}`, { size: 11, colour: fg, align: "center" });
+    for (let l = 0; l < a.L; l++) {
+      p.text(30, 22 + l * (cell + 3) + cell / 2, `L${l}`, { size: 11, colour: fg, align: "right" });
+      for (let h = 0; h < a.H; h++) {
+        const c = ctx.root.querySelector<HTMLCanvasElement>(`canvas[data-layer="${l}"][data-head="${h}"]`);
+        if (c) p.image(40 + h * (cell + 3), 22 + l * (cell + 3), cell, cell, c);
+      }
+    }
+    return size;
+  },
+};

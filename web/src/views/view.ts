@@ -1,0 +1,27 @@
+// What every view gets from the page, and what it offers back (drawing and export).
+import type { Analysis } from "../data";
+import type { Painter } from "../painter";
+import type { AppState } from "../state";
+
+export interface Ctx {
+  state: AppState;
+  analysis: Analysis | null;
+  root: HTMLElement;
+  staticMode: boolean;       // an offline HTML export: no server to ask
+  modelName: string;
+  set(patch: Partial<AppState>): void;
+  openHead(layer: number, head: number): void;
+  requestBody(): { text: string; pair: string | null };
+}
+
+export interface View {
+  // Builds the view's DOM for the current state and analysis.
+  render(ctx: Ctx): void;
+  // A new layer's attentions arrived (the view may draw just that part).
+  onLayer?(ctx: Ctx, layer: number): void;
+  // Statistics arrived.
+  onStats?(ctx: Ctx): void;
+  // The picture for export, at its natural size: draws through the painter.
+  paint?(ctx: Ctx, p: Painter): { width: number; height: number } | null;
+  size?(ctx: Ctx): { width: number; height: number } | null;
+}
