@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "attnscope/error.h"
 #include "server/analysis_json.h"
 #include "server/assets.h"
@@ -17,16 +19,29 @@ std::string replace_once(std::string s, const std::string& from, const std::stri
     return s.replace(pos, from.size(), to);
 }
 
-// JSON inside <script>: "</" must not end the element.
-std::string script_safe(const std::string& json) {
+// JSON inside <script>: "</" must not end the element; in JSON it can only occur inside strings, where
+// "<\/" means the same.
+std::string json_in_script(const std::string& json) {
     std::string out;
     out.reserve(json.size());
     for (size_t i = 0; i < json.size(); ++i) {
-        if (json[i] == '<' && i + 1 < json.size() && json[i + 1] == '/') {
-            out += "<\\/";
-            ++i;
-        } else {
-            out += json[i];
+        out += json[i];
+        if (json[i] == '<' && i + 1 < json.size() && json[i + 1] == '/') out += '\\';
+    }
+    return out;
+}
+
+// Code inside <script>: only "</script" (any case) ends the element early. Rewriting every "</" would
+// break regular-expression literals such as /</g, so only that sequence is escaped.
+std::string code_in_script(const std::string& code) {
+    std::string out;
+    out.reserve(code.size());
+    for (size_t i = 0; i < code.size(); ++i) {
+        out += code[i];
+        if (code[i] == '<' && i + 8 <= code.size() && code[i + 1] == '/') {
+            std::string tag = code.substr(i + 2, 6);
+            for (auto& ch : tag) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            if (tag == "script") out += '\\';
         }
     }
     return out;
@@ -51,8 +66,12 @@ std::string offline_html(const model::Model& model, const ModelLocation& where, 
     std::string html(page->data);
     html = replace_once(html, "<link rel=\"stylesheet\" href=\"app.css\">", "<style>" + std::string(style->data) + "</style>");
     html = replace_once(html, "<script src=\"app.js\"></script>",
-                        "<script>window.__ATTNSCOPE_DATA__ = " + script_safe(data.dump()) + ";</script>\n<script>" +
-                            script_safe(std::string(script->data)) + "</script>");
+                        "<script>window.__ATTNSCOPE_DATA__ = " + json_in_script(data.dump()) + ";</script>\n<script>" +
+                            code_in_script(std::string(script->data)) + "</script>");
+    if (const Asset* icon = find_asset("/favicon.svg")) {
+        html = replace_once(html, "href=\"favicon.svg\"",
+                            "href=\"data:image/svg+xml;base64," + base64(icon->data.data(), icon->data.size()) + "\"");
+    }
     return html;
 }
 

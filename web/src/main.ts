@@ -48,6 +48,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 const textBox = $<HTMLTextAreaElement>("text");
 const pairBox = $<HTMLInputElement>("pair");
 const pairOn = $<HTMLInputElement>("pair-on");
+const truncateBox = $<HTMLInputElement>("truncate");
 const statusLine = $<HTMLElement>("status");
 const staticData = window.__ATTNSCOPE_DATA__;
 
@@ -69,7 +70,8 @@ const ctx: Ctx = {
     ctx.set({ layer, head, view: "detail" });
   },
   requestBody() {
-    return { text: ctx.state.text, pair: ctx.state.pairOn && ctx.state.pair.trim() !== "" ? ctx.state.pair : null };
+    return { text: ctx.state.text, pair: ctx.state.pairOn && ctx.state.pair.trim() !== "" ? ctx.state.pair : null,
+      truncate: ctx.state.truncate };
   },
 };
 
@@ -167,10 +169,12 @@ function onInput(): void {
   // The latency benchmark measures from the last keystroke to a drawn model view.
   performance.clearMarks("input");
   performance.clearMarks("model-view-drawn");
+  performance.clearMarks("model-view-presented");
   performance.mark("input");
   ctx.state.text = textBox.value;
   ctx.state.pair = pairBox.value;
   ctx.state.pairOn = pairOn.checked;
+  ctx.state.truncate = truncateBox.checked;
   pairBox.disabled = !pairOn.checked;
   saveUrl();
   window.clearTimeout(timer);
@@ -194,6 +198,7 @@ function loadStatic(d: StaticData): void {
   pairOn.disabled = true;
   pairBox.value = d.pair ?? "";
   pairBox.disabled = true;
+  truncateBox.disabled = true;
   renderTokens(a);
   setStatus(`offline export · ${a.n} tokens · ${L} layers × ${H} heads · ${d.model.name}`);
 }
@@ -230,6 +235,8 @@ if (staticData) {
   pairBox.value = ctx.state.pair;
   pairOn.checked = ctx.state.pairOn;
   pairBox.disabled = !ctx.state.pairOn;
+  truncateBox.checked = ctx.state.truncate;
+  truncateBox.addEventListener("change", onInput);
   textBox.addEventListener("input", onInput);
   pairBox.addEventListener("input", onInput);
   pairOn.addEventListener("change", onInput);

@@ -7,6 +7,7 @@ export interface AppState {
   text: string;
   pair: string;
   pairOn: boolean;
+  truncate: boolean;       // cut inputs longer than the model's maximum instead of refusing them
   view: ViewName;
   layer: number;
   head: number;
@@ -23,7 +24,7 @@ export interface AppState {
 export const DEFAULT_TEXT = "The output shows the attention values";
 
 export function defaultState(): AppState {
-  return { text: DEFAULT_TEXT, pair: "", pairOn: false, view: "model", layer: 0, head: 0, heads: null, filter: "all",
+  return { text: DEFAULT_TEXT, pair: "", pairOn: false, truncate: false, view: "model", layer: 0, head: 0, heads: null, filter: "all",
     theme: window.matchMedia?.("(prefers-color-scheme: dark)").matches ? "dark" : "light", hideSpecial: false,
     words: false, token: 1, stat: "entropy", sort: "-entropy" };
 }
@@ -43,6 +44,7 @@ export function readUrl(search: string): AppState {
     s.pair = p.get("pair") ?? "";
     s.pairOn = true;
   }
+  s.truncate = p.get("truncate") === "1";
   const view = p.get("view") as ViewName;
   if (VIEWS.includes(view)) s.view = view;
   s.layer = int("layer", 0);
@@ -63,6 +65,7 @@ export function writeUrl(s: AppState): string {
   const p = new URLSearchParams();
   p.set("text", s.text);
   if (s.pairOn) p.set("pair", s.pair);
+  if (s.truncate) p.set("truncate", "1");
   p.set("view", s.view);
   p.set("layer", String(s.layer));
   p.set("head", String(s.head));

@@ -82,6 +82,8 @@ export const modelView: View = {
     if (layer === a.L - 1) {
       ctx.root.querySelector("#model-grid")?.setAttribute("data-complete", "1");
       performance.mark("model-view-drawn");
+      // The frame that shows it: the next animation frame after the pixels are in the canvases.
+      requestAnimationFrame(() => performance.mark("model-view-presented"));
     }
   },
   onStats(ctx: Ctx) {

@@ -11,7 +11,7 @@ export interface Ctx {
   modelName: string;
   set(patch: Partial<AppState>): void;
   openHead(layer: number, head: number): void;
-  requestBody(): { text: string; pair: string | null };
+  requestBody(): { text: string; pair: string | null; truncate: boolean };
 }
 
 export interface View {
