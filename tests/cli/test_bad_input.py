@@ -204,7 +204,7 @@ def test_unwritable_output(attnscope, minilm_dir):
 
 def test_ablate_bad_head_spec(attnscope, minilm_dir):
     _fails_cleanly(attnscope("ablate", "--model", minilm_dir, "-q", "--heads", "9:0", check=False),
-                   "--heads '9:0': this model has layers 0-5 and heads 0-11")
+                   "heads '9:0': this model has layers 0-5 and heads 0-11")
     _fails_cleanly(attnscope("ablate", "--model", minilm_dir, "-q", "--heads", "three", check=False), "layer:head pairs")
     _fails_cleanly(attnscope("ablate", "--model", minilm_dir, "-q", check=False), "either --heads")
 

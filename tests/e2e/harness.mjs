@@ -50,7 +50,7 @@ export async function launchBrowser() {
     acceptDownloads: true,
     viewport: { width: 1400, height: 1000 },
     args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps"],
+      "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run", "--disable-default-apps"],
   });
   return {
     context,

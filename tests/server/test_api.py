@@ -1,0 +1,269 @@
+"""The HTTP API of `attnscope serve`, against a real server on 127.0.0.1: correct answers (checked against
+transformers and the CLI), the streaming order and chunking, 4xx JSON errors for bad input (after which
+the server keeps serving), the Host check, the body limit, concurrent requests and clients that vanish."""
+import base64
+import concurrent.futures
+import http.client
+import json
+import socket
+import struct
+import time
+
+import numpy as np
+import pytest
+
+from tests.conftest import record
+from tests.reference import reference_run
+from tests.server.client import Server, parse_frames
+
+SENTENCES = [
+    "The output shows the attention values",
+    "The quick brown fox jumps over the lazy dog.",
+    "Attention is all you need, they said.",
+    "Tokenization handles unbelievably long words.",
+    "A short one.",
+    "Héllo wörld — naïve café, 東京 and emoji 🙂 too!",
+    "Where did the cat go? It went home.",
+    "Numbers like 3.14159 and 2,718 are tokens too.",
+]
+
+
+@pytest.fixture(scope="module")
+def server(attnscope, minilm_dir):
+    with Server(attnscope.binary, minilm_dir) as s:
+        yield s
+
+
+def test_model_info(server, minilm_dir):
+    status, info = server.json("GET", "/api/model")
+    config = json.loads((minilm_dir / "config.json").read_text())
+    print(info)
+    assert status == 200
+    assert info["layers"] == config["num_hidden_layers"] == 6
+    assert info["heads"] == config["num_attention_heads"] == 12
+    assert info["hidden_size"] == 384 and info["max_length"] == 512
+
+
+def test_stream_sends_encoding_then_every_layer_in_order_then_stats(server, minilm_dir):
+    text = "The output shows the attention values"
+    frames = parse_frames(server.raw("POST", "/api/attention", {"text": text})[2])
+    kinds = [h["type"] for h, _ in frames]
+    assert kinds == ["encoding"] + ["layer"] * 6 + ["stats", "done"]
+    assert [h["layer"] for h, _ in frames if h["type"] == "layer"] == list(range(6))
+    ids, att, _ = reference_run(minilm_dir, text)
+    assert frames[0][0]["encoding"]["input_ids"] == ids
+    n = len(ids)
+    worst = 0.0
+    for h, payload in frames[1:7]:
+        assert h["shape"] == [12, n, n]
+        got = payload.reshape(12, n, n)
+        worst = max(worst, float(np.abs(got - att[h["layer"]]).max()))
+    print(f"streamed attentions vs transformers: max |diff| = {worst:.2e}")
+    record("server: stream vs transformers", "attention max abs diff", worst)
+    assert worst < 1e-5
+    stats = frames[7][0]["stats"]
+    assert len(stats["heads"]) == 72
+    assert {"entropy", "to_cls", "to_sep", "confidence", "distance", "pattern"} <= set(stats["heads"][0])
+
+
+def test_stream_equals_cli_bit_for_bit(server, attnscope, minilm_dir):
+    text = "Where did the cat go? It went home."
+    frames = parse_frames(server.raw("POST", "/api/attention", {"text": text, "pair": "Nobody knows."})[2])
+    cli = attnscope.json("run", text, "--pair", "Nobody knows.", "--model", minilm_dir, "--format", "json", "-q")
+    att = np.array(cli["attentions"], dtype=np.float32)
+    got = np.stack([p.reshape(att.shape[1:]) for h, p in frames if h["type"] == "layer"])
+    print(f"server vs CLI: {int((got != att).sum())} of {att.size} values differ")
+    assert np.array_equal(got, att)
+    assert frames[0][0]["encoding"]["sentence_b_start"] == cli["encoding"]["sentence_b_start"]
+
+
+def test_each_layer_travels_in_its_own_chunk_as_it_is_computed(server):
+    """The layers are streamed: every frame is one HTTP chunk, written when its layer is done."""
+    text = " ".join(["word"] * 400)
+    chunks = server.raw_chunks("/api/attention", {"text": text})
+    frames = [parse_frames(c) for c, _ in chunks if c]
+    assert all(len(f) == 1 for f in frames), "one frame per chunk"
+    kinds = [f[0][0]["type"] for f in frames]
+    assert kinds == ["encoding"] + ["layer"] * 6 + ["stats", "done"]
+    arrival = [t for c, t in chunks if c]
+    print("chunk arrival (ms after the request): " + ", ".join(f"{k}:{1000 * t:.0f}" for k, t in zip(kinds, arrival)))
+    assert arrival[1] < arrival[6], "layer 0 arrives before layer 5 is sent"
+
+
+def test_analyze_returns_binary_attentions_and_statistics(server, attnscope, minilm_dir):
+    text = "Attention is all you need, they said."
+    status, out = server.json("POST", "/api/analyze", {"text": text})
+    assert status == 200
+    L, H, n, _ = out["shape"]
+    att = np.frombuffer(base64.b64decode(out["attentions_b64"]), dtype="<f4").reshape(L, H, n, n)
+    cli = np.array(attnscope.json("run", text, "--model", minilm_dir, "--format", "json", "-q")["attentions"], dtype=np.float32)
+    assert np.array_equal(att, cli)
+    stats = attnscope.json("stats", text, "--model", minilm_dir, "--format", "json", "-q")
+    by_head = {(h["layer"], h["head"]): h for h in stats["heads"]}
+    worst = max(abs(h["entropy"] - by_head[(h["layer"], h["head"])]["entropy"]) for h in out["stats"]["heads"])
+    print(f"server statistics vs `attnscope stats`: max entropy difference {worst:.1e}")
+    assert worst < 1e-9
+
+
+def test_neuron_vectors_give_the_scores_and_probabilities(server):
+    status, out = server.json("POST", "/api/neuron", {"text": "The cat sat on the mat.", "layer": 3, "head": 7})
+    assert status == 200
+    n, d = out["n"], out["head_dim"]
+    q = np.frombuffer(base64.b64decode(out["queries_b64"]), "<f4").reshape(n, d).astype(np.float64)
+    k = np.frombuffer(base64.b64decode(out["keys_b64"]), "<f4").reshape(n, d).astype(np.float64)
+    scores = np.frombuffer(base64.b64decode(out["scores_b64"]), "<f4").reshape(n, n)
+    probs = np.frombuffer(base64.b64decode(out["attention_b64"]), "<f4").reshape(n, n)
+    recomputed = q @ k.T / np.sqrt(d)
+    soft = np.exp(scores - scores.max(1, keepdims=True))
+    soft /= soft.sum(1, keepdims=True)
+    print(f"q·k/√d vs scores {np.abs(recomputed - scores).max():.1e}; softmax(scores) vs attention {np.abs(soft - probs).max():.1e}")
+    assert np.abs(recomputed - scores).max() < 1e-4
+    assert np.abs(soft - probs).max() < 1e-6
+
+
+def test_rollout_headmap_diff_ablate_and_export(server, attnscope, minilm_dir):
+    text = "The output shows the attention values"
+    status, r = server.json("POST", "/api/rollout", {"text": text, "flow": True})
+    assert status == 200
+    L, n, _ = r["shape"]
+    rollout = np.frombuffer(base64.b64decode(r["rollout_b64"]), "<f4").reshape(L, n, n)
+    assert np.allclose(rollout.sum(-1), 1, atol=1e-5)
+    cli = attnscope.json("rollout", text, "--model", minilm_dir, "--format", "json", "-q")
+    assert np.allclose(rollout[-1], np.array(cli["rollout"][-1]), atol=1e-6)
+    status, m = server.json("POST", "/api/headmap", {"text": text})
+    assert status == 200 and len(m["heads"]) == 72 and m["stress"] >= 0
+    status, same = server.json("POST", "/api/diff", {"text": text, "with": text})
+    assert status == 200 and max(h["js_divergence"] for h in same["heads"]) == 0
+    status, masked = server.json("POST", "/api/diff", {"text": text, "mask": 2})
+    assert status == 200 and "masked" in masked["change"]
+    assert max(h["js_divergence"] for h in masked["heads"]) > 0
+    status, ab = server.json("POST", "/api/ablate", {"text": text, "heads": "0:*"})
+    assert status == 200 and len(ab["hidden_state_change"]) == n and max(ab["hidden_state_change"]) > 0
+    status, headers, html = server.raw("POST", "/api/export", {"text": text})
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert b"window.__ATTNSCOPE_DATA__" in html and b"<script src=" not in html
+
+
+BAD_REQUESTS = [
+    ("not json", b"{nope", 400, "not valid JSON"),
+    ("not an object", b"[1, 2]", 400, "JSON object"),
+    ("no text", b"{}", 400, "'text' must be a string"),
+    ("text not a string", b'{"text": 5}', 400, "'text' must be a string"),
+    ("empty text", b'{"text": ""}', 400, "empty"),
+    ("only whitespace", b'{"text": " \\t "}', 400, "no tokens"),
+    ("invalid UTF-8", b'{"text": "caf\xc3"}', 400, "not valid JSON"),
+    ("pair not a string", b'{"text": "a", "pair": 3}', 400, "'pair'"),
+    ("too long", json.dumps({"text": "word " * 600}).encode(), 413, "longer than the model's maximum of 512"),
+]
+
+
+@pytest.mark.parametrize("name,body,status,message", BAD_REQUESTS, ids=[b[0] for b in BAD_REQUESTS])
+@pytest.mark.parametrize("path", ["/api/attention", "/api/analyze", "/api/neuron", "/api/export"])
+def test_bad_input_gets_a_4xx_json_error_and_the_server_keeps_serving(server, path, name, body, status, message):
+    got, headers, data = server.raw("POST", path, body)
+    assert got == status, data
+    assert headers["content-type"] == "application/json"
+    error = json.loads(data)["error"]
+    assert message in error, error
+    assert server.json("GET", "/api/model")[0] == 200
+
+
+@pytest.mark.parametrize("path,body,message", [
+    ("/api/neuron", {"text": "a b", "layer": 6, "head": 0}, "'layer' = 6 is outside 0..5"),
+    ("/api/neuron", {"text": "a b", "layer": "1", "head": 0}, "'layer' must be an integer"),
+    ("/api/ablate", {"text": "a b", "heads": "9:1"}, "layer"),
+    ("/api/ablate", {"text": "a b", "heads": "0:1", "ablation": "nope"}, "'ablation'"),
+    ("/api/diff", {"text": "a b c"}, "give one of"),
+    ("/api/diff", {"text": "a b c", "mask": 0}, "outside"),
+    ("/api/diff", {"text": "a b c", "replace": 1, "token": "notavocabularyword"}, "not a single token"),
+])
+def test_bad_parameters_get_400(server, path, body, message):
+    status, out = server.json("POST", path, body)
+    print(f"{path} {body} → {status} {out}")
+    assert status == 400 and message in out["error"]
+
+
+def test_unknown_routes_and_methods(server):
+    status, out = server.json("GET", "/api/nothing")
+    assert status == 404 and "no such endpoint" in out["error"]
+    status, out = server.json("GET", "/api/analyze")
+    assert status in (404, 405) and "error" in out
+
+
+def test_body_over_the_limit_is_refused_with_413(attnscope, minilm_dir):
+    with Server(attnscope.binary, minilm_dir, "--max-body-kib", "4") as s:
+        status, headers, data = s.raw("POST", "/api/analyze", json.dumps({"text": "x" * 8000}).encode())
+        print(status, data[:200])
+        assert status == 413 and json.loads(data)["error"] == "the request body is too large"
+        assert s.json("POST", "/api/analyze", {"text": "still fine"})[0] == 200
+
+
+def test_host_header_is_checked_against_dns_rebinding(server, attnscope, minilm_dir):
+    for host in ["localhost", f"localhost:{server.port}", "127.0.0.1", f"127.0.0.1:{server.port}", "[::1]"]:
+        assert server.json("GET", "/api/model", host=host)[0] == 200, host
+    for host in ["evil.example", f"evil.example:{server.port}", "localhost.evil.example", ""]:
+        status, out = server.json("GET", "/", host=host)
+        print(f"Host: {host!r} → {status}")
+        assert status == 403 and "DNS rebinding" in out["error"]
+    with Server(attnscope.binary, minilm_dir, "--allow-host", "workstation.lan") as s:
+        assert s.json("GET", "/api/model", host="workstation.lan:8008")[0] == 200
+        assert s.json("GET", "/api/model", host="other.lan")[0] == 403
+
+
+def test_concurrent_requests_each_get_their_own_correct_result(server):
+    expected = {}
+    for text in SENTENCES:
+        _, out = server.json("POST", "/api/analyze", {"text": text})
+        expected[text] = out["attentions_b64"]
+
+    def one(k):
+        text = SENTENCES[k % len(SENTENCES)]
+        if k % 2:
+            _, out = server.json("POST", "/api/analyze", {"text": text})
+            return text, out["attentions_b64"]
+        frames = parse_frames(server.raw("POST", "/api/attention", {"text": text})[2])
+        layers = b"".join(p.tobytes() for h, p in frames if h["type"] == "layer")
+        return text, base64.b64encode(layers).decode()
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(one, range(64)))
+    wrong = [t for t, got in results if got != expected[t]]
+    print(f"64 concurrent requests over {len(SENTENCES)} sentences: {len(wrong)} wrong")
+    assert not wrong
+
+
+def test_clients_that_disconnect_mid_stream_do_not_hurt_the_server(server):
+    body = json.dumps({"text": "word " * 500}).encode()
+    for _ in range(6):
+        s = socket.create_connection(("127.0.0.1", server.port))
+        s.sendall(b"POST /api/attention HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        s.recv(200)  # the headers and the start of the encoding frame
+        s.close()
+    # Half-sent requests too.
+    for _ in range(3):
+        s = socket.create_connection(("127.0.0.1", server.port))
+        s.sendall(b"POST /api/analyze HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{\"text\":")
+        s.close()
+    assert server.alive()
+    t0 = time.monotonic()
+    status, out = server.json("POST", "/api/analyze", {"text": "The output shows the attention values"})
+    print(f"after 9 vanished clients: answered in {1000 * (time.monotonic() - t0):.0f} ms")
+    assert status == 200 and out["shape"] == [6, 12, 8, 8]
+
+
+def test_port_in_use_is_a_clear_error(server, attnscope, minilm_dir):
+    proc = attnscope("serve", "--model", minilm_dir, "--port", server.port, "-q", check=False, timeout=60)
+    err = proc.stderr.decode()
+    print(err)
+    assert proc.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{server.port}" in err
+
+
+def test_the_page_and_its_assets_are_embedded(server):
+    for path, kind in [("/", "text/html"), ("/index.html", "text/html"), ("/app.js", "text/javascript"),
+                       ("/app.css", "text/css"), ("/favicon.svg", "image/svg+xml")]:
+        status, headers, data = server.raw("GET", path)
+        assert status == 200 and headers["content-type"].startswith(kind) and len(data) > 100, path
+    _, _, page = server.raw("GET", "/")
+    assert b"http://" not in page and b"https://" not in page, "no CDN or other network resource"
