@@ -157,6 +157,34 @@ void register_api(Server::Impl& s) {
         return out;
     });
 
+    // Kobayashi et al. 2020: per head the value-vector norms ‖f(x_j)‖ and the share of attention that
+    // special tokens get by weight alone and by weight × norm.
+    post_json(http, "/api/norms", [&s, &m, L, H](const json& body) {
+        auto enc = encode_request(m, body);
+        ForwardOptions fo;
+        fo.capture.qkv = true;
+        RunSlot slot(s.runs);
+        Trace t = m.forward(enc, fo);
+        const auto& tc = m.tokenizer().config();
+        const auto tokens = analysis::TokenClasses::from_encoding(enc, tc.cls_token, tc.sep_token);
+        const size_t n = t.seq_len;
+        std::vector<float> value_norms;
+        value_norms.reserve(static_cast<size_t>(L * H) * n);
+        json heads = json::array();
+        for (int l = 0; l < L; ++l) {
+            for (int h = 0; h < H; ++h) {
+                const auto wo = m.output_projection(l, h);
+                auto r = analysis::head_norms(t.attention(l, h), t.value(l, h), n, static_cast<size_t>(t.head_dim), wo.data(),
+                                              static_cast<size_t>(m.config().hidden_size), tokens);
+                value_norms.insert(value_norms.end(), r.value_norms.begin(), r.value_norms.end());
+                heads.push_back({{"layer", l}, {"head", h}, {"special_attention_share", r.special_attention_share},
+                                 {"special_norm_share", r.special_norm_share}, {"spearman", r.spearman}});
+            }
+        }
+        return json{{"encoding", encoding_json(enc)}, {"heads", heads}, {"shape", {L, H, n}},
+                    {"value_norms_b64", base64(value_norms.data(), value_norms.size() * sizeof(float))}};
+    });
+
     post_json(http, "/api/headmap", [&s, &m, L, H](const json& body) {
         auto enc = encode_request(m, body);
         RunSlot slot(s.runs);

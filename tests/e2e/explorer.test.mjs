@@ -208,6 +208,8 @@ test("neuron view, atlas and dark theme render", async () => {
   await page.click('#tabs button[data-view="atlas"]');
   await page.waitForSelector("#atlas-grids canvas");
   await page.waitForFunction(() => /stress/.test(document.querySelector("#head-map")?.previousElementSibling?.textContent ?? ""));
+  await page.waitForSelector('canvas[data-norms="special_norm_share"]');
+  await page.waitForFunction(() => [...document.querySelectorAll("p")].some((p) => /contributes to \[CLS\]/.test(p.textContent)));
   await page.click("#theme");
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), "dark");
   await page.screenshot({ path: join(ARTIFACTS, "07-atlas-dark.png"), fullPage: true });

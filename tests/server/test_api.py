@@ -139,6 +139,17 @@ def test_rollout_headmap_diff_ablate_and_export(server, attnscope, minilm_dir):
     assert max(h["js_divergence"] for h in masked["heads"]) > 0
     status, ab = server.json("POST", "/api/ablate", {"text": text, "heads": "0:*"})
     assert status == 200 and len(ab["hidden_state_change"]) == n and max(ab["hidden_state_change"]) > 0
+    status, norms = server.json("POST", "/api/norms", {"text": text})
+    assert status == 200
+    cli_norms = attnscope.json("stats", text, "--norms", "--model", minilm_dir, "--format", "json", "-q")["heads"]
+    value_norms = np.frombuffer(base64.b64decode(norms["value_norms_b64"]), "<f4").reshape(norms["shape"])
+    worst = 0.0
+    for got, want in zip(norms["heads"], cli_norms):
+        assert (got["layer"], got["head"]) == (want["layer"], want["head"])
+        worst = max(worst, abs(got["special_norm_share"] - want["norms"]["special_norm_share"]),
+                    float(np.abs(value_norms[got["layer"], got["head"]] - want["norms"]["value_norms"]).max()))
+    print(f"/api/norms vs `attnscope stats --norms`: max difference {worst:.1e}")
+    assert worst == 0
     status, headers, html = server.raw("POST", "/api/export", {"text": text})
     assert status == 200 and headers["content-type"].startswith("text/html")
     assert b"window.__ATTNSCOPE_DATA__" in html and b"<script src=" not in html

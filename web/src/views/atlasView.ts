@@ -4,6 +4,7 @@ import { postJson } from "../api";
 import { themeColours } from "../colors";
 import { CanvasPainter, type Painter } from "../painter";
 import { el, select, sizeCanvas, tooltip } from "../ui";
+import { normsPanel, rolloutPanel } from "./flowPanels";
 import { gridHit, gridSize, paintGrid, type GridSpec } from "./heatmapGrid";
 import type { Ctx, View } from "./view";
 
@@ -205,7 +206,9 @@ export const atlasView: View = {
       if (key === headMapKey && headMap) drawMap();
       else postJson<HeadMap>("api/headmap", ctx.requestBody()).then((m) => { headMap = m; headMapKey = key; drawMap(); })
         .catch((e: Error) => { mapStatus.textContent = e.message; });
-      ctx.root.append(section("Ablation", ablationPanel(ctx)), section("Counterfactual", diffPanel(ctx)));
+      ctx.root.append(section("Attention rollout and flow (Abnar & Zuidema 2020)", rolloutPanel(ctx)),
+        section("Norm-based attention (Kobayashi et al. 2020)", normsPanel(ctx)),
+        section("Ablation", ablationPanel(ctx)), section("Counterfactual", diffPanel(ctx)));
     }
   },
   onStats(ctx: Ctx) {
