@@ -14,7 +14,7 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git unzip ca-certificates
     libopenblas-openmp-dev libutf8proc-dev nlohmann-json3-dev libcli11-dev libfmt-dev
-    libcpp-httplib-dev libedit-dev libgtest-dev googletest python3-venv chromium)
+    libcpp-httplib-dev libedit-dev libcurl4-openssl-dev libssl-dev libgtest-dev googletest python3-venv chromium)
 # Node.js ≥ 20 with npm builds the web app; the machine's own is used when there is one.
 command -v node >/dev/null && command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 missing=()

@@ -15,8 +15,18 @@ namespace attnscope::model {
 
 enum class Activation { GeluErf, GeluTanh, Relu, Silu };
 
+// The encoder families attnscope runs: BERT's encoder with different embeddings and key names.
+//   bert        BERT base/large, cased/uncased/multilingual/Chinese, MiniLM, ...
+//   electra     ELECTRA discriminators: embeddings of embedding_size, projected to hidden_size when smaller
+//   distilbert  DistilBERT: no token types, its own key names (q_lin, sa_layer_norm, ffn.lin1, ...)
+//   roberta     RoBERTa: positions counted from padding_idx + 1, a byte-level BPE tokenizer
+enum class Family { Bert, Electra, DistilBert, Roberta };
+const char* family_name(Family f);
+
 struct BertConfig {
     std::string model_type = "bert";
+    Family family = Family::Bert;
+    int embedding_size = 768;          // ELECTRA's embedding width; hidden_size for the others
     std::vector<std::string> architectures;
     int vocab_size = 30522;
     int hidden_size = 768;
@@ -24,7 +34,7 @@ struct BertConfig {
     int num_attention_heads = 12;
     int intermediate_size = 3072;
     int max_position_embeddings = 512;
-    int type_vocab_size = 2;
+    int type_vocab_size = 2;           // 0: no token-type embeddings (DistilBERT)
     int pad_token_id = 0;
     float layer_norm_eps = 1e-12f;
     std::string hidden_act = "gelu";
@@ -32,6 +42,11 @@ struct BertConfig {
     std::string position_embedding_type = "absolute";
 
     int head_dim() const { return hidden_size / num_attention_heads; }
+    // The longest input the position table allows (RoBERTa's positions start at padding_idx + 1).
+    size_t max_tokens() const {
+        const int offset = family == Family::Roberta ? pad_token_id + 1 : 0;
+        return static_cast<size_t>(max_position_embeddings - offset);
+    }
     // Parses and validates config.json; errors name the file and the field.
     static BertConfig from_file(const std::filesystem::path& path);
     static BertConfig from_json_text(const std::string& text, const std::string& source);
@@ -40,9 +55,9 @@ struct BertConfig {
 struct ModelInfo {
     std::filesystem::path directory;
     std::vector<std::filesystem::path> weight_files;
-    std::string format;          // "safetensors" or "safetensors (sharded)"
+    std::string format;          // "safetensors", "safetensors (sharded)", "pytorch_model.bin (zip format)", ...
     std::string dtype;           // storage dtype of the matmul weights: F32, F16, BF16 (mixed: "mixed")
-    std::string key_prefix;      // "bert." or ""
+    std::string key_prefix;      // "bert.", "electra.", "distilbert.", "roberta." or ""
     std::string layer_norm_names;  // "weight/bias" or "gamma/beta"
     bool has_mlm_head = false;   // cls.predictions.* present
     size_t parameter_count = 0;  // encoder + embeddings + pooler (what BertModel counts)

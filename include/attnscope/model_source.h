@@ -12,7 +12,7 @@ namespace attnscope {
 struct ModelLocation {
     std::filesystem::path directory;
     std::string name;         // the id or folder name to show the user
-    std::string resolved_by;  // "directory", "hf-cache" or "bundled"
+    std::string resolved_by;  // "directory", "hf-cache", "downloaded" or "bundled"
 };
 
 // The hub cache folders searched for a model id, in order: $HF_HUB_CACHE (or the legacy
@@ -21,8 +21,9 @@ struct ModelLocation {
 std::vector<std::filesystem::path> hf_cache_roots();
 
 // `spec` is a folder path, or a model id ("bert-base-uncased", "org/name"), optionally "id@revision".
-// Throws Error naming every place it looked and how to get the model.
-ModelLocation locate_model(const std::string& spec);
+// An id that is not in the cache is downloaded from the hub when `download` is set (and offline mode is
+// off; see attnscope/hub.h). Throws Error naming every place it looked and how to get the model.
+ModelLocation locate_model(const std::string& spec, bool download = false);
 
 // The default: bert-base-uncased if it is in the hub cache, else the bundled all-MiniLM-L6-v2 that
 // scripts/setup.sh installs. `note` receives the one line to tell the user which one was chosen.

@@ -1,6 +1,8 @@
-// WordPiece tokenizer with exact parity to the Hugging Face `tokenizers` BERT pipeline
-// (BertNormalizer -> BertPreTokenizer -> WordPiece -> [CLS]/[SEP] template), which is what
-// transformers v5 `BertTokenizer` and every `BertTokenizerFast` run. See docs/tokenizer.md.
+// Tokenizers with exact parity to the Hugging Face `tokenizers` pipelines of the BERT family:
+//   WordPiece (BERT, ELECTRA, DistilBERT): BertNormalizer -> BertPreTokenizer -> WordPiece -> [CLS]/[SEP],
+//     which is what transformers v5 `BertTokenizer` and every `BertTokenizerFast` run;
+//   byte-level BPE (RoBERTa): ByteLevel pre-tokenizer -> BPE -> <s> A </s></s> B </s>.
+// See docs/tokenizer.md.
 #pragma once
 
 #include <cstddef>
@@ -29,6 +31,13 @@ struct AddedToken {
 };
 
 struct TokenizerConfig {
+    enum class Model { WordPiece, ByteLevelBpe };
+    Model model = Model::WordPiece;
+    // ByteLevelBpe: merges in rank order; ByteLevel's add_prefix_space and trim_offsets; BPE ignore_merges.
+    std::vector<std::pair<std::string, std::string>> merges;
+    bool add_prefix_space = false;
+    bool trim_offsets = true;
+    bool ignore_merges = false;
     // BertNormalizer
     bool clean_text = true;
     bool handle_chinese_chars = true;
@@ -103,7 +112,8 @@ public:
     std::vector<TokenSpan> tokenize_with_offsets(std::string_view text) const;
     // `convert_tokens_to_ids`: unknown tokens map to the [UNK] id.
     std::vector<int32_t> convert_tokens_to_ids(const std::vector<std::string>& tokens) const;
-    // `encode_plus(text, text_pair)`: [CLS] A [SEP] (B [SEP]), type ids, attention mask, offsets.
+    // `encode_plus(text, text_pair)`: [CLS] A [SEP] (B [SEP]) — or <s> A </s> (</s> B </s>) for byte-level
+    // BPE, all type ids 0 — with type ids, attention mask, offsets.
     Encoding encode(std::string_view text, std::optional<std::string_view> pair = std::nullopt,
                     const EncodeOptions& options = {}) const;
 

@@ -231,8 +231,8 @@ void bench_command(const BenchOptions& o) {
     nlohmann::json rows = nlohmann::json::array();
     for (size_t batch : o.batches) {
         for (size_t n : o.lengths) {
-            if (n == 0 || n > static_cast<size_t>(c.max_position_embeddings)) {
-                throw Error(fmt::format("--lengths {}: must be 1..{}", n, c.max_position_embeddings));
+            if (n == 0 || n > c.max_tokens()) {
+                throw Error(fmt::format("--lengths {}: must be 1..{}", n, c.max_tokens()));
             }
             std::vector<tokenizer::Encoding> encs;
             for (size_t b = 0; b < batch; ++b) encs.push_back(random_encoding(*lm.model, n, static_cast<unsigned>(b + 1)));

@@ -31,11 +31,12 @@ void info_command(const InfoOptions& o) {
     j["name"] = lm.location.name;
     j["path"] = info.directory.string();
     j["resolved_by"] = lm.location.resolved_by;
-    j["family"] = "bert";
+    j["family"] = model::family_name(c.family);
     j["architectures"] = c.architectures;
     j["config"] = {{"model_type", c.model_type},
                    {"vocab_size", c.vocab_size},
                    {"hidden_size", c.hidden_size},
+                   {"embedding_size", c.embedding_size},
                    {"num_hidden_layers", c.num_hidden_layers},
                    {"num_attention_heads", c.num_attention_heads},
                    {"head_dim", c.head_dim()},
@@ -75,7 +76,8 @@ void info_command(const InfoOptions& o) {
     }
     fmt::print("model        {} ({})\n", lm.location.name, lm.location.resolved_by);
     fmt::print("path         {}\n", info.directory.string());
-    fmt::print("family       BERT ({})\n", c.architectures.empty() ? std::string("BertModel") : fmt::format("{}", fmt::join(c.architectures, ", ")));
+    fmt::print("family       {} ({})\n", model::family_name(c.family),
+               c.architectures.empty() ? std::string("no architectures listed") : fmt::format("{}", fmt::join(c.architectures, ", ")));
     fmt::print("shape        {} layers × {} heads (head dim {}), hidden {}, intermediate {}, {} positions, vocab {}\n",
                c.num_hidden_layers, c.num_attention_heads, c.head_dim(), c.hidden_size, c.intermediate_size,
                c.max_position_embeddings, c.vocab_size);

@@ -91,7 +91,7 @@ void tokenize_command(const TokenizeOptions& o) {
     ModelLocation loc = resolve_model(o.model, o.quiet);
     tokenizer::Tokenizer tok = tokenizer::Tokenizer::from_directory(loc.directory);
     const auto config = model::BertConfig::from_file(loc.directory / "config.json");
-    const size_t positions = static_cast<size_t>(config.max_position_embeddings);
+    const size_t positions = config.max_tokens();
     if (tok.config().model_max_length == 0 || tok.config().model_max_length > positions) tok.set_model_max_length(positions);
 
     tokenizer::EncodeOptions eo;

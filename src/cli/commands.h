@@ -15,5 +15,6 @@ void register_diff(CLI::App& app);
 void register_corpus(CLI::App& app);
 void register_serve(CLI::App& app);  // serve and export --html
 void register_repl(CLI::App& app);
+void register_pull(CLI::App& app);
 
 }  // namespace attnscope::cli

@@ -17,7 +17,7 @@
 namespace attnscope::cli {
 
 ModelLocation resolve_model(const std::string& spec, bool quiet) {
-    if (!spec.empty()) return locate_model(spec);
+    if (!spec.empty()) return locate_model(spec, /*download=*/true);
     std::string note;
     ModelLocation loc = locate_default_model(&note);
     if (!quiet) fmt::print(stderr, "attnscope: {}\n", note);

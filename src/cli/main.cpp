@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     attnscope::cli::register_run(app);
     attnscope::cli::register_tokenize(app);
     attnscope::cli::register_info(app);
+    attnscope::cli::register_pull(app);
     attnscope::cli::register_stats(app);
     attnscope::cli::register_rollout(app);
     attnscope::cli::register_ablation(app);

@@ -13,6 +13,7 @@
 #include <regex>
 
 #include "attnscope/error.h"
+#include "attnscope/hub.h"
 #include "util/files.h"
 
 namespace attnscope {
@@ -71,13 +72,6 @@ std::string trim(std::string s) {
     return s.substr(b);
 }
 
-std::string repo_folder_name(const std::string& id) {
-    std::string name = "models--" + id;
-    size_t pos;
-    while ((pos = name.find('/')) != std::string::npos) name.replace(pos, 1, "--");
-    return name;
-}
-
 }  // namespace
 
 std::vector<fs::path> hf_cache_roots() {
@@ -101,7 +95,7 @@ std::vector<fs::path> hf_cache_roots() {
     return roots;
 }
 
-ModelLocation locate_model(const std::string& spec_in) {
+ModelLocation locate_model(const std::string& spec_in, bool download) {
     if (spec_in.empty()) throw Error("--model is empty: give a model folder or a Hugging Face model id");
     fs::path as_path = expand_home(spec_in);
     std::error_code ec;
@@ -128,7 +122,7 @@ ModelLocation locate_model(const std::string& spec_in) {
     std::vector<std::string> looked;
     for (const fs::path& root : hf_cache_roots()) {
         for (const std::string& id : id_aliases(spec)) {
-            const fs::path repo = root / repo_folder_name(id);
+            const fs::path repo = root / hub::repo_folder_name(id);
             if (!fs::is_directory(repo, ec)) {
                 looked.push_back(fmt::format("{} (no such folder)", repo.string()));
                 continue;
@@ -163,9 +157,22 @@ ModelLocation locate_model(const std::string& spec_in) {
             return {snapshot, id, "hf-cache"};
         }
     }
-    throw Error(fmt::format("model '{}' is not in the Hugging Face cache; looked in: {}. Download it once "
-                            "(huggingface-cli download {}, or from_pretrained('{}') in Python) or pass --model DIR",
-                            spec_in, fmt::join(looked, "; "), spec, spec));
+    const hub::Settings settings = hub::Settings::from_environment();
+    if (download && !settings.offline) {
+        hub::PullOptions po;
+        po.revision = revision;
+        try {
+            auto pulled = hub::pull(spec, po, settings);
+            return {pulled.snapshot, spec, "downloaded"};
+        } catch (const Error& e) {
+            throw Error(fmt::format("model '{}' is not in the Hugging Face cache, and downloading it failed: {}", spec_in,
+                                    e.what()));
+        }
+    }
+    throw Error(fmt::format("model '{}' is not in the Hugging Face cache{}; looked in: {}. {}", spec_in,
+                            settings.offline ? " and offline mode is on (HF_HUB_OFFLINE)" : "", fmt::join(looked, "; "),
+                            settings.offline ? "Download it while online: attnscope pull " + spec
+                                             : "Download it: attnscope pull " + spec + " (or pass --model DIR)"));
 }
 
 std::vector<fs::path> bundled_model_roots() {

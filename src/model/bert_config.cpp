@@ -22,7 +22,33 @@ int positive_int(const json& j, const char* key, int fallback, const std::string
     return static_cast<int>(x);
 }
 
+// transformers' defaults for the fields a config.json may leave out, per model_type.
+void family_defaults(BertConfig& c) {
+    switch (c.family) {
+        case Family::Bert: break;
+        case Family::Electra:  // ElectraConfig
+            c.embedding_size = 128, c.hidden_size = 256, c.num_attention_heads = 4, c.intermediate_size = 1024;
+            break;
+        case Family::DistilBert:  // DistilBertConfig
+            c.num_hidden_layers = 6, c.type_vocab_size = 0, c.layer_norm_eps = 1e-12f;
+            break;
+        case Family::Roberta:  // RobertaConfig
+            c.vocab_size = 50265, c.max_position_embeddings = 514, c.type_vocab_size = 1, c.pad_token_id = 1;
+            break;
+    }
+}
+
 }  // namespace
+
+const char* family_name(Family f) {
+    switch (f) {
+        case Family::Bert: return "bert";
+        case Family::Electra: return "electra";
+        case Family::DistilBert: return "distilbert";
+        case Family::Roberta: return "roberta";
+    }
+    return "?";
+}
 
 BertConfig BertConfig::from_json_text(const std::string& text, const std::string& src) {
     json j = util::parse_json(text, src);
@@ -34,31 +60,55 @@ BertConfig BertConfig::from_json_text(const std::string& text, const std::string
             if (a.is_string()) c.architectures.push_back(a.get<std::string>());
         }
     }
-    if (c.model_type != "bert") {
-        throw Error(fmt::format("{}: model_type '{}' is not supported; attnscope runs BERT encoders (model_type 'bert')",
+    if (c.model_type == "bert") {
+        c.family = Family::Bert;
+    } else if (c.model_type == "electra") {
+        c.family = Family::Electra;
+    } else if (c.model_type == "distilbert") {
+        c.family = Family::DistilBert;
+    } else if (c.model_type == "roberta") {
+        c.family = Family::Roberta;
+    } else {
+        throw Error(fmt::format("{}: model_type '{}' is not supported; attnscope runs the BERT family: bert (BERT, "
+                                "MiniLM, ...), electra (discriminators), distilbert and roberta",
                                 src, c.model_type));
     }
+    for (const auto& a : c.architectures) {
+        if (a.find("Generator") != std::string::npos) {
+            throw Error(fmt::format("{}: {} is an ELECTRA generator; attnscope runs ELECTRA discriminators", src, a));
+        }
+    }
+    family_defaults(c);
+    const bool distil = c.family == Family::DistilBert;
+    // DistilBERT names its fields differently: dim, n_layers, n_heads, hidden_dim, activation.
     c.vocab_size = positive_int(j, "vocab_size", c.vocab_size, src);
-    c.hidden_size = positive_int(j, "hidden_size", c.hidden_size, src, 1 << 16);
-    c.num_hidden_layers = positive_int(j, "num_hidden_layers", c.num_hidden_layers, src, 1024);
-    c.num_attention_heads = positive_int(j, "num_attention_heads", c.num_attention_heads, src, 1024);
-    c.intermediate_size = positive_int(j, "intermediate_size", c.intermediate_size, src, 1 << 20);
+    c.hidden_size = positive_int(j, distil ? "dim" : "hidden_size", c.hidden_size, src, 1 << 16);
+    c.num_hidden_layers = positive_int(j, distil ? "n_layers" : "num_hidden_layers", c.num_hidden_layers, src, 1024);
+    c.num_attention_heads = positive_int(j, distil ? "n_heads" : "num_attention_heads", c.num_attention_heads, src, 1024);
+    c.intermediate_size = positive_int(j, distil ? "hidden_dim" : "intermediate_size", c.intermediate_size, src, 1 << 20);
     c.max_position_embeddings = positive_int(j, "max_position_embeddings", c.max_position_embeddings, src, 1 << 20);
-    c.type_vocab_size = positive_int(j, "type_vocab_size", c.type_vocab_size, src, 1 << 16);
+    if (!distil) c.type_vocab_size = positive_int(j, "type_vocab_size", c.type_vocab_size, src, 1 << 16);
+    c.embedding_size = c.family == Family::Electra ? positive_int(j, "embedding_size", c.embedding_size, src, 1 << 16)
+                                                   : c.hidden_size;
     if (j.contains("pad_token_id") && j["pad_token_id"].is_number_integer()) c.pad_token_id = j["pad_token_id"].get<int>();
+    if (c.family == Family::Roberta && (c.pad_token_id < 0 || c.pad_token_id + 1 >= c.max_position_embeddings)) {
+        throw Error(fmt::format("{}: pad_token_id {} does not fit RoBERTa's position table of {}", src, c.pad_token_id,
+                                c.max_position_embeddings));
+    }
     if (c.hidden_size % c.num_attention_heads != 0) {
         throw Error(fmt::format("{}: hidden_size {} is not a multiple of num_attention_heads {}", src, c.hidden_size,
                                 c.num_attention_heads));
     }
-    if (j.contains("layer_norm_eps") && !j["layer_norm_eps"].is_null()) {
+    if (!distil && j.contains("layer_norm_eps") && !j["layer_norm_eps"].is_null()) {
         if (!j["layer_norm_eps"].is_number()) throw Error(fmt::format("{}: 'layer_norm_eps' must be a number", src));
         double eps = j["layer_norm_eps"].get<double>();
         if (!(eps >= 0 && eps < 1)) throw Error(fmt::format("{}: 'layer_norm_eps' = {} is out of range [0, 1)", src, eps));
         c.layer_norm_eps = static_cast<float>(eps);
     }
-    if (j.contains("hidden_act") && !j["hidden_act"].is_null()) {
-        if (!j["hidden_act"].is_string()) throw Error(fmt::format("{}: 'hidden_act' must be a string", src));
-        c.hidden_act = j["hidden_act"].get<std::string>();
+    const char* act_key = distil ? "activation" : "hidden_act";
+    if (j.contains(act_key) && !j[act_key].is_null()) {
+        if (!j[act_key].is_string()) throw Error(fmt::format("{}: '{}' must be a string", src, act_key));
+        c.hidden_act = j[act_key].get<std::string>();
     }
     // transformers' ACT2FN names: "gelu" is the exact erf form; the tanh forms only when named.
     if (c.hidden_act == "gelu" || c.hidden_act == "gelu_python") {

@@ -36,10 +36,10 @@ void validate(const tokenizer::Encoding& e, size_t index, const BertConfig& c) {
     const size_t n = e.ids.size();
     auto where = [&] { return index == 0 ? std::string("input") : fmt::format("input {}", index + 1); };
     if (n == 0) throw Error(fmt::format("{}: empty input (no tokens to run)", where()));
-    if (n > static_cast<size_t>(c.max_position_embeddings)) {
+    if (n > c.max_tokens()) {
         throw Error(fmt::format("{}: {} tokens (with special tokens) is longer than the model's maximum of {}; "
                                 "shorten the text or enable truncation",
-                                where(), n, c.max_position_embeddings));
+                                where(), n, c.max_tokens()));
     }
     if (e.type_ids.size() != n || e.attention_mask.size() != n) {
         throw Error(fmt::format("{}: ids, token type ids and attention mask differ in length", where()));
@@ -49,7 +49,7 @@ void validate(const tokenizer::Encoding& e, size_t index, const BertConfig& c) {
             throw Error(fmt::format("{}: token id {} at position {} is outside the model's vocabulary of {}", where(),
                                     e.ids[i], i, c.vocab_size));
         }
-        if (e.type_ids[i] < 0 || e.type_ids[i] >= c.type_vocab_size) {
+        if (c.type_vocab_size > 0 && (e.type_ids[i] < 0 || e.type_ids[i] >= c.type_vocab_size)) {
             throw Error(fmt::format("{}: token type id {} at position {} is outside the model's {} types", where(),
                                     e.type_ids[i], i, c.type_vocab_size));
         }
@@ -142,18 +142,38 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
     std::vector<HeadScratch> scratch;
     for (int i = 0; i < nt; ++i) scratch.emplace_back(max_n, d);
 
-    // Embeddings: (word + type) + position, then LayerNorm — torch's summation order.
+    // Embeddings: (word + type) + position, then LayerNorm — torch's summation order. DistilBERT has no
+    // token types; RoBERTa counts positions from padding_idx + 1, skipping padding tokens (which get
+    // padding_idx); ELECTRA's embeddings are E wide and projected to D when E < D.
+    const size_t E = static_cast<size_t>(c.embedding_size);
+    std::vector<float> embedded(w.embedding_projection_packed.bias.empty() ? 0 : T * E);
+    float* emb = embedded.empty() ? x.data() : embedded.data();
     for (size_t s = 0; s < S; ++s) {
         const auto& e = encodings[s];
+        size_t counted = 0;
         for (size_t i = 0; i < e.size(); ++i) {
-            float* row = x.data() + (offset[s] + i) * D;
-            const float* we = w.word_embeddings + static_cast<size_t>(e.ids[i]) * D;
-            const float* te = w.token_type_embeddings + static_cast<size_t>(e.type_ids[i]) * D;
-            const float* pe = w.position_embeddings + i * D;
-            for (size_t j = 0; j < D; ++j) row[j] = (we[j] + te[j]) + pe[j];
+            float* row = emb + (offset[s] + i) * E;
+            size_t position = i;
+            if (c.family == Family::Roberta) {
+                const bool pad = e.ids[i] == c.pad_token_id;
+                position = pad ? static_cast<size_t>(c.pad_token_id) : ++counted + static_cast<size_t>(c.pad_token_id);
+            }
+            const float* we = w.word_embeddings + static_cast<size_t>(e.ids[i]) * E;
+            const float* pe = w.position_embeddings + position * E;
+            if (w.token_type_embeddings) {
+                const float* te = w.token_type_embeddings + static_cast<size_t>(e.type_ids[i]) * E;
+                for (size_t j = 0; j < E; ++j) row[j] = (we[j] + te[j]) + pe[j];
+            } else {
+                for (size_t j = 0; j < E; ++j) row[j] = we[j] + pe[j];
+            }
         }
     }
-    kernels::add_layer_norm(x.data(), nullptr, T, D, w.embedding_norm.weight, w.embedding_norm.bias, c.layer_norm_eps);
+    kernels::add_layer_norm(emb, nullptr, T, E, w.embedding_norm.weight, w.embedding_norm.bias, c.layer_norm_eps);
+    if (!embedded.empty()) {
+        kernels::Epilogue proj;
+        proj.bias = w.embedding_projection_packed.bias.data();
+        kernels::gemm_packed_parallel(T, embedded.data(), E, w.embedding_projection_packed.b(), x.data(), D, proj);
+    }
     auto capture_hidden = [&](int index) {
         if (!options.capture.hidden_states) return;
         for (size_t s = 0; s < S; ++s) {

@@ -56,6 +56,11 @@ void pack_encoder_weights(BertWeights& w, const BertConfig& c, ModelInfo& info, 
             packed_sources.insert(l->weight);
         }
     }
+    if (w.embedding_projection.weight) {
+        // Small and run once per forward: kept exact (fp32) in every storage mode.
+        w.embedding_projection_packed = packed_from(w.embedding_projection, kernels::WeightStorage::F32);
+        info.packed_bytes += w.embedding_projection_packed.weights.storage.bytes();
+    }
     // Release what was copied: pages of the memory map, and fp32 conversions of F16/BF16 tensors.
     for (const void* ptr : packed_sources) {
         auto it = w.sources.find(static_cast<const float*>(ptr));

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "attnscope/error.h"
+#include "io/torch_checkpoint.h"
 #include "kernels/kernels.h"
 #include "util/files.h"
 
@@ -21,19 +22,29 @@ public:
     WeightResolver(BertWeights& w, const BertConfig& cfg, ModelInfo& info) : w_(w), cfg_(cfg), info_(info) {}
 
     void add_file(const fs::path& path) {
-        w_.files.push_back(std::make_unique<io::SafetensorsFile>(path));
+        if (path.extension() == ".safetensors") {
+            w_.files.push_back(std::make_unique<io::SafetensorsFile>(path));
+        } else {
+            auto ckpt = std::make_unique<io::TorchCheckpoint>(path);
+            info_.format = fmt::format("pytorch_model.bin ({} format{})", ckpt->format(),
+                                       info_.weight_files.size() > 1 ? ", sharded" : "");
+            w_.files.push_back(std::move(ckpt));
+        }
         for (const auto& [name, view] : w_.files.back()->tensors()) tensors_[name] = &view;
     }
 
     const std::map<std::string, const io::TensorView*>& tensors() const { return tensors_; }
 
+    // The base model's prefix: "bert." in BertFor* checkpoints, "electra.", "distilbert.", "roberta." in
+    // theirs; none when the base model itself was saved.
     void detect_naming() {
+        const std::string family_prefix = std::string(family_name(cfg_.family)) + ".";
         bool prefixed = false, gamma = false;
         for (const auto& [name, view] : tensors_) {
-            if (name.rfind("bert.", 0) == 0) prefixed = true;
+            if (name.rfind(family_prefix, 0) == 0) prefixed = true;
             if (name.size() > 16 && name.compare(name.size() - 16, 16, ".LayerNorm.gamma") == 0) gamma = true;
         }
-        prefix_ = prefixed ? "bert." : "";
+        prefix_ = prefixed ? family_prefix : "";
         info_.key_prefix = prefix_;
         info_.layer_norm_names = gamma ? "gamma/beta" : "weight/bias";
     }
@@ -89,9 +100,9 @@ public:
     }
 
     std::string source() const {
-        return info_.weight_files.size() == 1 ? info_.weight_files[0].filename().string()
-                                              : std::string("model.safetensors.index.json");
+        return info_.weight_files.size() == 1 ? info_.weight_files[0].filename().string() : index_name_;
     }
+    void set_index_name(std::string name) { index_name_ = std::move(name); }
 
 private:
     static std::vector<std::string> quoted(const std::vector<std::string>& v) {
@@ -156,66 +167,78 @@ private:
     ModelInfo& info_;
     std::map<std::string, const io::TensorView*> tensors_;
     std::string prefix_;
+    std::string index_name_;
 };
 
-std::vector<fs::path> weight_files(const fs::path& dir, ModelInfo& info) {
-    const fs::path single = dir / "model.safetensors";
-    const fs::path index = dir / "model.safetensors.index.json";
-    if (fs::exists(single)) {
-        info.format = "safetensors";
-        return {single};
+// The shards an index file (model.safetensors.index.json, pytorch_model.bin.index.json) names.
+std::vector<fs::path> shards(const fs::path& dir, const fs::path& index) {
+    auto j = util::read_json_file(index);
+    if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object()) {
+        throw Error(fmt::format("{}: missing the 'weight_map' object", index.string()));
     }
-    if (fs::exists(index)) {
-        info.format = "safetensors (sharded)";
-        auto j = util::read_json_file(index);
-        if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object()) {
-            throw Error(fmt::format("{}: missing the 'weight_map' object", index.string()));
+    std::set<std::string> names;
+    for (const auto& [tensor, file] : j["weight_map"].items()) {
+        if (!file.is_string()) throw Error(fmt::format("{}: weight_map['{}'] is not a file name", index.string(), tensor));
+        std::string f = file.get<std::string>();
+        if (f.find("..") != std::string::npos || f.find('/') != std::string::npos) {
+            throw Error(fmt::format("{}: weight_map['{}'] = '{}' is not a file in the model folder", index.string(),
+                                    tensor, f));
         }
-        std::set<std::string> names;
-        for (const auto& [tensor, file] : j["weight_map"].items()) {
-            if (!file.is_string()) throw Error(fmt::format("{}: weight_map['{}'] is not a file name", index.string(), tensor));
-            std::string f = file.get<std::string>();
-            if (f.find("..") != std::string::npos || f.find('/') != std::string::npos) {
-                throw Error(fmt::format("{}: weight_map['{}'] = '{}' is not a file in the model folder", index.string(),
-                                        tensor, f));
-            }
-            names.insert(f);
-        }
-        std::vector<fs::path> out;
-        for (const auto& f : names) {
-            if (!fs::exists(dir / f)) throw Error(fmt::format("{}: shard '{}' is missing", index.string(), f));
-            out.push_back(dir / f);
-        }
-        if (out.empty()) throw Error(fmt::format("{}: weight_map is empty", index.string()));
-        return out;
+        names.insert(f);
     }
-    if (fs::exists(dir / "pytorch_model.bin")) {
-        throw Error(fmt::format("{}: only pytorch_model.bin is present; attnscope reads model.safetensors "
-                                "(convert it once with transformers: model.save_pretrained(dir, safe_serialization=True))",
-                                dir.string()));
+    std::vector<fs::path> out;
+    for (const auto& f : names) {
+        if (!fs::exists(dir / f)) throw Error(fmt::format("{}: shard '{}' is missing", index.string(), f));
+        out.push_back(dir / f);
     }
-    throw Error(fmt::format("{}: no model.safetensors or model.safetensors.index.json in the model folder", dir.string()));
+    if (out.empty()) throw Error(fmt::format("{}: weight_map is empty", index.string()));
+    return out;
+}
+
+// Which files hold the weights, in the order transformers prefers them: safetensors, then the pickle.
+std::vector<fs::path> weight_files(const fs::path& dir, ModelInfo& info, fs::path* index) {
+    struct Candidate {
+        const char* single;
+        const char* sharded;
+        const char* format;
+    };
+    for (const Candidate& c : {Candidate{"model.safetensors", "model.safetensors.index.json", "safetensors"},
+                               Candidate{"pytorch_model.bin", "pytorch_model.bin.index.json", "pytorch_model.bin"}}) {
+        if (fs::exists(dir / c.single)) {
+            info.format = c.format;
+            return {dir / c.single};
+        }
+        if (fs::exists(dir / c.sharded)) {
+            info.format = fmt::format("{} (sharded)", c.format);
+            *index = dir / c.sharded;
+            return shards(dir, *index);
+        }
+    }
+    throw Error(fmt::format("{}: no model.safetensors, pytorch_model.bin or their .index.json in the model folder",
+                            dir.string()));
 }
 
 }  // namespace
 
 BertWeights load_bert_weights(const fs::path& dir, const BertConfig& cfg, ModelInfo& info) {
     BertWeights w;
-    info.weight_files = weight_files(dir, info);
+    fs::path index;
+    info.weight_files = weight_files(dir, info, &index);
     WeightResolver r(w, cfg, info);
+    if (!index.empty()) r.set_index_name(index.filename().string());
     for (const auto& f : info.weight_files) r.add_file(f);
-    if (info.format == "safetensors (sharded)") {
-        auto j = util::read_json_file(dir / "model.safetensors.index.json");
+    if (!index.empty()) {
+        auto j = util::read_json_file(index);
         for (const auto& [tensor, file] : j["weight_map"].items()) {
             if (!r.tensors().count(tensor)) {
-                throw Error(fmt::format("model.safetensors.index.json: tensor '{}' is not in shard '{}'", tensor,
+                throw Error(fmt::format("{}: tensor '{}' is not in shard '{}'", index.filename().string(), tensor,
                                         file.get<std::string>()));
             }
         }
     }
     r.detect_naming();
 
-    const int64_t D = cfg.hidden_size, I = cfg.intermediate_size;
+    const int64_t D = cfg.hidden_size, I = cfg.intermediate_size, E = cfg.embedding_size;
     auto linear = [&](const std::string& name, int64_t out, int64_t in, bool base = true, bool required = true) {
         LinearWeights l;
         l.weight = r.get(name + ".weight", {out, in}, base, required);
@@ -225,34 +248,49 @@ BertWeights load_bert_weights(const fs::path& dir, const BertConfig& cfg, ModelI
         l.in = static_cast<int>(in);
         return l;
     };
-    auto norm = [&](const std::string& name, bool base = true) {
+    auto norm = [&](const std::string& name, bool base = true, int64_t size = 0) {
         LayerNormWeights n;
-        n.weight = r.get(name + ".weight", {D}, base);
-        n.bias = r.get(name + ".bias", {D}, base);
+        n.weight = r.get(name + ".weight", {size ? size : D}, base);
+        n.bias = r.get(name + ".bias", {size ? size : D}, base);
         return n;
     };
 
-    w.word_embeddings = r.get("embeddings.word_embeddings.weight", {cfg.vocab_size, D});
-    w.position_embeddings = r.get("embeddings.position_embeddings.weight", {cfg.max_position_embeddings, D});
-    w.token_type_embeddings = r.get("embeddings.token_type_embeddings.weight", {cfg.type_vocab_size, D});
-    w.embedding_norm = norm("embeddings.LayerNorm");
+    w.word_embeddings = r.get("embeddings.word_embeddings.weight", {cfg.vocab_size, E});
+    w.position_embeddings = r.get("embeddings.position_embeddings.weight", {cfg.max_position_embeddings, E});
+    if (cfg.type_vocab_size > 0) {
+        w.token_type_embeddings = r.get("embeddings.token_type_embeddings.weight", {cfg.type_vocab_size, E});
+    }
+    w.embedding_norm = norm("embeddings.LayerNorm", true, E);
+    if (cfg.family == Family::Electra && E != D) w.embedding_projection = linear("embeddings_project", D, E);
     for (int l = 0; l < cfg.num_hidden_layers; ++l) {
-        const std::string p = fmt::format("encoder.layer.{}.", l);
         EncoderLayerWeights lw;
-        lw.query = linear(p + "attention.self.query", D, D);
-        lw.key = linear(p + "attention.self.key", D, D);
-        lw.value = linear(p + "attention.self.value", D, D);
-        lw.attention_output = linear(p + "attention.output.dense", D, D);
-        lw.attention_norm = norm(p + "attention.output.LayerNorm");
-        lw.intermediate = linear(p + "intermediate.dense", I, D);
-        lw.output = linear(p + "output.dense", D, I);
-        lw.output_norm = norm(p + "output.LayerNorm");
+        if (cfg.family == Family::DistilBert) {
+            const std::string p = fmt::format("transformer.layer.{}.", l);
+            lw.query = linear(p + "attention.q_lin", D, D);
+            lw.key = linear(p + "attention.k_lin", D, D);
+            lw.value = linear(p + "attention.v_lin", D, D);
+            lw.attention_output = linear(p + "attention.out_lin", D, D);
+            lw.attention_norm = norm(p + "sa_layer_norm");
+            lw.intermediate = linear(p + "ffn.lin1", I, D);
+            lw.output = linear(p + "ffn.lin2", D, I);
+            lw.output_norm = norm(p + "output_layer_norm");
+        } else {
+            const std::string p = fmt::format("encoder.layer.{}.", l);
+            lw.query = linear(p + "attention.self.query", D, D);
+            lw.key = linear(p + "attention.self.key", D, D);
+            lw.value = linear(p + "attention.self.value", D, D);
+            lw.attention_output = linear(p + "attention.output.dense", D, D);
+            lw.attention_norm = norm(p + "attention.output.LayerNorm");
+            lw.intermediate = linear(p + "intermediate.dense", I, D);
+            lw.output = linear(p + "output.dense", D, I);
+            lw.output_norm = norm(p + "output.LayerNorm");
+        }
         w.layers.push_back(std::move(lw));
     }
-    w.pooler = linear("pooler.dense", D, D, true, false);
+    if (cfg.family == Family::Bert || cfg.family == Family::Roberta) w.pooler = linear("pooler.dense", D, D, true, false);
 
     // The masked-LM head of BertForMaskedLM / BertForPreTraining, kept for fill-mask and ablation.
-    if (r.tensors().count("cls.predictions.transform.dense.weight")) {
+    if (cfg.family == Family::Bert && r.tensors().count("cls.predictions.transform.dense.weight")) {
         w.mlm.transform = linear("cls.predictions.transform.dense", D, D, false);
         w.mlm.transform_norm = norm("cls.predictions.transform.LayerNorm", false);
         w.mlm.decoder_weight = r.get("cls.predictions.decoder.weight", {cfg.vocab_size, D}, false, false);

@@ -9,6 +9,7 @@
 
 #include "attnscope/model.h"
 #include "io/safetensors.h"
+#include "io/tensor_file.h"
 #include "kernels/packed_gemm.h"
 
 namespace attnscope::model {
@@ -50,14 +51,16 @@ struct MlmHeadWeights {
 struct BertWeights {
     const float* word_embeddings = nullptr;      // [vocab][D]
     const float* position_embeddings = nullptr;  // [max_pos][D]
-    const float* token_type_embeddings = nullptr;  // [types][D]
-    LayerNormWeights embedding_norm;
+    const float* token_type_embeddings = nullptr;  // [types][E]; absent for DistilBERT
+    LayerNormWeights embedding_norm;                 // over E (embedding_size; = D except ELECTRA-small)
+    LinearWeights embedding_projection;              // ELECTRA with E < D: [D][E]; else absent
+    PackedLinear embedding_projection_packed;
     std::vector<EncoderLayerWeights> layers;
     LinearWeights pooler;  // may be absent (weight == nullptr)
     bool has_mlm_head = false;
     MlmHeadWeights mlm;
 
-    std::vector<std::unique_ptr<io::SafetensorsFile>> files;
+    std::vector<std::unique_ptr<io::TensorFile>> files;
     std::vector<std::vector<float>> converted;  // owned fp32 copies of F16/BF16/F64 tensors
     // Where each fp32 pointer handed out came from (for releasing sources after packing).
     struct Source {
@@ -72,7 +75,8 @@ struct BertWeights {
 // (and frees converted copies), so the weights are held once, in packed form. Fills info.packed_bytes.
 void pack_encoder_weights(BertWeights& w, const BertConfig& config, ModelInfo& info, kernels::WeightStorage storage);
 
-// Loads model.safetensors or the shards named by model.safetensors.index.json from `dir`, resolving the
+// Loads model.safetensors or the shards named by model.safetensors.index.json from `dir` — or, when there
+// is no safetensors file, pytorch_model.bin (or its shards), read without running code — resolving the
 // key variants users have (with or without "bert.", LayerNorm gamma/beta or weight/bias), checking every
 // shape against `config`. Fills the weight part of `info`.
 BertWeights load_bert_weights(const std::filesystem::path& dir, const BertConfig& config, ModelInfo& info);

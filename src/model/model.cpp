@@ -24,7 +24,7 @@ WeightStorage parse_weight_storage(const std::string& name) {
 std::shared_ptr<const Model> Model::load(const fs::path& directory, const LoadOptions& options) {
     if (!fs::is_directory(directory)) {
         throw Error(fmt::format("{}: not a model folder (it should hold config.json, vocab.txt or tokenizer.json, "
-                                "and model.safetensors)",
+                                "and model.safetensors or pytorch_model.bin)",
                                 directory.string()));
     }
     const fs::path config_path = directory / "config.json";
@@ -44,7 +44,7 @@ std::shared_ptr<const Model> Model::load(const fs::path& directory, const LoadOp
     pack_encoder_weights(weights, config, info, storage);
     auto impl = std::make_unique<Impl>(Impl{std::move(config), std::move(info), std::move(tok), std::move(weights)});
     // tokenizer_config.json may not know the limit (model_max_length absent or 1e30): the position table does.
-    const size_t positions = static_cast<size_t>(impl->config.max_position_embeddings);
+    const size_t positions = impl->config.max_tokens();
     const size_t limit = impl->tokenizer.config().model_max_length;
     if (limit == 0 || limit > positions) impl->tokenizer.set_model_max_length(positions);
     return std::shared_ptr<const Model>(new Model(std::move(impl)));

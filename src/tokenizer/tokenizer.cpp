@@ -7,6 +7,7 @@
 
 #include "attnscope/error.h"
 #include "tokenizer/added_tokens.h"
+#include "tokenizer/byte_level_bpe.h"
 #include "tokenizer/normalizer.h"
 #include "tokenizer/unicode.h"
 #include "tokenizer/wordpiece.h"
@@ -28,6 +29,7 @@ struct Tokenizer::Impl {
     std::string source;
     int32_t unk_id = -1, cls_id = -1, sep_id = -1;
     std::unique_ptr<WordPiece> wordpiece;
+    std::unique_ptr<ByteLevelBpe> bpe;
     std::unique_ptr<AddedTokenMatcher> raw_matcher, normalized_matcher;
     std::unordered_set<std::u32string> never_split;
 
@@ -107,8 +109,84 @@ struct Tokenizer::Impl {
         pre_tokenize(run, norm, pos, norm.size());
     }
 
+    // ByteLevel pre-tokenizer + BPE on raw[b, e) (RoBERTa has no normaliser). Offsets are trimmed of the
+    // spaces a token carries (ByteLevel trim_offsets), as the post-processor does.
+    void bpe_segment(Run& run, const std::u32string& raw, size_t b, size_t e) const {
+        const auto& cps = *run.cps;
+        std::u32string text(raw.data() + b, e - b);
+        const bool prefix = config.add_prefix_space && text[0] != U' ';
+        if (prefix) text.insert(text.begin(), U' ');
+        auto byte_at = [&](size_t cp) { return cp < cps.size() ? cps[cp].byte_offset : run.text_bytes; };
+        std::vector<BpePiece> pieces;
+        for (const auto& [pb, pe] : ByteLevelBpe::split(text.data(), text.size())) {
+            // The piece's bytes; a prepended space stands for the first character of the segment.
+            std::string bytes;
+            std::vector<size_t> origin;  // original byte offset of each byte of `bytes`, and one past the end
+            for (size_t k = pb; k < pe; ++k) {
+                if (prefix && k == 0) {
+                    bytes += ' ';
+                    origin.push_back(byte_at(b));
+                    continue;
+                }
+                const size_t cp = b + k - (prefix ? 1 : 0);
+                const size_t from = byte_at(cp), to = byte_at(cp + 1);
+                for (size_t x = from; x < to; ++x) origin.push_back(x);
+                unicode::append_utf8(bytes, raw[cp]);
+            }
+            origin.push_back(pe - (prefix ? 1 : 0) + b <= e ? byte_at(b + pe - (prefix ? 1 : 0)) : run.text_bytes);
+            pieces.clear();
+            bpe->encode(bytes, pieces);
+            for (auto& p : pieces) {
+                size_t begin = origin[p.begin_byte], end = p.end_byte < origin.size() ? origin[p.end_byte] : origin.back();
+                if (prefix && pb == 0 && p.begin_byte == 0 && p.end_byte == 1) end = begin;  // the virtual space alone
+                run.out->push_back({std::move(p.token), p.id, 0, 0, begin, end});
+            }
+        }
+    }
+
+    // ByteLevel's process_offsets (trim_offsets): a token's leading and trailing 'Ġ' (spaces) are left
+    // out of its offsets — except the leading one of the first token when add_prefix_space put it there;
+    // then byte offsets become code-point offsets (a token that splits a character covers all of it).
+    void finish_bpe_offsets(const std::vector<unicode::CodePoint>& cps, size_t text_bytes, std::vector<TokenSpan>& out) const {
+        const std::string& space = ByteLevelBpe::byte_char(' ');
+        for (size_t i = 0; i < out.size(); ++i) {
+            TokenSpan& t = out[i];
+            if (config.trim_offsets) {
+                // 'Ġ' is two bytes of UTF-8 in the token and one space byte in the text.
+                const size_t w = space.size();
+                size_t lead = 0, trail = 0;
+                while ((lead + 1) * w <= t.token.size() && t.token.compare(lead * w, w, space) == 0) ++lead;
+                while ((trail + 1) * w <= t.token.size() && t.token.compare(t.token.size() - (trail + 1) * w, w, space) == 0) ++trail;
+                if (lead > 0 && config.add_prefix_space && (i == 0 || t.begin_byte == 0)) lead = 0;
+                // Measured against tokenizers: the start moves first and the end never passes it ('Ġ' alone
+                // at bytes 5..6 becomes 6..6).
+                t.begin_byte = std::min(t.begin_byte + lead, t.end_byte);
+                t.end_byte = std::max(t.end_byte >= trail ? t.end_byte - trail : 0, t.begin_byte);
+            }
+            t.begin_cp = cp_index(cps, t.begin_byte, text_bytes, false);
+            t.end_cp = cp_index(cps, t.end_byte, text_bytes, true);
+        }
+    }
+
+    // The code point holding byte `b` (begin), or one past the code point holding byte b - 1 (end).
+    static size_t cp_index(const std::vector<unicode::CodePoint>& cps, size_t b, size_t text_bytes, bool end) {
+        if (b >= text_bytes) return cps.size();
+        size_t lo = 0, hi = cps.size();
+        const size_t target = end ? b - 1 : b;
+        while (hi - lo > 1) {
+            const size_t mid = (lo + hi) / 2;
+            (cps[mid].byte_offset <= target ? lo : hi) = mid;
+        }
+        if (end) return b == 0 ? 0 : lo + 1;
+        return lo;
+    }
+
     void segment(Run& run, const std::u32string& raw, size_t b, size_t e) const {
         if (e <= b) return;
+        if (bpe) {
+            bpe_segment(run, raw, b, e);
+            return;
+        }
         AlignedText cleaned;
         cleaned.chars.reserve(e - b);
         cleaned.source.reserve(e - b);
@@ -188,8 +266,13 @@ Tokenizer::Tokenizer(std::unordered_map<std::string, int32_t> vocab, TokenizerCo
         for (const auto& cp : unicode::decode_utf8(w)) u.push_back(cp.cp);
         if (!u.empty()) im.never_split.insert(u);
     }
-    im.wordpiece = std::make_unique<WordPiece>(&im.vocab, im.unk_id, im.config.continuing_subword_prefix,
-                                               im.config.max_input_chars_per_word);
+    if (im.config.model == TokenizerConfig::Model::ByteLevelBpe) {
+        im.bpe = std::make_unique<ByteLevelBpe>(&im.vocab, im.config.merges, im.config.ignore_merges, im.unk_id);
+        std::vector<std::pair<std::string, std::string>>().swap(im.config.merges);  // held by the model now
+    } else {
+        im.wordpiece = std::make_unique<WordPiece>(&im.vocab, im.unk_id, im.config.continuing_subword_prefix,
+                                                   im.config.max_input_chars_per_word);
+    }
 }
 
 Tokenizer::~Tokenizer() = default;
@@ -210,6 +293,7 @@ std::vector<TokenSpan> Tokenizer::tokenize_with_offsets(std::string_view text) c
         pos = m.end;
     }
     impl_->segment(run, raw, pos, raw.size());
+    if (impl_->bpe) impl_->finish_bpe_offsets(cps, text.size(), out);
     return out;
 }
 
@@ -263,7 +347,8 @@ Encoding Tokenizer::encode(std::string_view text, std::optional<std::string_view
     std::vector<TokenSpan> a = tokenize_with_offsets(text);
     std::vector<TokenSpan> b;
     if (pair) b = tokenize_with_offsets(*pair);
-    const size_t specials = options.add_special_tokens ? (pair ? 3 : 2) : 0;
+    const bool roberta = impl_->bpe != nullptr;  // <s> A </s> </s> B </s>
+    const size_t specials = options.add_special_tokens ? (pair ? (roberta ? 4 : 3) : 2) : 0;
     if (options.truncation) {
         size_t max_length = options.max_length ? options.max_length : impl_->config.model_max_length;
         if (max_length < specials) {
@@ -301,8 +386,16 @@ Encoding Tokenizer::encode(std::string_view text, std::optional<std::string_view
     push_spans(a, 0);
     if (options.add_special_tokens) push_special(impl_->sep_id, cfg.sep_token, 0);
     if (pair) {
-        push_spans(b, 1);
-        if (options.add_special_tokens) push_special(impl_->sep_id, cfg.sep_token, 1);
+        // RoBERTa has no token types: everything is type 0 (RobertaProcessing); the sequence ids still
+        // tell A from B.
+        if (roberta && options.add_special_tokens) push_special(impl_->sep_id, cfg.sep_token, 0);
+        push_spans(b, roberta ? 0 : 1);
+        if (options.add_special_tokens) push_special(impl_->sep_id, cfg.sep_token, roberta ? 0 : 1);
+        if (roberta) {
+            for (size_t i = enc.size() - b.size() - (options.add_special_tokens ? 1 : 0); i < enc.size(); ++i) {
+                if (enc.sequence_ids[i] == 0) enc.sequence_ids[i] = 1;
+            }
+        }
     }
     return enc;
 }

@@ -71,6 +71,67 @@ std::unordered_map<std::string, int32_t> read_vocab_txt(const fs::path& path) {
     return vocab;
 }
 
+// RoBERTa's special tokens, when no file names them.
+void roberta_defaults(TokenizerConfig& cfg) {
+    cfg.model = TokenizerConfig::Model::ByteLevelBpe;
+    cfg.unk_token = "<unk>", cfg.cls_token = "<s>", cfg.sep_token = "</s>", cfg.pad_token = "<pad>", cfg.mask_token = "<mask>";
+    cfg.lowercase = false;
+}
+
+// A merge is "a b" (merges.txt, older tokenizer.json) or ["a", "b"] (newer tokenizer.json).
+std::pair<std::string, std::string> parse_merge(const json& m, const std::string& src) {
+    if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) return {m[0].get<std::string>(), m[1].get<std::string>()};
+    if (m.is_string()) {
+        const std::string line = m.get<std::string>();
+        const auto space = line.find(' ');
+        if (space != std::string::npos && space > 0 && space + 1 < line.size()) return {line.substr(0, space), line.substr(space + 1)};
+    }
+    throw Error(fmt::format("{}: a merge that is not two tokens: {}", src, m.dump()));
+}
+
+void read_bpe_model(const json& model, TokenizerConfig& cfg, const std::string& src) {
+    roberta_defaults(cfg);
+    if (model.contains("dropout") && !model["dropout"].is_null() && model["dropout"].get<double>() > 0) {
+        throw Error(fmt::format("{}: BPE dropout is a training-time option; attnscope encodes deterministically", src));
+    }
+    if (get_field<bool>(model, "byte_fallback", false, src)) {
+        throw Error(fmt::format("{}: BPE with byte_fallback (SentencePiece-style) is not supported", src));
+    }
+    if (!get_field<std::string>(model, "continuing_subword_prefix", "", src).empty() ||
+        !get_field<std::string>(model, "end_of_word_suffix", "", src).empty()) {
+        throw Error(fmt::format("{}: BPE with subword prefixes or suffixes is not supported (RoBERTa uses none)", src));
+    }
+    cfg.ignore_merges = get_field<bool>(model, "ignore_merges", false, src);
+    if (!model.contains("merges") || !model["merges"].is_array()) throw Error(fmt::format("{}: 'model.merges' is missing", src));
+    for (const auto& m : model["merges"]) cfg.merges.push_back(parse_merge(m, src));
+}
+
+std::unordered_map<std::string, int32_t> read_vocab_json(const fs::path& path) {
+    json j = util::read_json_file(path);
+    if (!j.is_object() || j.empty()) throw Error(fmt::format("{}: expected an object of token to id", path.string()));
+    std::unordered_map<std::string, int32_t> vocab;
+    for (const auto& [token, id] : j.items()) {
+        if (!id.is_number_integer()) throw Error(fmt::format("{}: '{}' has a non-integer id", path.string(), token));
+        vocab[token] = id.get<int32_t>();
+    }
+    return vocab;
+}
+
+std::vector<std::pair<std::string, std::string>> read_merges_txt(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error(fmt::format("{}: cannot open", path.string()));
+    std::vector<std::pair<std::string, std::string>> merges;
+    std::string line;
+    size_t number = 0;
+    while (std::getline(in, line)) {
+        ++number;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if ((number == 1 && line.rfind("#version", 0) == 0) || line.empty()) continue;
+        merges.push_back(parse_merge(json(line), fmt::format("{} line {}", path.string(), number)));
+    }
+    return merges;
+}
+
 void read_tokenizer_json(const fs::path& path, std::unordered_map<std::string, int32_t>& vocab, TokenizerConfig& cfg,
                          std::vector<AddedToken>& added) {
     const std::string src = path.string();
@@ -80,8 +141,12 @@ void read_tokenizer_json(const fs::path& path, std::unordered_map<std::string, i
     }
     const json& model = j["model"];
     std::string type = get_field<std::string>(model, "type", "WordPiece", src);
-    if (type != "WordPiece") {
-        throw Error(fmt::format("{}: model type '{}' is not supported (attnscope reads WordPiece tokenizers)", src, type));
+    if (type == "BPE") {
+        read_bpe_model(model, cfg, src);
+    } else if (type != "WordPiece") {
+        throw Error(fmt::format("{}: model type '{}' is not supported (attnscope reads WordPiece and byte-level BPE "
+                                "tokenizers)",
+                                src, type));
     }
     if (!model.contains("vocab") || !model["vocab"].is_object()) {
         throw Error(fmt::format("{}: 'model.vocab' must be an object of token to id", src));
@@ -90,12 +155,18 @@ void read_tokenizer_json(const fs::path& path, std::unordered_map<std::string, i
         if (!id.is_number_integer()) throw Error(fmt::format("{}: vocab entry '{}' has a non-integer id", src, token));
         vocab[token] = id.get<int32_t>();
     }
+    const bool bpe = cfg.model == TokenizerConfig::Model::ByteLevelBpe;
     cfg.unk_token = get_field<std::string>(model, "unk_token", cfg.unk_token, src);
-    cfg.continuing_subword_prefix =
-        get_field<std::string>(model, "continuing_subword_prefix", cfg.continuing_subword_prefix, src);
-    cfg.max_input_chars_per_word = get_field<size_t>(model, "max_input_chars_per_word", cfg.max_input_chars_per_word, src);
+    if (!bpe) {
+        cfg.continuing_subword_prefix =
+            get_field<std::string>(model, "continuing_subword_prefix", cfg.continuing_subword_prefix, src);
+        cfg.max_input_chars_per_word = get_field<size_t>(model, "max_input_chars_per_word", cfg.max_input_chars_per_word, src);
+    }
 
-    if (j.contains("normalizer") && !j["normalizer"].is_null()) {
+    if (bpe && j.contains("normalizer") && !j["normalizer"].is_null()) {
+        throw Error(fmt::format("{}: a normalizer before byte-level BPE is not supported (RoBERTa has none)", src));
+    }
+    if (!bpe && j.contains("normalizer") && !j["normalizer"].is_null()) {
         const json& n = j["normalizer"];
         std::string ntype = get_field<std::string>(n, "type", "", src);
         if (ntype != "BertNormalizer") {
@@ -106,7 +177,13 @@ void read_tokenizer_json(const fs::path& path, std::unordered_map<std::string, i
         cfg.lowercase = get_field<bool>(n, "lowercase", true, src);
         if (n.contains("strip_accents") && !n["strip_accents"].is_null()) cfg.strip_accents = get_field<bool>(n, "strip_accents", true, src);
     }
-    if (j.contains("pre_tokenizer") && !j["pre_tokenizer"].is_null()) {
+    if (bpe) {
+        const json& pre = j.contains("pre_tokenizer") ? j["pre_tokenizer"] : json();
+        if (!pre.is_object() || get_field<std::string>(pre, "type", "", src) != "ByteLevel" || !get_field<bool>(pre, "use_regex", true, src)) {
+            throw Error(fmt::format("{}: BPE without the ByteLevel pre-tokenizer (GPT-2 split) is not supported", src));
+        }
+        cfg.add_prefix_space = get_field<bool>(pre, "add_prefix_space", false, src);
+    } else if (j.contains("pre_tokenizer") && !j["pre_tokenizer"].is_null()) {
         std::string ptype = get_field<std::string>(j["pre_tokenizer"], "type", "", src);
         if (ptype != "BertPreTokenizer") {
             throw Error(fmt::format("{}: pre-tokenizer '{}' is not supported (attnscope reads BertPreTokenizer)", src, ptype));
@@ -115,7 +192,14 @@ void read_tokenizer_json(const fs::path& path, std::unordered_map<std::string, i
     if (j.contains("post_processor") && j["post_processor"].is_object()) {
         const json& p = j["post_processor"];
         std::string ptype = get_field<std::string>(p, "type", "", src);
-        if (ptype == "BertProcessing") {
+        if (ptype == "RobertaProcessing") {
+            if (!bpe) throw Error(fmt::format("{}: RobertaProcessing with a WordPiece model is not supported", src));
+            if (p.contains("cls") && p["cls"].is_array() && !p["cls"].empty()) cfg.cls_token = p["cls"][0].get<std::string>();
+            if (p.contains("sep") && p["sep"].is_array() && !p["sep"].empty()) cfg.sep_token = p["sep"][0].get<std::string>();
+            cfg.trim_offsets = get_field<bool>(p, "trim_offsets", true, src);
+        } else if (bpe) {
+            throw Error(fmt::format("{}: post-processor '{}' is not supported with BPE (attnscope reads RoBERTa's)", src, ptype));
+        } else if (ptype == "BertProcessing") {
             if (p.contains("cls") && p["cls"].is_array() && !p["cls"].empty()) cfg.cls_token = p["cls"][0].get<std::string>();
             if (p.contains("sep") && p["sep"].is_array() && !p["sep"].empty()) cfg.sep_token = p["sep"][0].get<std::string>();
         } else if (ptype == "TemplateProcessing" && p.contains("single") && p["single"].is_array()) {
@@ -157,14 +241,23 @@ Tokenizer Tokenizer::from_directory(const fs::path& dir) {
 
     const fs::path tokenizer_json = dir / "tokenizer.json";
     const fs::path vocab_txt = dir / "vocab.txt";
+    const fs::path vocab_json = dir / "vocab.json", merges_txt = dir / "merges.txt";
     if (fs::exists(tokenizer_json)) {
         read_tokenizer_json(tokenizer_json, vocab, cfg, added);
         source = "tokenizer.json";
     } else if (fs::exists(vocab_txt)) {
         vocab = read_vocab_txt(vocab_txt);
         source = "vocab.txt";
+    } else if (fs::exists(vocab_json) && fs::exists(merges_txt)) {
+        // RobertaTokenizer's files: the byte-level BPE with RoBERTa's template; <mask> takes the space
+        // before it (AddedToken lstrip), as RobertaTokenizer declares it.
+        roberta_defaults(cfg);
+        vocab = read_vocab_json(vocab_json);
+        cfg.merges = read_merges_txt(merges_txt);
+        source = "vocab.json + merges.txt";
     } else {
-        throw Error(fmt::format("{}: no tokenizer.json or vocab.txt in the model folder", dir.string()));
+        throw Error(fmt::format("{}: no tokenizer.json, vocab.txt, or vocab.json with merges.txt in the model folder",
+                                dir.string()));
     }
 
     const fs::path special_map = dir / "special_tokens_map.json";
@@ -187,6 +280,10 @@ Tokenizer Tokenizer::from_directory(const fs::path& dir) {
         if (tc.contains("never_split") && tc["never_split"].is_array()) {
             cfg.never_split = get_field<std::vector<std::string>>(tc, "never_split", {}, src);
         }
+        if (cfg.model == TokenizerConfig::Model::ByteLevelBpe) {
+            cfg.add_prefix_space = get_field<bool>(tc, "add_prefix_space", cfg.add_prefix_space, src);
+            cfg.trim_offsets = get_field<bool>(tc, "trim_offsets", cfg.trim_offsets, src);
+        }
         if (tc.contains("model_max_length") && tc["model_max_length"].is_number()) {
             double m = tc["model_max_length"].get<double>();
             // transformers writes VERY_LARGE_INTEGER (1e30) when no limit is known.
@@ -194,6 +291,14 @@ Tokenizer Tokenizer::from_directory(const fs::path& dir) {
         }
     }
 
+    if (source == "vocab.json + merges.txt") {
+        for (const std::string* t : {&cfg.unk_token, &cfg.cls_token, &cfg.sep_token, &cfg.pad_token, &cfg.mask_token}) {
+            auto it = vocab.find(*t);
+            if (it == vocab.end()) continue;
+            AddedToken a{*t, it->second, true, false, t == &cfg.mask_token, false, false};
+            added.push_back(a);
+        }
+    }
     return Tokenizer(std::move(vocab), std::move(cfg), std::move(added), source);
 }
 

@@ -52,12 +52,12 @@ def test_missing_model_folder(attnscope):
 
 def test_folder_without_weights(attnscope, model_copy):
     (model_copy / "model.safetensors").unlink()
-    _fails_cleanly(attnscope("run", "--model", model_copy, check=False), "no model.safetensors")
+    _fails_cleanly(attnscope("run", "--model", model_copy, check=False), "no model.safetensors, pytorch_model.bin")
 
 
 def test_folder_with_only_pytorch_bin(attnscope, model_copy):
     (model_copy / "model.safetensors").rename(model_copy / "pytorch_model.bin")
-    _fails_cleanly(attnscope("run", "--model", model_copy, check=False), "only pytorch_model.bin")
+    _fails_cleanly(attnscope("run", "--model", model_copy, check=False), "pytorch_model.bin: not a PyTorch checkpoint")
 
 
 def test_truncated_weights_file(attnscope, model_copy):

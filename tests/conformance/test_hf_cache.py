@@ -114,7 +114,7 @@ def test_missing_model_names_every_place_it_looked(attnscope, hub):
     assert err.count("\n") == 1
     assert "model 'org/not-downloaded' is not in the Hugging Face cache" in err
     assert str(hub / "models--org--not-downloaded") in err
-    assert "huggingface-cli download org/not-downloaded" in err
+    assert "attnscope pull org/not-downloaded" in err and "offline mode is on" in err
 
 
 def test_unknown_revision(attnscope, hub):

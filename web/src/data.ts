@@ -50,8 +50,11 @@ export class Analysis {
     return this.encoding.special_tokens_mask[i] === 1;
   }
 
+  // 0 for sentence A (and the specials before B), 1 from the first token of B on: by position, so that it
+  // also holds for RoBERTa, whose token type ids are all 0.
   segment(i: number): number {
-    return this.encoding.token_type_ids[i] === 1 ? 1 : 0;
+    const b = this.encoding.sentence_b_start;
+    return b !== null && i >= b ? 1 : 0;
   }
 
   hasPair(): boolean {

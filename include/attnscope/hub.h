@@ -1,0 +1,41 @@
+// Downloading a model from the Hugging Face Hub into the shared cache, the way huggingface_hub does
+// (resolve URLs, X-Repo-Commit / ETag headers, blobs/ + snapshots/<commit>/ + refs/), so that Python and
+// attnscope use one download. Only the files attnscope needs are fetched.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace attnscope::hub {
+
+struct Settings {
+    std::string endpoint;               // $HF_ENDPOINT, default https://huggingface.co
+    std::string token;                  // $HF_TOKEN (or the token file huggingface-cli login writes)
+    bool offline = false;               // $HF_HUB_OFFLINE or $TRANSFORMERS_OFFLINE
+    std::filesystem::path cache;        // where downloads go: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub
+    static Settings from_environment();
+};
+
+struct PullOptions {
+    std::string revision = "main";      // a branch, tag, "refs/pr/N", or a 40-hex commit
+    bool progress = true;               // a progress bar on stderr
+};
+
+struct PullResult {
+    std::filesystem::path snapshot;     // <cache>/models--org--name/snapshots/<commit>
+    std::string commit;
+    std::vector<std::string> files;     // relative paths now in the snapshot
+    size_t downloaded_bytes = 0;        // 0 when everything was cached already
+};
+
+// Throws Error with what went wrong and what to do: 401/403 (gated or private: set HF_TOKEN), 404 (wrong
+// id, revision or file), no network (offline mode, and where the cache is), a checksum mismatch.
+PullResult pull(const std::string& repo_id, const PullOptions& options, const Settings& settings = Settings::from_environment());
+
+// "models--org--name": the cache folder of a repo id, as huggingface_hub names it.
+std::string repo_folder_name(const std::string& repo_id);
+
+}  // namespace attnscope::hub
