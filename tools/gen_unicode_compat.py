@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Generate src/tokenizer/unicode_compat_tables.inc.
 
-attnscope takes its Unicode data from utf8proc. The `tokenizers` BERT pipeline we must match takes its
+attnscope takes its Unicode data from utf8proc. The `tokenizers` pipelines we must match take their
 categories from the unicode_categories 0.1.1 crate (2016 tables), its NFD from
 unicode-normalization-alignments and its lower-casing from the Rust standard library (a newer Unicode than
-utf8proc's). For the few hundred code points where those tables disagree with utf8proc, this script records
+utf8proc's); RoBERTa's byte-level pre-tokenizer takes letter/number/space classes from Oniguruma's tables. For the few hundred code points where those tables disagree with utf8proc, this script records
 what `tokenizers` does, so the C++ tokenizer matches it exactly. It probes every code point through the real
 `tokenizers` normalizer and pre-tokenizer and asks the real libutf8proc (through ctypes) what the C++ side
 would do without an override.
@@ -62,6 +62,10 @@ def main():
     lower = normalizers.BertNormalizer(clean_text=False, handle_chinese_chars=False, strip_accents=False,
                                        lowercase=True)
     pretok = pre_tokenizers.BertPreTokenizer()
+    # RoBERTa's ByteLevel pre-tokenizer splits with GPT-2's pattern, whose classes (\p{L}, \p{N}, \s) come
+    # from the regex engine's own (newer) Unicode tables.
+    bytelevel = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    CAT_L, CAT_N = set(range(1, 6)), {9, 10, 11}
 
     def ccc(cp):
         # utf8proc_property_t starts with int16 category, int16 combining_class.
@@ -70,6 +74,7 @@ def main():
     control, whitespace, punct = {}, {}, {}
     ccc_zero = {}
     strip_map, lower_map = {}, {}
+    gpt2_class = {}
     for cp in range(0x110000):
         if 0xD800 <= cp <= 0xDFFF:
             continue
@@ -92,6 +97,14 @@ def main():
             ours_punct = ch in ASCII_PUNCT or cat in CAT_P
             if ref_punct != ours_punct:
                 punct[cp] = ref_punct
+        # GPT-2 split classes: 1 letter, 2 number, 3 whitespace, 0 anything else. A character joins the
+        # run of its own class: "a?a" is one piece for a letter, "1?1" for a number, ".?." for "other".
+        def one_piece(s):
+            return len(bytelevel.pre_tokenize_str(s)) == 1
+        ref_class = 1 if one_piece("a" + ch + "a") else 2 if one_piece("1" + ch + "1") else 0 if one_piece("." + ch + ".") else 3
+        ours_class = 1 if cat in CAT_L else 2 if cat in CAT_N else 3 if cp in WHITE_SPACE else 0
+        if ref_class != ours_class:
+            gpt2_class[cp] = ref_class
         # strip_accents: NFD, then drop nonspacing marks.
         ref = strip.normalize_str(ch)
         ours = "".join(c for c in nfd(ch) if u.utf8proc_category(ord(c)) != CAT_MN)
@@ -139,6 +152,14 @@ def main():
         if not rows:
             out.write("    {0x110000, 0x110000, false},  // none\n")
         out.write("};\n\n")
+
+    rows = ranges(gpt2_class)
+    out.write(f"static constexpr CodePointClass kGpt2ClassOverrides[] = {{  // {len(gpt2_class)} code points\n")
+    for first, last, value in rows:
+        out.write(f"    {{0x{first:04X}, 0x{last:04X}, {value}}},\n")
+    if not rows:
+        out.write("    {0x110000, 0x110000, 0},  // none\n")
+    out.write("};\n\n")
 
     for name, table in (("kStripAccentsOverrides", strip_map), ("kLowercaseOverrides", lower_map)):
         out.write(f"static constexpr CodePointMapping {name}[] = {{  // {len(table)} code points\n")

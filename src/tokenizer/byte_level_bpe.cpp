@@ -1,7 +1,6 @@
 #include "tokenizer/byte_level_bpe.h"
 
 #include <fmt/format.h>
-#include <utf8proc.h>
 
 #include <array>
 #include <queue>
@@ -28,21 +27,9 @@ const std::array<std::string, 256>& byte_chars() {
     return table;
 }
 
-bool is_letter(char32_t c) {
-    const auto cat = utf8proc_category(static_cast<utf8proc_int32_t>(c));
-    return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
-}
-
-bool is_number(char32_t c) {
-    const auto cat = utf8proc_category(static_cast<utf8proc_int32_t>(c));
-    return cat == UTF8PROC_CATEGORY_ND || cat == UTF8PROC_CATEGORY_NL || cat == UTF8PROC_CATEGORY_NO;
-}
-
-// \s of the Oniguruma engine `tokenizers` uses: the Unicode White_Space property.
-bool is_space(char32_t c) {
-    return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
-           c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
-}
+bool is_letter(char32_t c) { return unicode::gpt2_class(c) == unicode::Gpt2Class::Letter; }
+bool is_number(char32_t c) { return unicode::gpt2_class(c) == unicode::Gpt2Class::Number; }
+bool is_space(char32_t c) { return unicode::gpt2_class(c) == unicode::Gpt2Class::Space; }
 
 struct Symbol {
     int32_t id;

@@ -14,6 +14,10 @@ struct CodePointRange {
     char32_t first, last;
     bool value;
 };
+struct CodePointClass {
+    char32_t first, last;
+    int cls;
+};
 struct CodePointMapping {
     char32_t cp;
     unsigned length;
@@ -41,6 +45,21 @@ const CodePointMapping* find_mapping(const CodePointMapping (&table)[N], char32_
 utf8proc_category_t category(char32_t cp) { return utf8proc_category(static_cast<utf8proc_int32_t>(cp)); }
 
 }  // namespace
+
+Gpt2Class gpt2_class(char32_t cp) {
+    auto it = std::upper_bound(std::begin(kGpt2ClassOverrides), std::end(kGpt2ClassOverrides), cp,
+                               [](char32_t value, const CodePointClass& r) { return value < r.first; });
+    if (it != std::begin(kGpt2ClassOverrides) && cp <= (it - 1)->last) return static_cast<Gpt2Class>((it - 1)->cls);
+    const auto cat = category(cp);
+    if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) return Gpt2Class::Letter;
+    if (cat == UTF8PROC_CATEGORY_ND || cat == UTF8PROC_CATEGORY_NL || cat == UTF8PROC_CATEGORY_NO) return Gpt2Class::Number;
+    // \s of Oniguruma: the Unicode White_Space property.
+    if ((cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+        cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000) {
+        return Gpt2Class::Space;
+    }
+    return Gpt2Class::Other;
+}
 
 std::vector<CodePoint> decode_utf8(std::string_view text) {
     std::vector<CodePoint> out;

@@ -41,6 +41,11 @@ int combining_class(char32_t cp);
 // Full per-code-point lower-casing, as Rust's char::to_lowercase (U+0130 -> "i\u0307"; no final sigma).
 void to_lower(char32_t cp, std::u32string& out);
 
+// The classes of GPT-2's split pattern (RoBERTa's ByteLevel pre-tokenizer): \p{L}, \p{N}, \s, the rest —
+// as the reference's regex engine sees them (its Unicode is newer than utf8proc's).
+enum class Gpt2Class { Other = 0, Letter = 1, Number = 2, Space = 3 };
+Gpt2Class gpt2_class(char32_t cp);
+
 const char* utf8proc_version();
 const char* unicode_version();
 }  // namespace attnscope::tokenizer::unicode
