@@ -97,6 +97,7 @@ for (let i = 0; i < reps; i++) {
     return performance.now() - t0;
   }, [i, n]);
   hover.push(ms);
+  if (process.env.VERBOSE) console.log("hover", i, ms.toFixed(1));
 }
 await page.mouse.move(0, 0);
 await page.screenshot({ path: join(ROOT, "bench", "results", "head-view-512.png") });

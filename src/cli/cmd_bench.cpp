@@ -263,11 +263,15 @@ void bench_command(const BenchOptions& o) {
             const double tps = static_cast<double>(n * batch) / (s.median * 1e-3);
             rows.push_back({{"n", n}, {"batch", batch}, {"median_ms", s.median}, {"min_ms", s.min}, {"max_ms", s.max},
                             {"mad_ms", s.mad}, {"p10_ms", s.p10}, {"p90_ms", s.p90}, {"reps", s.reps},
-                            {"gflops", gflops}, {"share_of_peak", share}, {"x_weight_floor", x_floor},
+                            {"gflops", gflops}, {"share_of_peak", peak > 0 ? nlohmann::json(share) : nlohmann::json(nullptr)},
+                            {"x_weight_floor", floor_ms > 0 ? nlohmann::json(x_floor) : nlohmann::json(nullptr)},
                             {"tokens_per_s", tps}});
             if (table) {
-                fmt::print("{:>5} {:>6} {:>10.2f} {:>9.2f} {:>9.2f} {:>8.2f} {:>5} {:>9.1f} {:>6.0f}% {:>8.2f} {:>11.0f}\n", n,
-                           batch, s.median, s.min, s.max, s.mad, s.reps, gflops, share * 100, x_floor, tps);
+                // Without --no-limits' measurements there is no share to show: a dash, not a 0.
+                const std::string share_cell = peak > 0 ? fmt::format("{:.0f}%", share * 100) : "—";
+                const std::string floor_cell = floor_ms > 0 ? fmt::format("{:.2f}", x_floor) : "—";
+                fmt::print("{:>5} {:>6} {:>10.2f} {:>9.2f} {:>9.2f} {:>8.2f} {:>5} {:>9.1f} {:>7} {:>8} {:>11.0f}\n", n, batch,
+                           s.median, s.min, s.max, s.mad, s.reps, gflops, share_cell, floor_cell, tps);
                 std::fflush(stdout);
             }
         }
