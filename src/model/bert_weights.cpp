@@ -262,29 +262,28 @@ BertWeights load_bert_weights(const fs::path& dir, const BertConfig& cfg, ModelI
     }
     w.embedding_norm = norm("embeddings.LayerNorm", true, E);
     if (cfg.family == Family::Electra && E != D) w.embedding_projection = linear("embeddings_project", D, E);
+    // The layer's key names: DistilBERT's own, or BERT's (shared by ELECTRA and RoBERTa).
+    struct LayerNames {
+        const char *layer, *query, *key, *value, *attention_output, *attention_norm, *intermediate, *output, *output_norm;
+    };
+    static constexpr LayerNames kBertNames{"encoder.layer.{}.", "attention.self.query", "attention.self.key",
+                                           "attention.self.value", "attention.output.dense", "attention.output.LayerNorm",
+                                           "intermediate.dense", "output.dense", "output.LayerNorm"};
+    static constexpr LayerNames kDistilBertNames{"transformer.layer.{}.", "attention.q_lin", "attention.k_lin",
+                                                 "attention.v_lin", "attention.out_lin", "sa_layer_norm", "ffn.lin1",
+                                                 "ffn.lin2", "output_layer_norm"};
+    const LayerNames& names = cfg.family == Family::DistilBert ? kDistilBertNames : kBertNames;
     for (int l = 0; l < cfg.num_hidden_layers; ++l) {
+        const std::string p = fmt::format(fmt::runtime(names.layer), l);
         EncoderLayerWeights lw;
-        if (cfg.family == Family::DistilBert) {
-            const std::string p = fmt::format("transformer.layer.{}.", l);
-            lw.query = linear(p + "attention.q_lin", D, D);
-            lw.key = linear(p + "attention.k_lin", D, D);
-            lw.value = linear(p + "attention.v_lin", D, D);
-            lw.attention_output = linear(p + "attention.out_lin", D, D);
-            lw.attention_norm = norm(p + "sa_layer_norm");
-            lw.intermediate = linear(p + "ffn.lin1", I, D);
-            lw.output = linear(p + "ffn.lin2", D, I);
-            lw.output_norm = norm(p + "output_layer_norm");
-        } else {
-            const std::string p = fmt::format("encoder.layer.{}.", l);
-            lw.query = linear(p + "attention.self.query", D, D);
-            lw.key = linear(p + "attention.self.key", D, D);
-            lw.value = linear(p + "attention.self.value", D, D);
-            lw.attention_output = linear(p + "attention.output.dense", D, D);
-            lw.attention_norm = norm(p + "attention.output.LayerNorm");
-            lw.intermediate = linear(p + "intermediate.dense", I, D);
-            lw.output = linear(p + "output.dense", D, I);
-            lw.output_norm = norm(p + "output.LayerNorm");
-        }
+        lw.query = linear(p + names.query, D, D);
+        lw.key = linear(p + names.key, D, D);
+        lw.value = linear(p + names.value, D, D);
+        lw.attention_output = linear(p + names.attention_output, D, D);
+        lw.attention_norm = norm(p + names.attention_norm);
+        lw.intermediate = linear(p + names.intermediate, I, D);
+        lw.output = linear(p + names.output, D, I);
+        lw.output_norm = norm(p + names.output_norm);
         w.layers.push_back(std::move(lw));
     }
     if (cfg.family == Family::Bert || cfg.family == Family::Roberta) w.pooler = linear("pooler.dense", D, D, true, false);

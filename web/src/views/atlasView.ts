@@ -5,7 +5,7 @@ import { themeColours } from "../colors";
 import { CanvasPainter, type Painter } from "../painter";
 import { el, select, sizeCanvas, tooltip } from "../ui";
 import { normsPanel, rolloutPanel } from "./flowPanels";
-import { gridHit, gridSize, paintGrid, type GridSpec } from "./heatmapGrid";
+import { gridCanvas, gridSize, paintGrid, type GridSpec } from "./heatmapGrid";
 import type { Ctx, View } from "./view";
 
 interface HeadMap {
@@ -61,21 +61,12 @@ function section(title: string, ...children: (Node | string)[]): HTMLElement {
 function ablationPanel(ctx: Ctx): HTMLElement {
   const a = ctx.analysis!;
   const g: GridSpec = { layers: a.L, heads: a.H, cell: 18, value: () => 0, selected: (l, h) => ablateHeads.has(`${l}:${h}`) };
-  const canvas = el("canvas", { class: "view", id: "ablate-grid" });
-  const draw = () => {
-    const sz = gridSize(g);
-    paintGrid(new CanvasPainter(sizeCanvas(canvas, sz.width, sz.height)), g);
-  };
-  draw();
-  canvas.addEventListener("click", (ev) => {
-    const r = canvas.getBoundingClientRect();
-    const hit = gridHit(g, ev.clientX - r.left, ev.clientY - r.top);
-    if (!hit) return;
-    const k = `${hit.layer}:${hit.head}`;
+  const canvas = gridCanvas(g, (l, h) => {
+    const k = `${l}:${h}`;
     if (ablateHeads.has(k)) ablateHeads.delete(k);
     else ablateHeads.add(k);
-    draw();
-  });
+    canvas.repaint();
+  }, { id: "ablate-grid" });
   let mode = "zero";
   const out = el("div", { id: "ablate-result" });
   const run = el("button", { text: "Ablate selected heads", id: "ablate-run" });
@@ -133,14 +124,7 @@ function diffPanel(ctx: Ctx): HTMLElement {
     try {
       const r = await postJson<{ change: string; aligned_tokens: number; heads: { layer: number; head: number; js_divergence: number }[] }>("api/diff", body);
       const g: GridSpec = { layers: a.L, heads: a.H, cell: 18, value: (l, h) => r.heads[l * a.H + h].js_divergence };
-      const c = el("canvas", { class: "view" });
-      const sz = gridSize(g);
-      paintGrid(new CanvasPainter(sizeCanvas(c, sz.width, sz.height)), g);
-      c.addEventListener("click", (ev) => {
-        const rr = c.getBoundingClientRect();
-        const hit = gridHit(g, ev.clientX - rr.left, ev.clientY - rr.top);
-        if (hit) ctx.openHead(hit.layer, hit.head);
-      });
+      const c = gridCanvas(g, (l, h) => ctx.openHead(l, h), { id: "diff-grid" });
       const top = [...r.heads].sort((x, y) => y.js_divergence - x.js_divergence).slice(0, 8)
         .map((h) => `${h.layer}:${h.head} (${h.js_divergence.toFixed(3)})`).join(" · ");
       out.replaceChildren(el("p", { text: `${r.change} · ${r.aligned_tokens} aligned tokens · most changed: ${top}` }), c);
@@ -164,14 +148,7 @@ export const atlasView: View = {
     }
     const multiples = el("div", { class: "grid2", id: "atlas-grids" });
     for (const g of statGrids(ctx)) {
-      const c = el("canvas", { class: "view", "data-stat": g.key });
-      const sz = gridSize(g.spec);
-      paintGrid(new CanvasPainter(sizeCanvas(c, sz.width, sz.height)), g.spec);
-      c.addEventListener("click", (ev) => {
-        const r = c.getBoundingClientRect();
-        const hit = gridHit(g.spec, ev.clientX - r.left, ev.clientY - r.top);
-        if (hit) ctx.openHead(hit.layer, hit.head);
-      });
+      const c = gridCanvas(g.spec, (l, h) => ctx.openHead(l, h), { "data-stat": g.key });
       multiples.append(el("div", { class: "figure" }, [el("span", { class: "caption", text: g.label }), c]));
     }
     ctx.root.append(section("Statistics per head", multiples));

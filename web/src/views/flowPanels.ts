@@ -4,8 +4,8 @@
 import { decodeFloats, postJson } from "../api";
 import { themeColours } from "../colors";
 import { CanvasPainter } from "../painter";
-import { el, sizeCanvas, tooltip } from "../ui";
-import { gridHit, gridSize, paintGrid, type GridSpec } from "./heatmapGrid";
+import { el, sizeCanvas } from "../ui";
+import { gridCanvas, type GridSpec } from "./heatmapGrid";
 import type { Ctx } from "./view";
 
 const FLOW_MAX_TOKENS = 64;  // the library's kMaxFlowTokens: flow runs n² max-flows
@@ -65,21 +65,7 @@ export function normsPanel(ctx: Ctx): HTMLElement {
       ({ layers: a.L, heads: a.H, cell: Math.max(8, Math.min(16, Math.floor(200 / a.H))), value: (l, h) => r.heads[l * a.H + h][key] });
     const figures = ([["special_attention_share", "[CLS]/[SEP] share by attention α"], ["special_norm_share", "[CLS]/[SEP] share by α‖f(x)‖"]] as const)
       .map(([key, label]) => {
-        const g = grid(key);
-        const c = el("canvas", { class: "view", "data-norms": key });
-        const sz = gridSize(g);
-        paintGrid(new CanvasPainter(sizeCanvas(c, sz.width, sz.height)), g);
-        c.addEventListener("click", (ev) => {
-          const b = c.getBoundingClientRect();
-          const hit = gridHit(g, ev.clientX - b.left, ev.clientY - b.top);
-          if (hit) ctx.openHead(hit.layer, hit.head);
-        });
-        c.addEventListener("mousemove", (ev) => {
-          const b = c.getBoundingClientRect();
-          const hit = gridHit(g, ev.clientX - b.left, ev.clientY - b.top);
-          tooltip(hit ? `layer ${hit.layer}, head ${hit.head}: ${g.value(hit.layer, hit.head).toFixed(3)}` : null, ev.clientX, ev.clientY);
-        });
-        c.addEventListener("mouseleave", () => tooltip(null));
+        const c = gridCanvas(grid(key), (l, h) => ctx.openHead(l, h), { "data-norms": key });
         return el("div", { class: "figure" }, [el("span", { class: "caption", text: label }), c]);
       });
     const mean = (k: "special_attention_share" | "special_norm_share") => r.heads.reduce((s, h) => s + h[k], 0) / r.heads.length;

@@ -1,6 +1,7 @@
 // An L × H grid of one value per head, coloured by viridis, with a click per cell.
 import { css, themeColours, viridis } from "../colors";
-import type { Painter } from "../painter";
+import { CanvasPainter, type Painter } from "../painter";
+import { el, sizeCanvas, tooltip } from "../ui";
 
 export interface GridSpec {
   layers: number;
@@ -40,4 +41,31 @@ export function gridHit(g: GridSpec, x: number, y: number): { layer: number; hea
   const cell = g.cell ?? 22;
   const h = Math.floor((x - 34) / cell), l = Math.floor((y - 20) / cell);
   return l >= 0 && l < g.layers && h >= 0 && h < g.heads && x >= 34 && y >= 20 ? { layer: l, head: h } : null;
+}
+
+// A canvas showing the grid: a click on a cell calls onPick (usually: open that head), hovering shows the
+// cell's value. repaint() redraws it after the spec's values or selection changed.
+export function gridCanvas(g: GridSpec, onPick: (layer: number, head: number) => void, attrs: Record<string, string> = {},
+  digits = 3): HTMLCanvasElement & { repaint(): void } {
+  const c = Object.assign(el("canvas", { class: "view", ...attrs }), {
+    repaint() {
+      const sz = gridSize(g);
+      paintGrid(new CanvasPainter(sizeCanvas(c, sz.width, sz.height)), g);
+    },
+  });
+  const hitAt = (ev: MouseEvent) => {
+    const r = c.getBoundingClientRect();
+    return gridHit(g, ev.clientX - r.left, ev.clientY - r.top);
+  };
+  c.addEventListener("click", (ev) => {
+    const hit = hitAt(ev);
+    if (hit) onPick(hit.layer, hit.head);
+  });
+  c.addEventListener("mousemove", (ev) => {
+    const hit = hitAt(ev);
+    tooltip(hit ? `layer ${hit.layer}, head ${hit.head}: ${g.value(hit.layer, hit.head).toFixed(digits)}` : null, ev.clientX, ev.clientY);
+  });
+  c.addEventListener("mouseleave", () => tooltip(null));
+  c.repaint();
+  return c;
 }

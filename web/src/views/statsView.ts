@@ -2,9 +2,9 @@
 // attention to [CLS], [SEP], punctuation, itself, the previous and the next token, mean distance,
 // confidence, pattern type) and an L × H heatmap of any one of them. A click opens the head.
 import type { HeadStat } from "../data";
-import { CanvasPainter, type Painter } from "../painter";
-import { el, select, sizeCanvas, tooltip } from "../ui";
-import { gridHit, gridSize, paintGrid, type GridSpec } from "./heatmapGrid";
+import type { Painter } from "../painter";
+import { el, select } from "../ui";
+import { gridCanvas, gridSize, paintGrid, type GridSpec } from "./heatmapGrid";
 import type { Ctx, View } from "./view";
 
 const COLUMNS = ["entropy", "to_cls", "to_sep", "to_punct", "to_self", "to_prev", "to_next", "distance", "confidence",
@@ -33,21 +33,7 @@ export const statsView: View = {
     controls.append(select(s.statistics.map((x) => [x.key, `${x.label} (${x.unit})`]), ctx.state.stat, (v) => ctx.set({ stat: v }), "Heatmap of"),
       el("span", { class: "muted", text: `uniform-attention entropy ln n = ${s.uniform_entropy.toFixed(3)} · definitions: docs/analyses.md` }));
     ctx.root.append(controls);
-    const g = spec(ctx) as GridSpec;
-    const size = gridSize(g);
-    const canvas = el("canvas", { class: "view", id: "stats-grid" });
-    paintGrid(new CanvasPainter(sizeCanvas(canvas, size.width, size.height)), g);
-    canvas.addEventListener("click", (ev) => {
-      const r = canvas.getBoundingClientRect();
-      const hit = gridHit(g, ev.clientX - r.left, ev.clientY - r.top);
-      if (hit) ctx.openHead(hit.layer, hit.head);
-    });
-    canvas.addEventListener("mousemove", (ev) => {
-      const r = canvas.getBoundingClientRect();
-      const hit = gridHit(g, ev.clientX - r.left, ev.clientY - r.top);
-      tooltip(hit ? `layer ${hit.layer}, head ${hit.head}: ${g.value(hit.layer, hit.head).toFixed(4)}` : null, ev.clientX, ev.clientY);
-    });
-    canvas.addEventListener("mouseleave", () => tooltip(null));
+    const canvas = gridCanvas(spec(ctx) as GridSpec, (l, h) => ctx.openHead(l, h), { id: "stats-grid" }, 4);
     // The table.
     const desc = ctx.state.sort.startsWith("-");
     const key = ctx.state.sort.replace(/^-/, "");
