@@ -65,9 +65,13 @@ void Server::run(const std::function<void(int)>& on_listening) {
         res.set_header("X-Content-Type-Options", "nosniff");
         return httplib::Server::HandlerResponse::Unhandled;
     });
-    http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
         if (!res.body.empty()) return;
-        std::string message = res.status == 413   ? "the request body is too large"
+        // httplib caps form-encoded bodies at 8 KiB whatever the limit: curl --data sends that type.
+        const bool form = req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0;
+        std::string message = res.status == 413 && form ? "the request body is too large for a form-encoded request; "
+                                                          "send it with Content-Type: application/json"
+                              : res.status == 413   ? "the request body is too large"
                               : res.status == 404 ? "no such endpoint (see docs/api.md)"
                               : res.status == 405 ? "method not allowed"
                                                   : fmt::format("HTTP {}", res.status);
