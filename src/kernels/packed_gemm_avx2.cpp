@@ -11,10 +11,14 @@
 namespace attnscope::kernels::avx2 {
 namespace {
 
-constexpr size_t kKc = 256;  // K block: a 16-column B panel slice is 16 KB and stays in L1
+constexpr size_t kKc = 256;  // K block summed from zero inside a tile (accuracy and batch invariance)
+// K per pass over C in the blocked path: C is read back and rewritten once per pass, so for BERT's
+// K = 768 a single pass (no read-back at all) and for K = 3072 four instead of twelve. perf showed the
+// read-back (finish_row) at 16% of a batch-32 forward with 256-long passes.
+constexpr size_t kKPass = 768;
 constexpr size_t kMc = 96;   // M block: the packed A block (96 × 256 floats, 96 KB) stays in L2
 constexpr size_t kMr = 6;    // rows per micro-tile: 12 accumulators + 2 B vectors + 1 broadcast
-constexpr size_t kNc = 16;   // panels per group in the blocked path: 16 × 16 KB of B slices, L2-resident
+constexpr size_t kNc = 8;    // panels per group in the blocked path: 8 × 48 KB of B slices + the A block fit L2
 
 enum Phase { kFirst = 1, kLast = 2 };
 
@@ -98,6 +102,17 @@ inline void finish_row(__m256 v0, __m256 v1, float* c, size_t cols, int phase, c
     }
 }
 
+// C's rows as the tile's running total (layout of `total` in tile()). Kept out of line: inside tile() it
+// changed GCC's register allocation of the accumulators and halved the kernel's speed.
+[[gnu::noinline]] void load_partial_sums(const float* c, size_t ldc, size_t cols, int rows, float* total) {
+    for (int r = 0; r < rows; ++r) {
+        __m256 p0, p1;
+        load_row(c + static_cast<size_t>(r) * ldc, cols, p0, p1);
+        _mm256_store_ps(total + r * 16, p0);
+        _mm256_store_ps(total + r * 16 + 8, p1);
+    }
+}
+
 // One R×16 tile of C over a kc-long slice: A panel kc × R (k-major), B panel kc × 16. The accumulators
 // are named variables, not an array: GCC keeps an array of __m256 in memory and stores it back every
 // iteration, which halves the kernel's speed (one store port).
@@ -116,6 +131,10 @@ void tile(size_t kc, const float* ap, size_t lda, const uint8_t* bp, float* c, s
     const float* a3 = ap + 3 * lda;
     const float* a4 = ap + 4 * lda;
     const float* a5 = ap + 5 * lda;
+    // A later pass of the blocked path with several K blocks: C holds the sum of the earlier blocks, and
+    // this pass's blocks are added to it one after the other — the same order as one pass over all of K.
+    const bool carry = kc > kKc && !(phase & kFirst);
+    if (carry) load_partial_sums(c, ldc, cols, R, total);
     __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
     for (size_t k0 = 0; k0 < kc || k0 == 0; k0 += kKc) {
         const size_t k1 = std::min(kc, k0 + kKc);
@@ -159,13 +178,15 @@ void tile(size_t kc, const float* ap, size_t lda, const uint8_t* bp, float* c, s
         if (kc <= kKc) break;  // one block: the accumulators are the sum
         __m256* acc[12] = {&c00, &c01, &c10, &c11, &c20, &c21, &c30, &c31, &c40, &c41, &c50, &c51};
         for (int i = 0; i < 2 * R; ++i) {
-            __m256 t = k0 == 0 ? *acc[i] : _mm256_add_ps(_mm256_load_ps(total + i * 8), *acc[i]);
+            __m256 t = k0 > 0 || carry ? _mm256_add_ps(_mm256_load_ps(total + i * 8), *acc[i]) : *acc[i];
             _mm256_store_ps(total + i * 8, t);
         }
         if (k1 == kc) {
             for (int i = 0; i < 2 * R; ++i) *acc[i] = _mm256_load_ps(total + i * 8);
         }
     }
+    // Several K blocks here: the earlier passes' sum is already in the accumulators.
+    if (kc > kKc) phase |= kFirst;
     finish_row<R>(c00, c01, c, cols, phase, ep, row0, col0, col_scale);
     if constexpr (R > 1) finish_row<R>(c10, c11, c + ldc, cols, phase, ep, row0 + 1, col0, col_scale);
     if constexpr (R > 2) finish_row<R>(c20, c21, c + 2 * ldc, cols, phase, ep, row0 + 2, col0, col_scale);
@@ -241,10 +262,10 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
     // Equal M blocks of at most kMc rows (128 rows → 64 + 64, not 96 + 32 with its short tiles).
     const size_t m_blocks = (m + kMc - 1) / kMc;
     const size_t block_rows = (m + m_blocks - 1) / m_blocks;
-    // Many rows (long inputs, batches): for each K block, groups of kNc panels whose K-block slices (256 ×
-    // 256 floats) stay in L2 while every M block passes over them; each M block's rows come from L2 too.
-    for (size_t k0 = 0; k0 < K; k0 += kKc) {
-        const size_t kc = std::min(kKc, K - k0);
+    // Many rows (long inputs, batches): for each pass of kKPass over K, groups of kNc panels whose slices stay
+    // in L2 while every M block passes over them; each M block's rows come from L2 too.
+    for (size_t k0 = 0; k0 < K; k0 += kKPass) {
+        const size_t kc = std::min(kKPass, K - k0);
         const int phase = (k0 == 0 ? kFirst : 0) | (k0 + kc >= K ? kLast : 0);
         for (size_t g0 = p0; g0 < p1; g0 += kNc) {
             const size_t g1 = std::min(p1, g0 + kNc);

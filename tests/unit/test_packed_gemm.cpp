@@ -108,6 +108,32 @@ TEST(PackedGemm, ParallelEqualsSerial) {
     EXPECT_EQ(c1, c2);  // each column is computed by the same code whichever thread runs it
 }
 
+TEST(PackedGemm, RowsGiveTheSameBitsAloneOrInABigBatch) {
+    // A sentence's numbers must not depend on the batch it is in: the few-rows path (one sweep over all of
+    // K) and the many-rows path (K in passes, C carried between them) add the same K blocks in the same
+    // order. K values cover one pass, several passes, and a partial last block.
+    for (size_t kk : {200, 768, 1000, 3072}) {
+        const size_t m = 300, n = 40;
+        auto a = randv(m * kk, 13), w = randv(n * kk, 14, 0.1f), bias = randv(n, 15), res = randv(m * n, 16);
+        k::AlignedFloats packed(k::packed_floats(kk, n));
+        k::pack_transposed(w.data(), n, kk, kk, packed.data());
+        const k::PackedB b{packed.data(), kk, n};
+        k::Epilogue ep;
+        ep.bias = bias.data();
+        ep.residual = res.data();
+        ep.ldr = n;
+        std::vector<float> batch(m * n), alone(m * n);
+        k::gemm_packed(m, a.data(), kk, b, 0, b.panels(), batch.data(), n, ep);
+        for (size_t r0 = 0; r0 < m; r0 += 7) {
+            const size_t rows = std::min<size_t>(7, m - r0);
+            k::Epilogue one = ep;
+            one.residual = res.data() + r0 * n;
+            k::gemm_packed(rows, a.data() + r0 * kk, kk, b, 0, b.panels(), alone.data() + r0 * n, n, one);
+        }
+        EXPECT_EQ(batch, alone) << "K = " << kk;
+    }
+}
+
 class StorageTypes : public ::testing::TestWithParam<k::WeightStorage> {};
 
 TEST_P(StorageTypes, KernelMatchesReferenceOnTheStoredValues) {
