@@ -40,6 +40,9 @@ public:
     CorpusStats(std::string model_name, std::string model_fingerprint, int layers, int heads);
 
     void add(const Trace& trace, const TokenClasses& tokens, const CorpusOptions& options);
+    // The same for a batch, in order: the analyses of different inputs run on different threads (one input
+    // per thread is cheaper than splitting each small input's heads), then they are added one by one.
+    void add_batch(const std::vector<Trace>& traces, const std::vector<TokenClasses>& tokens, const CorpusOptions& options);
     // Single-head ablation importance of one input: per head, Σ over tokens of the relative change.
     void add_importance(const std::vector<double>& per_head_sum, uint64_t tokens);
     // Throws Error when the two were made with different models.
@@ -76,6 +79,9 @@ public:
     uint64_t lines_done = 0;           // input lines consumed (including skipped ones), for --resume
 
 private:
+    struct InputResults;  // everything one input adds
+    InputResults analyse(const Trace& trace, const TokenClasses& tokens, const CorpusOptions& options, bool head_map) const;
+    void accumulate(const InputResults& r, const TokenClasses& tokens, size_t seq_len);
     size_t heads_total() const { return static_cast<size_t>(layers_ * heads_); }
     std::string model_name_, fingerprint_;
     int layers_ = 0, heads_ = 0;

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "attnscope/error.h"
+#include "kernels/kernels.h"
 
 namespace attnscope::analysis {
 
@@ -73,10 +74,21 @@ CorpusStats::CorpusStats(std::string model_name, std::string fingerprint, int la
     importance_.resize(lh);
 }
 
-void CorpusStats::add(const Trace& trace, const TokenClasses& tokens, const CorpusOptions& options) {
+struct CorpusStats::InputResults {
+    HeadStatistics stats;
+    std::vector<PatternFeatures> patterns;
+    std::vector<double> distances;  // empty when this input is not in the head map
+};
+
+CorpusStats::InputResults CorpusStats::analyse(const Trace& trace, const TokenClasses& tokens, const CorpusOptions& options,
+                                               bool head_map) const {
     if (trace.num_layers != layers_ || trace.num_heads != heads_) throw Error("corpus: a trace of another model");
-    const HeadStatistics st = head_statistics(trace, tokens);
-    const auto patterns = classify_heads(trace, tokens, options.patterns);
+    InputResults r{head_statistics(trace, tokens), classify_heads(trace, tokens, options.patterns), {}};
+    if (head_map) add_head_distances(trace, r.distances);
+    return r;
+}
+
+void CorpusStats::accumulate(const InputResults& r, const TokenClasses& tokens, size_t seq_len) {
     double rows[kNumStats];
     for (int s = 0; s < kNumStats; ++s) {
         rows[s] = stat_rows(s, tokens);
@@ -84,23 +96,44 @@ void CorpusStats::add(const Trace& trace, const TokenClasses& tokens, const Corp
     }
     for (size_t h = 0; h < heads_total(); ++h) {
         for (int s = 0; s < kNumStats; ++s) {
-            doc_sum_[h * kNumStats + static_cast<size_t>(s)].add(st.values[h][static_cast<size_t>(s)]);
-            weighted_sum_[h * kNumStats + static_cast<size_t>(s)].add(st.values[h][static_cast<size_t>(s)] * rows[s]);
+            doc_sum_[h * kNumStats + static_cast<size_t>(s)].add(r.stats.values[h][static_cast<size_t>(s)]);
+            weighted_sum_[h * kNumStats + static_cast<size_t>(s)].add(r.stats.values[h][static_cast<size_t>(s)] * rows[s]);
         }
-        ++pattern_counts_[h * kNumPatterns + static_cast<size_t>(patterns[h].label)];
-        pattern_features_[h * 3 + 0].add(patterns[h].vertical);
-        pattern_features_[h * 3 + 1].add(patterns[h].diagonal);
-        pattern_features_[h * 3 + 2].add(patterns[h].block);
+        ++pattern_counts_[h * kNumPatterns + static_cast<size_t>(r.patterns[h].label)];
+        pattern_features_[h * 3 + 0].add(r.patterns[h].vertical);
+        pattern_features_[h * 3 + 1].add(r.patterns[h].diagonal);
+        pattern_features_[h * 3 + 2].add(r.patterns[h].block);
     }
-    if (options.head_map && map_docs_ < options.head_map_docs) {
-        std::vector<double> d;
-        add_head_distances(trace, d);
-        for (size_t i = 0; i < d.size(); ++i) distance_[i].add(d[i]);
+    if (!r.distances.empty()) {
+        for (size_t i = 0; i < r.distances.size(); ++i) distance_[i].add(r.distances[i]);
         ++map_docs_;
     }
     ++docs_;
-    tokens_ += trace.seq_len;
-    log_n_.add(std::log(static_cast<double>(trace.seq_len)));
+    tokens_ += seq_len;
+    log_n_.add(std::log(static_cast<double>(seq_len)));
+}
+
+void CorpusStats::add(const Trace& trace, const TokenClasses& tokens, const CorpusOptions& options) {
+    accumulate(analyse(trace, tokens, options, options.head_map && map_docs_ < options.head_map_docs), tokens, trace.seq_len);
+}
+
+void CorpusStats::add_batch(const std::vector<Trace>& traces, const std::vector<TokenClasses>& tokens, const CorpusOptions& options) {
+    const size_t count = std::min(traces.size(), tokens.size());
+    std::vector<InputResults> results(count);
+    std::string error;
+    // Nested regions inside the analyses run on one thread here (OpenMP's default of one active level).
+#pragma omp parallel for num_threads(kernels::num_threads()) schedule(dynamic, 1)
+    for (long s = 0; s < static_cast<long>(count); ++s) {
+        const auto i = static_cast<size_t>(s);
+        try {
+            results[i] = analyse(traces[i], tokens[i], options, options.head_map && map_docs_ + i < options.head_map_docs);
+        } catch (const std::exception& e) {  // an exception must not leave an OpenMP region
+#pragma omp critical(corpus_error)
+            error = e.what();
+        }
+    }
+    if (!error.empty()) throw Error(error);
+    for (size_t i = 0; i < count; ++i) accumulate(results[i], tokens[i], traces[i].seq_len);
 }
 
 void CorpusStats::add_importance(const std::vector<double>& per_head_sum, uint64_t tokens) {

@@ -31,10 +31,11 @@ void add_head_distances(const Trace& trace, std::vector<double>& distance) {
         float* s = smooth.data() + h * n * n;
         for (size_t i = 0; i < n * n; ++i) s[i] = 0.999f * a[i] + u;
     }
-    // JS(p, q) = ½ Σ p ln p + ½ Σ q ln q − Σ m ln m: the first two are per row and head.
-    std::vector<double> row_plogp(heads * n);
-    for (size_t h = 0; h < heads; ++h)
-        for (size_t i = 0; i < n; ++i) row_plogp[h * n + i] = kernels::sum_xlogx(smooth.data() + (h * n + i) * n, nullptr, n);
+    // JS(p, q) = ½ Σ p ln p + ½ Σ q ln q − Σ m ln m, summed over the rows: the first two are per head, and
+    // the last runs over the two heads' whole n×n blocks at once (one long vector loop per pair).
+    const size_t block = n * n;
+    std::vector<double> plogp(heads);
+    for (size_t h = 0; h < heads; ++h) plogp[h] = kernels::sum_xlogx(smooth.data() + h * block, nullptr, block);
     const long pairs = static_cast<long>(heads * (heads - 1) / 2);
 #pragma omp parallel for num_threads(kernels::num_threads()) schedule(dynamic, 64)
     for (long idx = 0; idx < pairs; ++idx) {
@@ -45,11 +46,8 @@ void add_head_distances(const Trace& trace, std::vector<double>& distance) {
             ++a;
         }
         const size_t b = a + 1 + rest;
-        double d = 0;
-        for (size_t i = 0; i < n; ++i) {
-            const double mlogm = kernels::sum_xlogx(smooth.data() + (a * n + i) * n, smooth.data() + (b * n + i) * n, n);
-            d += 0.5 * (row_plogp[a * n + i] + row_plogp[b * n + i]) - mlogm;
-        }
+        const double mlogm = kernels::sum_xlogx(smooth.data() + a * block, smooth.data() + b * block, block);
+        const double d = 0.5 * (plogp[a] + plogp[b]) - mlogm;
         distance[a * heads + b] += d;
         distance[b * heads + a] += d;
     }

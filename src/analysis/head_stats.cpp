@@ -2,10 +2,10 @@
 // positional mass, smoothed entropy; Voita et al.'s confidence; mean attention distance; top-p span; sink
 // mass. Rows of special tokens are included unless a definition says otherwise, as in Clark's code.
 // Written for corpus mode, where it runs on every head of every input: class masses come from column
-// sums, entropies from the vectorised x·ln x kernel, and the top-p span from a heap that stops early.
+// sums, entropies from the vectorised x·ln x kernel, and the top-p span from a kernel that takes the
+// largest values in registers (kernels::top_p_count).
 #include <algorithm>
 #include <cmath>
-#include <functional>
 
 #include "attnscope/analysis.h"
 #include "kernels/kernels.h"
@@ -34,19 +34,6 @@ constexpr StatInfo kStats[kNumStats] = {
 // Clark's smoothing before entropy: Ã = 0.9999·A + 0.0001/n.
 double smoothed_entropy(const float* row, size_t n) {
     return -kernels::sum_xlogx_affine(row, n, 0.9999f, 0.0001f / static_cast<float>(n));
-}
-
-// The fewest keys holding mass p: pop the largest from a heap until the mass is reached.
-size_t top_p_span(const float* row, size_t n, double p, std::vector<float>& heap) {
-    heap.assign(row, row + n);
-    std::make_heap(heap.begin(), heap.end());
-    double mass = 0;
-    for (size_t k = 0; k < n; ++k) {
-        mass += heap.front();
-        if (mass >= p) return k + 1;
-        std::pop_heap(heap.begin(), heap.end() - static_cast<long>(k));
-    }
-    return n;
 }
 
 }  // namespace
@@ -87,7 +74,7 @@ HeadStatistics head_statistics(const Trace& trace, const TokenClasses& tok) {
 #pragma omp parallel num_threads(kernels::num_threads()) if (heads * static_cast<long>(n * n) > 20000)
     {
         std::vector<double> column(n);
-        std::vector<float> heap;
+        std::vector<float> scratch;
 #pragma omp for schedule(static)
         for (long head = 0; head < heads; ++head) {
             const float* a = trace.attentions.data() + static_cast<size_t>(head) * n * n;
@@ -109,7 +96,7 @@ HeadStatistics head_statistics(const Trace& trace, const TokenClasses& tok) {
                 entropy += smoothed_entropy(row, n);
                 entropy_raw -= kernels::sum_xlogx(row, nullptr, n);
                 if (!tok.special[i]) confidence += row_max;
-                span += row_max >= 0.9f ? 1.0 : static_cast<double>(top_p_span(row, n, 0.9, heap));
+                span += row_max >= 0.9f ? 1.0 : static_cast<double>(kernels::top_p_count(row, n, 0.9, scratch));
             }
             auto column_mass = [&](const std::vector<size_t>& at) {
                 double s = 0;

@@ -192,7 +192,7 @@ void corpus_command(const CorpusOptions& o) {
             lm.model->forward_batch_into(batch, traces, fo);
             forward_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             t0 = std::chrono::steady_clock::now();
-            for (size_t s = 0; s < batch.size(); ++s) stats.add(traces[s], classes[s], copts);
+            stats.add_batch(traces, classes, copts);
             stats_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             if (o.importance) {
                 const auto imp = analysis::head_importance(*lm.model, batch, HeadAblation::Zero);

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace attnscope::kernels {
 
@@ -57,6 +58,12 @@ double sum_xlogx_affine(const float* p, size_t n, float alpha, float beta);
 // One attention row i of an n×n matrix: adds it to colsum (double), and returns its maximum and
 // Σ_j row[j]·|i − j| — the inner loop of the per-head statistics.
 void row_summary(const float* row, size_t n, size_t i, double* colsum, float* max, double* distance);
+// The fewest of the row's largest entries whose running total, largest first and summed in double, reaches
+// p (n if none does): the top-p span of the per-head statistics. scratch is reused between calls.
+size_t top_p_count(const float* row, size_t n, double p, std::vector<float>& scratch);
+// The same from a state where `taken` entries summing to `mass` are already gone and v[0, count) holds the
+// rest: a heap pops them in descending order (the reference, and the AVX2 kernel's fallback).
+size_t top_p_count_heap(float* v, size_t count, size_t taken, double mass, double p);
 // Natural log of every element (for the tests).
 void log_inplace(float* x, size_t count);
 
@@ -95,6 +102,8 @@ double sum_xlogx(const float* p, const float* q, size_t n);
 double sum_xlogx_affine(const float* p, size_t n, float alpha, float beta);
 void log_inplace(float* x, size_t count);
 void row_summary(const float* row, size_t n, size_t i, double* colsum, float* max, double* distance);
+constexpr size_t kTopPMaxLength = 64;  // rows up to this length stay in registers
+size_t top_p_count(const float* row, size_t n, double p, float* scratch);
 }  // namespace avx2
 
 }  // namespace attnscope::kernels

@@ -39,33 +39,28 @@ inline __m256 exp256(__m256 x) {
     return _mm256_andnot_ps(underflow, y);
 }
 
-// ln(x) for x > 0: the classic Cephes logf reduction (x = m·2^e, m in [√½, √2)) and polynomial, within
-// 2 ulp. Used by the analyses (entropy, Jensen–Shannon), not by the forward pass.
+// ln(x) for x > 0 (0 is read as FLT_MIN, so 0·ln 0 = 0): x = m·2^e with m in [√½, √2), then
+// ln m = 2·atanh(t) with t = (m − 1)/(m + 1), |t| < 0.172, whose odd series needs four terms for float
+// accuracy. Why not Cephes' logf polynomial: this is 1.3-1.4x faster in the head map's inner loop (one
+// division instead of nine FMAs) at the same accuracy (worst 1.1e-7 against 8.1e-8 over e^-40..e^5;
+// tests/unit/test_kernels.cpp). Used by the analyses (entropy, Jensen–Shannon), not by the forward pass.
 inline __m256 log256(__m256 x) {
     const __m256 one = _mm256_set1_ps(1.0f);
-    x = _mm256_max_ps(x, _mm256_set1_ps(1.17549435e-38f));
-    __m256i xi = _mm256_castps_si256(x);
-    __m256i ei = _mm256_sub_epi32(_mm256_srli_epi32(xi, 23), _mm256_set1_epi32(126));
-    __m256 e = _mm256_cvtepi32_ps(ei);
-    __m256 m = _mm256_or_ps(_mm256_castsi256_ps(_mm256_and_si256(xi, _mm256_set1_epi32(0x007FFFFF))),
-                            _mm256_set1_ps(0.5f));  // m in [0.5, 1)
-    const __m256 small = _mm256_cmp_ps(m, _mm256_set1_ps(0.707106781186547524f), _CMP_LT_OQ);
-    e = _mm256_sub_ps(e, _mm256_and_ps(one, small));
-    m = _mm256_sub_ps(_mm256_add_ps(m, _mm256_and_ps(m, small)), one);
-    const __m256 z = _mm256_mul_ps(m, m);
-    __m256 y = _mm256_set1_ps(7.0376836292e-2f);
-    y = _mm256_fmadd_ps(y, m, _mm256_set1_ps(-1.1514610310e-1f));
-    y = _mm256_fmadd_ps(y, m, _mm256_set1_ps(1.1676998740e-1f));
-    y = _mm256_fmadd_ps(y, m, _mm256_set1_ps(-1.2420140846e-1f));
-    y = _mm256_fmadd_ps(y, m, _mm256_set1_ps(1.4249322787e-1f));
-    y = _mm256_fmadd_ps(y, m, _mm256_set1_ps(-1.6668057665e-1f));
-    y = _mm256_fmadd_ps(y, m, _mm256_set1_ps(2.0000714765e-1f));
-    y = _mm256_fmadd_ps(y, m, _mm256_set1_ps(-2.4999993993e-1f));
-    y = _mm256_fmadd_ps(y, m, _mm256_set1_ps(3.3333331174e-1f));
-    y = _mm256_mul_ps(_mm256_mul_ps(y, m), z);
+    const __m256i sqrt_half = _mm256_set1_epi32(0x3f3504f3);  // the bits of √½
+    const __m256i shifted = _mm256_sub_epi32(_mm256_castps_si256(_mm256_max_ps(x, _mm256_set1_ps(1.17549435e-38f))), sqrt_half);
+    const __m256 e = _mm256_cvtepi32_ps(_mm256_srai_epi32(shifted, 23));
+    const __m256 m = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_and_si256(shifted, _mm256_set1_epi32(0x007FFFFF)), sqrt_half));
+    const __m256 t = _mm256_div_ps(_mm256_sub_ps(m, one), _mm256_add_ps(m, one));
+    const __m256 t2 = _mm256_mul_ps(t, t);
+    __m256 y = _mm256_set1_ps(2.0f / 9);
+    y = _mm256_fmadd_ps(y, t2, _mm256_set1_ps(2.0f / 7));
+    y = _mm256_fmadd_ps(y, t2, _mm256_set1_ps(2.0f / 5));
+    y = _mm256_fmadd_ps(y, t2, _mm256_set1_ps(2.0f / 3));
+    y = _mm256_mul_ps(_mm256_mul_ps(y, t2), t);
+    // e·ln 2 in two parts (0.693359375 is exact in a few bits) so the sum keeps float accuracy.
     y = _mm256_fmadd_ps(e, _mm256_set1_ps(-2.12194440e-4f), y);
-    y = _mm256_fnmadd_ps(z, _mm256_set1_ps(0.5f), y);
-    return _mm256_fmadd_ps(e, _mm256_set1_ps(0.693359375f), _mm256_add_ps(m, y));
+    y = _mm256_add_ps(y, _mm256_add_ps(t, t));
+    return _mm256_fmadd_ps(e, _mm256_set1_ps(0.693359375f), y);
 }
 
 // erf(x) by Abramowitz & Stegun 7.1.26: 1.5e-7 approximation error, 4.2e-7 worst measured once evaluated

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <vector>
 
@@ -180,4 +181,60 @@ TEST(Kernels, HalfAndBfloatConversion) {
     EXPECT_EQ(ob[0], 1.f);
     EXPECT_EQ(ob[1], -3.f);
     EXPECT_EQ(ob[2], 0.f);
+}
+
+// The sorting-network kernel must give the heap's answer on every length it handles and past it, with ties,
+// zeros, peaked and flat rows, and targets that are and are not reached.
+TEST(Kernels, TopPCountMatchesTheHeapOnEveryLength) {
+    std::mt19937 rng(7);
+    std::vector<float> scratch;
+    size_t checked = 0, mismatches = 0;
+    for (size_t n = 0; n <= 80; ++n) {
+        for (int trial = 0; trial < 40; ++trial) {
+            std::vector<float> row = random_vector(n, static_cast<uint32_t>(n * 100 + trial), 1.0f + static_cast<float>(trial % 5));
+            for (auto& x : row) x = std::exp(x);
+            if (trial % 4 == 1) {
+                for (auto& x : row) x = std::round(x * 4) / 4;  // many ties, some zeros
+            }
+            if (trial % 4 == 2 && n > 0) row[rng() % n] = 0.0f;
+            double sum = 0;
+            for (float x : row) sum += x;
+            for (auto& x : row) x = sum > 0 ? static_cast<float>(x / sum) : 0.0f;
+            for (double p : {0.5, 0.9, 0.999, 1.5}) {
+                std::vector<float> copy = row;
+                const size_t expect = k::top_p_count_heap(copy.data(), n, 0, 0.0, p);
+                const size_t got = k::top_p_count(row.data(), n, p, scratch);
+                mismatches += got != expect;
+                EXPECT_EQ(got, expect) << "n=" << n << " trial=" << trial << " p=" << p;
+                ++checked;
+            }
+        }
+    }
+    std::printf("top_p_count: %zu rows of 0..80 values, %zu differ from the heap\n", checked, mismatches);
+    const std::vector<float> uniform(513, 1.0f / 513);
+    EXPECT_EQ(k::top_p_count(uniform.data(), uniform.size(), 0.5, scratch), 257u);
+}
+
+TEST(Kernels, LogWithinTwoUlpOverTheAnalysesRange) {
+    // Attention values and their smoothed forms span ~1e-17..1; check e^-40..e^5 and the exact points.
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> exponent(-40.0f, 5.0f);
+    std::vector<float> x(200000);
+    for (auto& v : x) v = std::exp(exponent(rng));
+    x[0] = 1.0f;
+    x[1] = 0.70710677f;
+    x[2] = 1.4142135f;
+    auto y = x;
+    k::log_inplace(y.data(), y.size());
+    double worst = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+        const double ref = std::log(static_cast<double>(x[i]));
+        worst = std::max(worst, std::fabs(y[i] - ref) / std::max(1.0, std::fabs(ref)));
+    }
+    std::printf("log: worst error %.3g (relative above 1, absolute below)\n", worst);
+    EXPECT_EQ(y[0], 0.0f);
+    EXPECT_LE(worst, 2.4e-7);  // 2 ulp of float
+    float zero = 0.0f;
+    k::log_inplace(&zero, 1);
+    EXPECT_NEAR(zero, std::log(1.17549435e-38), 1e-4);  // 0 reads as FLT_MIN, so 0·ln 0 = 0 in the sums
 }
