@@ -21,18 +21,25 @@ def hf_model(model_dir):
     return BertModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
 
 
+def _model_inputs(model_dir, text, pair, input_ids, attention_mask, token_type_ids):
+    """The model's keyword inputs: from the reference tokenizer, or from the given ids and masks."""
+    import torch
+
+    if input_ids is None:
+        return dict(hf_tokenizer(model_dir)(text, pair, return_tensors="pt"))
+    enc = {"input_ids": torch.tensor([input_ids])}
+    if attention_mask is not None:
+        enc["attention_mask"] = torch.tensor([attention_mask])
+    if token_type_ids is not None:
+        enc["token_type_ids"] = torch.tensor([token_type_ids])
+    return enc
+
+
 def reference_run(model_dir, text, pair=None, input_ids=None, attention_mask=None, token_type_ids=None):
     """Returns (input_ids, attentions [L,H,n,n], hidden_states [L+1,n,D]) from transformers."""
     import torch
 
-    if input_ids is None:
-        enc = hf_tokenizer(model_dir)(text, pair, return_tensors="pt")
-    else:
-        enc = {"input_ids": torch.tensor([input_ids])}
-        if attention_mask is not None:
-            enc["attention_mask"] = torch.tensor([attention_mask])
-        if token_type_ids is not None:
-            enc["token_type_ids"] = torch.tensor([token_type_ids])
+    enc = _model_inputs(model_dir, text, pair, input_ids, attention_mask, token_type_ids)
     with torch.no_grad():
         out = hf_model(model_dir)(**enc, output_attentions=True, output_hidden_states=True)
     att = np.stack([a[0].numpy() for a in out.attentions])
@@ -51,14 +58,7 @@ def reference_attentions_f64(model_dir, text, pair=None, input_ids=None, attenti
     """The same forward in float64: the yardstick for how far each fp32 implementation is from exact."""
     import torch
 
-    if input_ids is None:
-        enc = dict(hf_tokenizer(model_dir)(text, pair, return_tensors="pt"))
-    else:
-        enc = {"input_ids": torch.tensor([input_ids])}
-        if attention_mask is not None:
-            enc["attention_mask"] = torch.tensor([attention_mask])
-        if token_type_ids is not None:
-            enc["token_type_ids"] = torch.tensor([token_type_ids])
+    enc = _model_inputs(model_dir, text, pair, input_ids, attention_mask, token_type_ids)
     with torch.no_grad():
         out = hf_model_f64(model_dir)(**enc, output_attentions=True)
     return np.stack([a[0].numpy() for a in out.attentions])

@@ -8,18 +8,11 @@
 #include <vector>
 
 #include "kernels/kernels.h"
+#include "random_data.h"
 
 namespace k = attnscope::kernels;
 
 namespace {
-
-std::vector<float> random_vector(size_t n, uint32_t seed, float scale = 1.0f) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> dist(0.0f, scale);
-    std::vector<float> v(n);
-    for (auto& x : v) x = dist(rng);
-    return v;
-}
 
 double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
     double m = 0;

@@ -8,24 +8,14 @@
 
 #include "kernels/kernels.h"
 #include "kernels/packed_gemm.h"
+#include "random_data.h"
 
 namespace k = attnscope::kernels;
 
-namespace {
-
-std::vector<float> randv(size_t n, uint32_t seed, float scale = 1.0f) {
-    std::mt19937 rng(seed);
-    std::normal_distribution<float> d(0.f, scale);
-    std::vector<float> v(n);
-    for (auto& x : v) x = d(rng);
-    return v;
-}
-
-}  // namespace
 
 TEST(PackedGemm, PackTransposedAndRowsLayout) {
     // W [n=18][k=3]: B = Wᵀ; element (kk, c) of panel p is W[16p + c][kk].
-    auto w = randv(18 * 3, 1);
+    auto w = random_vector(18 * 3, 1);
     k::AlignedFloats out(k::packed_floats(3, 18));
     k::pack_transposed(w.data(), 18, 3, 3, out.data());
     for (size_t c = 0; c < 18; ++c)
@@ -49,7 +39,7 @@ class PackedGemmShapes : public ::testing::TestWithParam<Shape> {};
 TEST_P(PackedGemmShapes, MatchesReferenceWithEveryEpilogue) {
     const auto [m, kk, n] = GetParam();
     const size_t lda = kk + 3, ldc = n + 5;
-    auto a = randv(m * lda, 2), w = randv(n * kk, 3, 0.1f), bias = randv(n, 4), res = randv(m * ldc, 5);
+    auto a = random_vector(m * lda, 2), w = random_vector(n * kk, 3, 0.1f), bias = random_vector(n, 4), res = random_vector(m * ldc, 5);
     k::AlignedFloats packed(k::packed_floats(kk, n));
     k::pack_transposed(w.data(), n, kk, kk, packed.data());
     const k::PackedB b{packed.data(), kk, n};
@@ -82,7 +72,7 @@ INSTANTIATE_TEST_SUITE_P(Kernels, PackedGemmShapes,
 
 TEST(PackedGemm, PanelRangesWriteOnlyTheirColumns) {
     const size_t m = 5, kk = 20, n = 64;
-    auto a = randv(m * kk, 6), w = randv(n * kk, 7);
+    auto a = random_vector(m * kk, 6), w = random_vector(n * kk, 7);
     k::AlignedFloats packed(k::packed_floats(kk, n));
     k::pack_transposed(w.data(), n, kk, kk, packed.data());
     const k::PackedB b{packed.data(), kk, n};
@@ -98,7 +88,7 @@ TEST(PackedGemm, PanelRangesWriteOnlyTheirColumns) {
 
 TEST(PackedGemm, ParallelEqualsSerial) {
     const size_t m = 40, kk = 300, n = 200;
-    auto a = randv(m * kk, 8), w = randv(n * kk, 9);
+    auto a = random_vector(m * kk, 8), w = random_vector(n * kk, 9);
     k::AlignedFloats packed(k::packed_floats(kk, n));
     k::pack_transposed(w.data(), n, kk, kk, packed.data());
     const k::PackedB b{packed.data(), kk, n};
@@ -114,7 +104,7 @@ TEST(PackedGemm, RowsGiveTheSameBitsAloneOrInABigBatch) {
     // order. K values cover one pass, several passes, and a partial last block.
     for (size_t kk : {200, 768, 1000, 3072}) {
         const size_t m = 300, n = 40;
-        auto a = randv(m * kk, 13), w = randv(n * kk, 14, 0.1f), bias = randv(n, 15), res = randv(m * n, 16);
+        auto a = random_vector(m * kk, 13), w = random_vector(n * kk, 14, 0.1f), bias = random_vector(n, 15), res = random_vector(m * n, 16);
         k::AlignedFloats packed(k::packed_floats(kk, n));
         k::pack_transposed(w.data(), n, kk, kk, packed.data());
         const k::PackedB b{packed.data(), kk, n};
@@ -139,7 +129,7 @@ class StorageTypes : public ::testing::TestWithParam<k::WeightStorage> {};
 TEST_P(StorageTypes, KernelMatchesReferenceOnTheStoredValues) {
     // The kernel must compute exactly what the stored (rounded or quantised) weights say, on both paths.
     for (Shape sh : {Shape{5, 300, 40}, Shape{130, 520, 33}}) {
-        auto a = randv(sh.m * sh.k, 10), w = randv(sh.n * sh.k, 11, 0.1f), bias = randv(sh.n, 12);
+        auto a = random_vector(sh.m * sh.k, 10), w = random_vector(sh.n * sh.k, 11, 0.1f), bias = random_vector(sh.n, 12);
         std::vector<const float*> rows;
         for (size_t c = 0; c < sh.n; ++c) rows.push_back(w.data() + c * sh.k);
         auto packed = k::pack_weights(rows.data(), sh.n, sh.k, GetParam());
@@ -156,7 +146,7 @@ TEST_P(StorageTypes, KernelMatchesReferenceOnTheStoredValues) {
 
 TEST_P(StorageTypes, StoredWeightsStayCloseToFp32) {
     const size_t m = 4, kk = 256, n = 32;
-    auto a = randv(m * kk, 13), w = randv(n * kk, 14, 0.05f);
+    auto a = random_vector(m * kk, 13), w = random_vector(n * kk, 14, 0.05f);
     std::vector<const float*> rows;
     for (size_t c = 0; c < n; ++c) rows.push_back(w.data() + c * kk);
     auto exact = k::pack_weights(rows.data(), n, kk, k::WeightStorage::F32);
