@@ -17,6 +17,7 @@
 #include "cli/common.h"
 #include "cli/corpus_report.h"
 #include "cli/output.h"
+#include "kernels/kernels.h"
 #include "util/files.h"
 
 namespace attnscope::cli {
@@ -152,6 +153,8 @@ void corpus_command(const CorpusOptions& o) {
     eo.truncation = o.truncate;
     ForwardOptions fo;
     fo.threads = o.threads;
+    // The analyses between forward passes use the same threads as the passes themselves.
+    if (o.threads > 0) kernels::set_num_threads(o.threads);
     const bool tty = ::isatty(STDERR_FILENO) == 1;
     std::signal(SIGINT, on_interrupt);
     std::signal(SIGTERM, on_interrupt);

@@ -51,6 +51,15 @@ def test_shards_merge_exactly(attnscope, minilm_dir, corpus_file, tmp_path):
     _same_sums(w, m)
 
 
+def test_one_thread_gives_the_same_bits_as_two(attnscope, minilm_dir, corpus_file, tmp_path):
+    # The inputs of a batch are analysed in parallel; neither that nor the forward's split may change a bit.
+    attnscope("corpus", corpus_file, "--model", minilm_dir, "-q", "-o", tmp_path / "t1", "--threads", "1")
+    attnscope("corpus", corpus_file, "--model", minilm_dir, "-q", "-o", tmp_path / "t2", "--threads", "2")
+    a, b = _results(tmp_path / "t1"), _results(tmp_path / "t2")
+    assert a["state"]["head_map_docs"] == 60
+    _same_sums(a, b)
+
+
 def test_corpus_statistics_are_the_mean_of_the_per_input_statistics(attnscope, minilm_dir, tmp_path):
     texts = SENTENCES[:4]
     f = _corpus(tmp_path / "few.txt", texts)
