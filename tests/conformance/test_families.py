@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import CACHE, record
+from conformance.tokenize_compare import mismatches as tokenize_mismatches, write_cases
 from conformance.tokenizer_strings import all_strings, pairs
 
 SENTENCES = [("The output shows the attention values", None),
@@ -135,9 +136,7 @@ def test_roberta_bpe_tokenizer_matches_tokenizers(attnscope, tmp_path):
     ref.no_padding()
     cases = [(s, None) for s in all_strings()] + pairs()
     lines = tmp_path / "in.jsonl"
-    with open(lines, "w", encoding="utf-8") as f:
-        for text, pair in cases:
-            f.write(json.dumps({"text": text, "pair": pair} if pair is not None else text) + "\n")
+    write_cases(lines, cases)
     # Both ways a RoBERTa folder can carry its tokenizer: tokenizer.json, or vocab.json + merges.txt.
     slow_dir = tmp_path / "vocab-json"
     slow_dir.mkdir()
@@ -145,19 +144,7 @@ def test_roberta_bpe_tokenizer_matches_tokenizers(attnscope, tmp_path):
         if (model_dir / f).exists():
             shutil.copy(model_dir / f, slow_dir / f)
     for label, d in (("tokenizer.json", model_dir), ("vocab.json+merges.txt", slow_dir)):
-        out = attnscope("tokenize", "--model", d, "-i", lines, "-q")
-        results = [json.loads(line) for line in out.stdout.decode().split("\n") if line]
-        assert len(results) == len(cases)
-        mismatches = []
-        for (text, pair), ours in zip(cases, results):
-            enc = ref.encode(text, pair) if pair is not None else ref.encode(text)
-            theirs = {"ids": enc.ids, "offsets": [list(o) for o in enc.offsets], "type_ids": enc.type_ids}
-            mine = {"ids": ours["encoding"]["input_ids"], "offsets": ours["encoding"]["offsets"],
-                    "type_ids": ours["encoding"]["token_type_ids"]}
-            if mine != theirs:
-                mismatches.append((text, pair, theirs, mine, enc.tokens, ours["encoding"]["tokens"]))
-        for m in mismatches[:8]:
-            print("MISMATCH", repr(m[0]), repr(m[1]), "\n  tokenizers:", m[2], m[4], "\n  attnscope: ", m[3], m[5])
+        mismatches = tokenize_mismatches(attnscope, d, lines, cases, ref, ("ids", "offsets", "type_ids"))
         print(f"RoBERTa BPE ({label}): {len(cases)} inputs compared, {len(mismatches)} differ")
         record("tokenizer vs tokenizers 0.23", f"roberta-bpe {label} mismatches", len(mismatches))
         assert not mismatches

@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from conftest import record
+from conformance.tokenize_compare import mismatches as tokenize_mismatches, write_cases
 from conformance.tokenizer_strings import all_strings, pairs
 
 CONFIGS = {
@@ -59,23 +60,9 @@ def test_ids_and_offsets_match_tokenizers(config, attnscope, minilm_dir, tmp_pat
     ref = _reference(minilm_dir, flags)
     cases = [(s, None) for s in all_strings()] + pairs()
     lines = tmp_path / "in.jsonl"
-    with open(lines, "w", encoding="utf-8") as f:
-        for text, pair in cases:
-            f.write(json.dumps({"text": text, "pair": pair} if pair is not None else text) + "\n")
-    out = attnscope("tokenize", "--model", _model_dir(minilm_dir, flags, tmp_path), "-i", lines, "-q")
-    # split on "\n" only: str.splitlines() would also split inside strings at U+2028, U+0085 ...
-    results = [json.loads(line) for line in out.stdout.decode().split("\n") if line]
-    assert len(results) == len(cases)
-    mismatches = []
-    for (text, pair), ours in zip(cases, results):
-        enc = ref.encode(text, pair) if pair is not None else ref.encode(text)
-        theirs = {"ids": enc.ids, "offsets": [list(o) for o in enc.offsets], "tokens": enc.tokens}
-        mine = {"ids": ours["encoding"]["input_ids"], "offsets": ours["encoding"]["offsets"],
-                "tokens": ours["encoding"]["tokens"]}
-        if mine != theirs:
-            mismatches.append((text, pair, theirs, mine))
-    for text, pair, theirs, mine in mismatches[:10]:
-        print("MISMATCH", repr(text), repr(pair), "\n  tokenizers:", theirs, "\n  attnscope: ", mine)
+    write_cases(lines, cases)
+    mismatches = tokenize_mismatches(attnscope, _model_dir(minilm_dir, flags, tmp_path), lines, cases, ref,
+                                     ("ids", "offsets", "tokens"))
     print(f"{config}: {len(cases)} inputs compared, {len(mismatches)} differ")
     record("tokenizer vs tokenizers 0.23", f"{config} mismatches", len(mismatches))
     assert not mismatches
