@@ -39,9 +39,8 @@ public:
     CorpusStats() = default;
     CorpusStats(std::string model_name, std::string model_fingerprint, int layers, int heads);
 
-    void add(const Trace& trace, const TokenClasses& tokens, const CorpusOptions& options);
-    // The same for a batch, in order: the analyses of different inputs run on different threads (one input
-    // per thread is cheaper than splitting each small input's heads), then they are added one by one.
+    // Adds a batch of inputs, in order: the analyses of different inputs run on different threads (one
+    // input per thread is cheaper than splitting each small input's heads), then they are added one by one.
     void add_batch(const std::vector<Trace>& traces, const std::vector<TokenClasses>& tokens, const CorpusOptions& options);
     // Single-head ablation importance of one input: per head, Σ over tokens of the relative change.
     void add_importance(const std::vector<double>& per_head_sum, uint64_t tokens);

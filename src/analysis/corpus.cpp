@@ -113,10 +113,6 @@ void CorpusStats::accumulate(const InputResults& r, const TokenClasses& tokens, 
     log_n_.add(std::log(static_cast<double>(seq_len)));
 }
 
-void CorpusStats::add(const Trace& trace, const TokenClasses& tokens, const CorpusOptions& options) {
-    accumulate(analyse(trace, tokens, options, options.head_map && map_docs_ < options.head_map_docs), tokens, trace.seq_len);
-}
-
 void CorpusStats::add_batch(const std::vector<Trace>& traces, const std::vector<TokenClasses>& tokens, const CorpusOptions& options) {
     const size_t count = std::min(traces.size(), tokens.size());
     std::vector<InputResults> results(count);

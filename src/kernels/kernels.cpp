@@ -148,21 +148,22 @@ void row_summary(const float* row, size_t n, size_t i, double* colsum, float* ma
     *distance = d;
 }
 
-size_t top_p_count_heap(float* v, size_t count, size_t taken, double mass, double p) {
+size_t top_p_count_heap(float* v, size_t count, double p) {
     std::make_heap(v, v + count);
+    double mass = 0;
     for (size_t k = 0; k < count; ++k) {
         mass += v[0];
-        if (mass >= p) return taken + k + 1;
+        if (mass >= p) return k + 1;
         std::pop_heap(v, v + (count - k));
     }
-    return taken + count;
+    return count;
 }
 
 size_t top_p_count(const float* row, size_t n, double p, std::vector<float>& scratch) {
     if (scratch.size() < std::max(n, avx2::kTopPMaxLength)) scratch.resize(std::max(n, avx2::kTopPMaxLength));
     if (cpu_has_avx2() && n <= avx2::kTopPMaxLength) return avx2::top_p_count(row, n, p, scratch.data());
     std::copy(row, row + n, scratch.begin());
-    return top_p_count_heap(scratch.data(), n, 0, 0.0, p);
+    return top_p_count_heap(scratch.data(), n, p);
 }
 
 void log_inplace(float* x, size_t count) {

@@ -61,9 +61,8 @@ void row_summary(const float* row, size_t n, size_t i, double* colsum, float* ma
 // The fewest of the row's largest entries whose running total, largest first and summed in double, reaches
 // p (n if none does): the top-p span of the per-head statistics. scratch is reused between calls.
 size_t top_p_count(const float* row, size_t n, double p, std::vector<float>& scratch);
-// The same from a state where `taken` entries summing to `mass` are already gone and v[0, count) holds the
-// rest: a heap pops them in descending order (the reference, and the AVX2 kernel's fallback).
-size_t top_p_count_heap(float* v, size_t count, size_t taken, double mass, double p);
+// The same by a heap over v (reordered): the reference, and the path for long rows and CPUs without AVX2.
+size_t top_p_count_heap(float* v, size_t count, double p);
 // Natural log of every element (for the tests).
 void log_inplace(float* x, size_t count);
 
