@@ -146,7 +146,7 @@ void gemm_comparison(int threads) {
     fmt::print("{:>5} {:>5} {:>5} {:>12} {:>12} {:>8}\n", "n", "in", "out", "attnscope", "OpenBLAS", "ratio");
     std::mt19937 rng(5);
     std::normal_distribution<float> dist(0.f, 1.f);
-    for (size_t n : {8, 16, 32, 128, 512}) {
+    for (size_t n : {8, 16, 32, 128, 512, 4096}) {
         for (auto [in, out] : {std::pair<size_t, size_t>{768, 768}, {768, 3072}, {3072, 768}}) {
             std::vector<float> x(n * in), w(out * in), y(n * out);
             for (auto& v : x) v = dist(rng);
