@@ -1,5 +1,6 @@
-// gemm_packed against its reference on odd shapes, both driver paths (few rows: one linear sweep of the
-// packed weights; many rows: cache-blocked), every epilogue, and the packing helpers.
+// gemm_packed against its reference on odd shapes, all three driver paths (few rows: K blocks shared by up
+// to three row tiles, or one linear sweep of the packed weights; many rows: cache-blocked), every epilogue,
+// and the packing helpers.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -64,7 +65,8 @@ TEST_P(PackedGemmShapes, MatchesReferenceWithEveryEpilogue) {
     }
 }
 
-// m ≤ 96 takes the single-sweep path, m > 96 the blocked one; k crosses the 256 block; n has tails.
+// m ≤ 18 takes the few-rows path with K blocks shared by the row tiles, m ≤ 96 the single sweep, m > 96 the
+// blocked one; k crosses the 256 block; n has tails.
 INSTANTIATE_TEST_SUITE_P(Kernels, PackedGemmShapes,
                          ::testing::Values(Shape{1, 1, 1}, Shape{1, 7, 5}, Shape{2, 33, 17}, Shape{7, 256, 16},
                                            Shape{8, 257, 48}, Shape{13, 600, 31}, Shape{96, 64, 64}, Shape{97, 64, 64},
@@ -100,7 +102,8 @@ TEST(PackedGemm, ParallelEqualsSerial) {
 
 TEST(PackedGemm, RowsGiveTheSameBitsAloneOrInABigBatch) {
     // A sentence's numbers must not depend on the batch it is in: the few-rows path (one sweep over all of
-    // K) and the many-rows path (K in passes, C carried between them) add the same K blocks in the same
+    // K, or for up to three row tiles K blocks taken in turns with C carrying the sum — these 7-row pieces)
+    // and the many-rows path (K in passes, C carried between them) add the same K blocks in the same
     // order. K values cover one pass, several passes, and a partial last block.
     for (size_t kk : {200, 768, 1000, 3072}) {
         const size_t m = 300, n = 40;
@@ -128,7 +131,7 @@ class StorageTypes : public ::testing::TestWithParam<k::WeightStorage> {};
 
 TEST_P(StorageTypes, KernelMatchesReferenceOnTheStoredValues) {
     // The kernel must compute exactly what the stored (rounded or quantised) weights say, on both paths.
-    for (Shape sh : {Shape{5, 300, 40}, Shape{130, 520, 33}}) {
+    for (Shape sh : {Shape{5, 300, 40}, Shape{11, 600, 40}, Shape{130, 520, 33}}) {
         auto a = random_vector(sh.m * sh.k, 10), w = random_vector(sh.n * sh.k, 11, 0.1f), bias = random_vector(sh.n, 12);
         std::vector<const float*> rows;
         for (size_t c = 0; c < sh.n; ++c) rows.push_back(w.data() + c * sh.k);
