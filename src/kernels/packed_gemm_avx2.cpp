@@ -18,17 +18,19 @@ constexpr size_t kKc = 256;  // K block summed from zero inside a tile (accuracy
 constexpr size_t kKPass = 768;
 constexpr size_t kMc = 96;   // M block: the packed A block (96 × 256 floats, 96 KB) stays in L2
 constexpr size_t kMr = 6;    // rows per micro-tile: 12 accumulators + 2 B vectors + 1 broadcast
+constexpr size_t kStreamedBytes = 512 * 1024;  // a B this big is not in L2: it streams from L3 or DRAM
 constexpr size_t kInterleavedTiles = 3;  // up to 18 rows: K blocks shared by the row tiles (see gemm_packed)
 constexpr size_t kNc = 8;    // panels per group in the blocked path: 8 × 48 KB of B slices + the A block fit L2
 
 enum Phase { kFirst = 1, kLast = 2 };
 
-// Where the weights come from decides the software prefetch. Few rows: every weight is read once, from DRAM,
-// and the stream is only as fast as the misses in flight. A T0 prefetch holds one of the L1's few miss
+// Where the weights come from decides the software prefetch. Few rows of a big B (a linear layer's
+// weights, more than kStreamedBytes): every weight is read once, from DRAM, and the stream is only as fast as the misses in flight. A T0 prefetch holds one of the L1's few miss
 // buffers for a whole DRAM round trip; a T1 prefetch 12 KB ahead waits in the L2's larger queue, and the
 // hardware L1 prefetcher brings the lines on from L2. bench: bert-base n = 8 13.2-14.2 → 11.2-11.3 ms, n = 16
 // 19.2-21 → 16.2-16.6 ms (T1 at 8, 12, 16 and 24 KB; 12-16 KB best). Many rows: the weight slices are in
-// L2 already and the T0 prefetch fetches them into L1 (T1 there was 2-5% slower at n = 512).
+// L2 already and the T0 prefetch fetches them into L1 (T1 there was 2-5% slower at n = 512); so are attention's
+// packed Kᵀ and V (128 KB per head at n = 512), whatever the rows.
 enum class Source { Dram, L2 };
 
 // Loads the 16 weights of one k step of a panel as two fp32 vectors, whatever the storage.
@@ -262,9 +264,10 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
         // Few rows (short inputs): sweep the packed weights in memory order, panel after panel, each over the
         // whole K (no K blocks: C is stored once per tile). The weight stream is one linear read that the
         // prefetcher (and the software prefetch in tile()) runs ahead of; A (m × K) stays in L2.
-        const TileFn* kTiles = tiles_for<Source::Dram>(b.type);
+        const bool streamed = K * b.panels() * kPanel * bytes > kStreamedBytes;
+        const TileFn* kTiles = streamed ? tiles_for<Source::Dram>(b.type) : tiles_for<Source::L2>(b.type);
         plan_tiles(m, tiles);
-        if (tiles.size() <= kInterleavedTiles && tiles.size() > 1) {
+        if (streamed && tiles.size() <= kInterleavedTiles && tiles.size() > 1) {
             // A handful of rows, so the forward waits on the weight stream: the row tiles take turns on each
             // 256-long K block while it is in L1, instead of each sweeping the whole panel (the second sweep
             // from L2, with no DRAM read in flight meanwhile). C carries the sum between blocks, in the same

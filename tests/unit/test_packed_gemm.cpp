@@ -65,12 +65,13 @@ TEST_P(PackedGemmShapes, MatchesReferenceWithEveryEpilogue) {
     }
 }
 
-// m ≤ 18 takes the few-rows path with K blocks shared by the row tiles, m ≤ 96 the single sweep, m > 96 the
-// blocked one; k crosses the 256 block; n has tails.
+// m ≤ 96 takes the single-sweep path, m > 96 the blocked one; a B over 512 KB streams (other prefetch), and
+// then up to 18 rows share K blocks between the row tiles; k crosses the 256 block; n has tails.
 INSTANTIATE_TEST_SUITE_P(Kernels, PackedGemmShapes,
                          ::testing::Values(Shape{1, 1, 1}, Shape{1, 7, 5}, Shape{2, 33, 17}, Shape{7, 256, 16},
                                            Shape{8, 257, 48}, Shape{13, 600, 31}, Shape{96, 64, 64}, Shape{97, 64, 64},
-                                           Shape{200, 513, 40}, Shape{513, 64, 513}, Shape{64, 0, 16}));
+                                           Shape{200, 513, 40}, Shape{513, 64, 513}, Shape{64, 0, 16},
+                                           Shape{13, 2100, 70}, Shape{5, 2100, 70}, Shape{40, 1100, 130}));
 
 TEST(PackedGemm, PanelRangesWriteOnlyTheirColumns) {
     const size_t m = 5, kk = 20, n = 64;
