@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -188,6 +189,18 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
 }
 
 }  // namespace ref
+
+namespace {
+std::atomic<bool> g_avx512_enabled{true};
+}
+
+bool cpu_has_avx512() {
+    // libgcc's check includes the OS's XSAVE support for the zmm state.
+    static const bool has = cpu_has_avx2() && __builtin_cpu_supports("avx512f");
+    return has && g_avx512_enabled.load(std::memory_order_relaxed);
+}
+
+void set_avx512(bool enabled) { g_avx512_enabled.store(enabled); }
 
 void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t p0, size_t p1, float* c, size_t ldc,
                  const Epilogue& ep) {

@@ -108,6 +108,19 @@ namespace avx2 {
 void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t p0, size_t p1, float* c, size_t ldc,
                  const Epilogue& ep);
 }
+namespace avx512 {
+constexpr int kTileRows512 = 12;
+// The blocked path's R×16 tile (R ≤ 12, fp32 weights) up to its epilogue: out[R][16] gets what the AVX2
+// tile hands its epilogue — the sum over this kc (plus C's rows when carry: a later K pass). Call only
+// when cpu_has_avx512().
+void tile_sums(int rows, size_t kc, const float* ap, size_t lda, const float* bp, const float* c, size_t ldc,
+               size_t cols, bool carry, float* out);
+}
+// True when the CPU (and OS) have AVX-512F and it has not been turned off with set_avx512(false).
+bool cpu_has_avx512();
+// Tests and benchmarks: false makes the blocked GEMM use the AVX2 tiles even on an AVX-512 CPU.
+void set_avx512(bool enabled);
+
 namespace ref {
 float element(const PackedB& b, size_t panel, size_t k, size_t column_in_panel);  // raw stored value as fp32
 void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t p0, size_t p1, float* c, size_t ldc,

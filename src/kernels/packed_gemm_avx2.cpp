@@ -229,16 +229,30 @@ struct RowTile {
     size_t offset, rows;
 };
 
-// Splits mb rows into tiles of at most 6, as even as possible (8 rows → 4 + 4, not 6 + 2).
-void plan_tiles(size_t mb, std::vector<RowTile>& tiles) {
+// Splits mb rows into tiles of at most max_rows, as even as possible (8 rows → 4 + 4, not 6 + 2).
+void plan_tiles(size_t mb, std::vector<RowTile>& tiles, size_t max_rows = kMr) {
     tiles.clear();
-    const size_t count = (mb + kMr - 1) / kMr;
+    const size_t count = (mb + max_rows - 1) / max_rows;
     const size_t base = mb / count, extra = mb % count;
     size_t offset = 0;
     for (size_t t = 0; t < count; ++t) {
         size_t rows = base + (t < extra ? 1 : 0);
         tiles.push_back({offset, rows});
         offset += rows;
+    }
+}
+
+// The blocked path's tile on an AVX-512 CPU: twelve rows' sums from the AVX-512 kernel, then the same
+// epilogue as the AVX2 tile.
+void wide_tile(int rows, size_t kc, const float* ap, size_t lda, const uint8_t* bp, float* c, size_t ldc, size_t cols,
+               int phase, const Epilogue& ep, size_t row0, size_t col0) {
+    alignas(64) float sums[avx512::kTileRows512 * 16];
+    avx512::tile_sums(rows, kc, ap, lda, reinterpret_cast<const float*>(bp), c, ldc, cols, kc > kKc && !(phase & kFirst),
+                      sums);
+    if (kc > kKc) phase |= kFirst;  // the earlier passes' sum is already in `sums`
+    for (int r = 0; r < rows; ++r) {
+        finish_row<1>(_mm256_load_ps(sums + 16 * r), _mm256_load_ps(sums + 16 * r + 8), c + static_cast<size_t>(r) * ldc, cols,
+                      phase, ep, row0 + static_cast<size_t>(r), col0, nullptr);
     }
 }
 
@@ -296,6 +310,8 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
         return;
     }
     const TileFn* kTiles = tiles_for<Source::L2>(b.type);
+    const bool wide = b.type == WeightStorage::F32 && cpu_has_avx512();
+    const size_t tile_rows = wide ? static_cast<size_t>(avx512::kTileRows512) : kMr;
     // Equal M blocks of at most kMc rows (128 rows → 64 + 64, not 96 + 32 with its short tiles).
     const size_t m_blocks = (m + kMc - 1) / kMc;
     const size_t block_rows = (m + m_blocks - 1) / m_blocks;
@@ -308,7 +324,7 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
             const size_t g1 = std::min(p1, g0 + kNc);
             for (size_t m0 = 0; m0 < m; m0 += block_rows) {
                 const size_t mb = std::min(block_rows, m - m0);
-                plan_tiles(mb, tiles);
+                plan_tiles(mb, tiles, tile_rows);
                 // The next M block's rows will be read by six broadcast streams that the hardware prefetcher
                 // picks up too late; fetch them into L2 while this block runs (~16 panels of work).
                 for (size_t r = m0 + mb; r < std::min(m, m0 + 2 * mb); ++r)
@@ -317,8 +333,13 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
                     const uint8_t* bp = b.panel_bytes(p) + k0 * kPanel * bytes;
                     const size_t cols = std::min(kPanel, b.n - p * kPanel);
                     for (const RowTile& t : tiles) {
-                        kTiles[t.rows](kc, a + (m0 + t.offset) * lda + k0, lda, bp, c + (m0 + t.offset) * ldc + p * kPanel,
-                                       ldc, cols, phase, ep, m0 + t.offset, p * kPanel, b.column_scale);
+                        const float* at = a + (m0 + t.offset) * lda + k0;
+                        float* ct = c + (m0 + t.offset) * ldc + p * kPanel;
+                        if (wide) {
+                            wide_tile(static_cast<int>(t.rows), kc, at, lda, bp, ct, ldc, cols, phase, ep, m0 + t.offset, p * kPanel);
+                        } else {
+                            kTiles[t.rows](kc, at, lda, bp, ct, ldc, cols, phase, ep, m0 + t.offset, p * kPanel, b.column_scale);
+                        }
                     }
                 }
             }

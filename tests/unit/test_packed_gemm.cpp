@@ -128,6 +128,38 @@ TEST(PackedGemm, RowsGiveTheSameBitsAloneOrInABigBatch) {
     }
 }
 
+TEST(PackedGemm, Avx512TilesGiveTheAvx2Bits) {
+    // On an AVX-512 CPU the blocked path runs 12-row AVX-512 tiles; each lane must do exactly what the AVX2
+    // tile does for its column, so both give the same bits — with every epilogue, partial panels, several
+    // K passes and a partial last K block.
+    if (!k::cpu_has_avx512()) GTEST_SKIP() << "this CPU has no AVX-512F: only the AVX2 tiles exist here";
+    struct Restore {
+        ~Restore() { k::set_avx512(true); }
+    } restore;
+    for (Shape sh : {Shape{97, 64, 64}, Shape{130, 768, 33}, Shape{200, 513, 40}, Shape{300, 3072, 48}, Shape{513, 64, 513}}) {
+        auto a = random_vector(sh.m * sh.k, 17), w = random_vector(sh.n * sh.k, 18, 0.1f), bias = random_vector(sh.n, 19),
+             res = random_vector(sh.m * sh.n, 20);
+        k::AlignedFloats packed(k::packed_floats(sh.k, sh.n));
+        k::pack_transposed(w.data(), sh.n, sh.k, sh.k, packed.data());
+        const k::PackedB b{packed.data(), sh.k, sh.n};
+        std::vector<k::Epilogue> eps(3);
+        eps[0].alpha = 0.125f;
+        eps[1].bias = bias.data();
+        eps[1].residual = res.data();
+        eps[1].ldr = sh.n;
+        eps[2].bias = bias.data();
+        eps[2].activate = true;
+        for (const k::Epilogue& ep : eps) {
+            std::vector<float> wide(sh.m * sh.n), narrow(sh.m * sh.n);
+            k::set_avx512(true);
+            k::gemm_packed(sh.m, a.data(), sh.k, b, 0, b.panels(), wide.data(), sh.n, ep);
+            k::set_avx512(false);
+            k::gemm_packed(sh.m, a.data(), sh.k, b, 0, b.panels(), narrow.data(), sh.n, ep);
+            EXPECT_EQ(wide, narrow) << "m=" << sh.m << " k=" << sh.k << " n=" << sh.n;
+        }
+    }
+}
+
 class StorageTypes : public ::testing::TestWithParam<k::WeightStorage> {};
 
 TEST_P(StorageTypes, KernelMatchesReferenceOnTheStoredValues) {
