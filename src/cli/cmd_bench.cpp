@@ -205,7 +205,8 @@ void bench_command(const BenchOptions& o) {
                        {"layers", c.num_hidden_layers}, {"heads", c.num_attention_heads}, {"hidden", c.hidden_size},
                        {"intermediate", c.intermediate_size}, {"matmul_weight_bytes", weight_bytes}};
     report["machine"] = {{"cpu", machine.cpu_model}, {"logical_cpus", machine.logical_cpus}, {"threads", threads},
-                         {"avx2", machine.avx2}, {"avx512", machine.avx512}, {"blas", machine.blas},
+                         {"avx2", machine.avx2}, {"avx512", machine.avx512},
+                         {"avx512_gemm_tiles", kernels::cpu_has_avx512()}, {"blas", machine.blas},
                          {"compiler", machine.compiler}, {"build", machine.build_type},
                          {"peak_gflops", peak}, {"read_bandwidth_gbs", bandwidth}, {"weight_floor_ms", floor_ms}};
     if (table) {
@@ -217,9 +218,9 @@ void bench_command(const BenchOptions& o) {
                        "reference inputs\n",
                        o.weights, e["max"].get<double>(), e["mean"].get<double>(), e["inputs"].get<size_t>());
         }
-        fmt::print("machine  {} · {} logical CPUs · {} threads · AVX2 {} · {} · {} · {}\n", machine.cpu_model,
-                   machine.logical_cpus, threads, machine.avx2 ? "yes" : "no", machine.build_type, machine.compiler,
-                   machine.blas);
+        fmt::print("machine  {} · {} logical CPUs · {} threads · AVX2 {} · AVX-512 GEMM tiles {} · {} · {} · {}\n",
+                   machine.cpu_model, machine.logical_cpus, threads, machine.avx2 ? "yes" : "no",
+                   kernels::cpu_has_avx512() ? "yes" : "no", machine.build_type, machine.compiler, machine.blas);
         if (!o.no_limits) {
             fmt::print("limits   peak {:.1f} GFLOP/s (AVX2 FMA, {} threads) · read bandwidth {:.1f} GB/s · "
                        "weight floor {:.1f} ms ({:.1f} MB of matmul weights per forward)\n",
