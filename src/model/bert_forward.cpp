@@ -139,7 +139,7 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
     // side, a [T][D] the attention block output.
     // inter's rows are 64 bytes longer than I: at I = 3072 (12 KB) every row starts in the same L1 set, and
     // the GEMM's row tile reads up to twelve rows at once from an 8-way L1 — the output GEMM (K = 3072) ran
-    // 10-25% slower with the AVX-512 tiles until the rows were staggered (bench: 4096 × 3072 → 768, 116-122
+    // 6-16% slower with the AVX-512 tiles until the rows were staggered (bench: 4096 × 3072 → 768, 116-122
     // → 168-192 GFLOP/s).
     const size_t ld_inter = I + 16;
     std::vector<float> x(T * D), qkv(T * 3 * D), ctx(T * D), a(T * D), inter(T * ld_inter);
