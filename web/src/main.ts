@@ -153,7 +153,7 @@ async function analyse(): Promise<void> {
         currentView().onStats?.(ctx);
       },
       done(info) {
-        if (!ctx.analysis) return;
+        if (!ctx.analysis || controller.signal.aborted) return;
         ctx.analysis.forwardMs = info.forward_ms;
         runs++;
         setStatus(`${ctx.analysis.n} tokens · model ${info.forward_ms.toFixed(1)} ms · on screen ${(performance.now() - t0).toFixed(0)} ms`);
