@@ -6,6 +6,7 @@ import pty
 import re
 import select
 import subprocess
+import termios
 import time
 
 import numpy as np
@@ -53,7 +54,19 @@ class Terminal:
         return self.proc.wait(timeout=1)
 
     def send(self, data):
+        self.wait_for_line_editor()
         os.write(self.master, data)
+
+    def wait_for_line_editor(self, timeout=30):
+        """Waits until libedit reads single keys. It prints the prompt before it takes the terminal out of
+        canonical mode, and a key that lands in between goes through the kernel's line discipline instead: a
+        Ctrl-D there becomes an end-of-file mark that libedit later reads as a NUL, and the REPL never sees it
+        (seen under load in CI). A person cannot type within that millisecond; a test can."""
+        deadline = time.monotonic() + timeout
+        while termios.tcgetattr(self.master)[3] & termios.ICANON:
+            if time.monotonic() > deadline:
+                raise AssertionError("the REPL did not start reading keys")
+            time.sleep(0.001)
 
     def command(self, line):
         self.send(line.encode() + b"\r")
