@@ -92,14 +92,15 @@ void softmax_rows(float* x, size_t rows, size_t cols, size_t ld) {
 }
 
 void add_layer_norm(float* x, const float* residual, size_t rows, size_t dim, const float* gamma, const float* beta,
-                    float eps) {
-    if (!cpu_has_avx2()) return ref::add_layer_norm(x, residual, rows, dim, gamma, beta, eps);
+                    float eps, size_t ld) {
+    if (!cpu_has_avx2()) return ref::add_layer_norm(x, residual, rows, dim, gamma, beta, eps, ld);
+    if (ld == 0) ld = dim;
     const int nt = num_threads();
     const long count = static_cast<long>(rows);
 #pragma omp parallel for num_threads(nt) schedule(static) if (rows * dim > 16384)
     for (long r = 0; r < count; ++r) {
         size_t i = static_cast<size_t>(r);
-        avx2::add_layer_norm_row(x + i * dim, residual ? residual + i * dim : nullptr, dim, gamma, beta, eps);
+        avx2::add_layer_norm_row(x + i * ld, residual ? residual + i * ld : nullptr, dim, gamma, beta, eps);
     }
 }
 

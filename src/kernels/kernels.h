@@ -39,9 +39,9 @@ void gemm_nn(size_t m, size_t n, size_t k, float alpha, const float* a, size_t l
 void softmax_rows(float* x, size_t rows, size_t cols, size_t ld);
 
 // x[r] = LayerNorm(x[r] + residual[r]) with biased variance and eps inside the sqrt (torch semantics).
-// residual may be null.
+// residual may be null. Rows of x and residual are ld floats apart (0: dim); the padding is not touched.
 void add_layer_norm(float* x, const float* residual, size_t rows, size_t dim, const float* gamma, const float* beta,
-                    float eps);
+                    float eps, size_t ld = 0);
 
 enum class Activation { GeluErf, GeluTanh, Relu, Silu };
 void activation(float* x, size_t count, Activation act);
@@ -80,7 +80,7 @@ void gemm_nn(size_t m, size_t n, size_t k, float alpha, const float* a, size_t l
              float* c, size_t ldc);
 void softmax_rows(float* x, size_t rows, size_t cols, size_t ld);
 void add_layer_norm(float* x, const float* residual, size_t rows, size_t dim, const float* gamma, const float* beta,
-                    float eps);
+                    float eps, size_t ld = 0);
 void activation(float* x, size_t count, Activation act);
 }  // namespace ref
 

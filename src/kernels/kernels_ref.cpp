@@ -43,11 +43,12 @@ void softmax_rows(float* x, size_t rows, size_t cols, size_t ld) {
 }
 
 void add_layer_norm(float* x, const float* residual, size_t rows, size_t dim, const float* gamma, const float* beta,
-                    float eps) {
+                    float eps, size_t ld) {
+    if (ld == 0) ld = dim;
     for (size_t r = 0; r < rows; ++r) {
-        float* row = x + r * dim;
+        float* row = x + r * ld;
         if (residual) {
-            for (size_t i = 0; i < dim; ++i) row[i] += residual[r * dim + i];
+            for (size_t i = 0; i < dim; ++i) row[i] += residual[r * ld + i];
         }
         double mean = 0;
         for (size_t i = 0; i < dim; ++i) mean += row[i];

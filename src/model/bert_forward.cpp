@@ -136,13 +136,11 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
     }
 
     // Activations of all packed tokens: x [T][D] is the layer input, qkv [T][3D] the projections side by
-    // side, a [T][D] the attention block output.
-    // inter's rows are 64 bytes longer than I: at I = 3072 (12 KB) every row starts in the same L1 set, and
-    // the GEMM's row tile reads up to twelve rows at once from an 8-way L1 — the output GEMM (K = 3072) ran
-    // 6-16% slower with the AVX-512 tiles until the rows were staggered (bench: 4096 × 3072 → 768, 116-122
-    // → 168-192 GFLOP/s).
-    const size_t ld_inter = I + 16;
-    std::vector<float> x(T * D), qkv(T * 3 * D), ctx(T * D), a(T * D), inter(T * ld_inter);
+    // side, ctx [T][D] the heads' outputs, a [T][D] the attention block output, inter [T][I] the MLP's
+    // hidden layer. The GEMMs read x, ctx, a and inter as A: rows a multiple of 4 KB long get 64 bytes of
+    // padding (kernels::activation_stride) — bert-base's I = 3072, bert-large's D = 1024 and I = 4096.
+    const size_t ld = kernels::activation_stride(D), ld_inter = kernels::activation_stride(I);
+    std::vector<float> x(T * ld), qkv(T * 3 * D), ctx(T * ld), a(T * ld), inter(T * ld_inter);
     const size_t ld_qkv = 3 * D;
     std::vector<HeadScratch> scratch;
     for (int i = 0; i < nt; ++i) scratch.emplace_back(max_n, d);
@@ -153,11 +151,12 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
     const size_t E = static_cast<size_t>(c.embedding_size);
     std::vector<float> embedded(w.embedding_projection_packed.bias.empty() ? 0 : T * E);
     float* emb = embedded.empty() ? x.data() : embedded.data();
+    const size_t ld_emb = embedded.empty() ? ld : E;
     for (size_t s = 0; s < S; ++s) {
         const auto& e = encodings[s];
         size_t counted = 0;
         for (size_t i = 0; i < e.size(); ++i) {
-            float* row = emb + (offset[s] + i) * E;
+            float* row = emb + (offset[s] + i) * ld_emb;
             size_t position = i;
             if (c.family == Family::Roberta) {
                 const bool pad = e.ids[i] == c.pad_token_id;
@@ -173,18 +172,21 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
             }
         }
     }
-    kernels::add_layer_norm(emb, nullptr, T, E, w.embedding_norm.weight, w.embedding_norm.bias, c.layer_norm_eps);
+    kernels::add_layer_norm(emb, nullptr, T, E, w.embedding_norm.weight, w.embedding_norm.bias, c.layer_norm_eps,
+                            ld_emb);
     if (!embedded.empty()) {
         kernels::Epilogue proj;
         proj.bias = w.embedding_projection_packed.bias.data();
-        kernels::gemm_packed_parallel(T, embedded.data(), E, w.embedding_projection_packed.b(), x.data(), D, proj);
+        kernels::gemm_packed_parallel(T, embedded.data(), E, w.embedding_projection_packed.b(), x.data(), ld, proj);
     }
+    // Copies rows [offset[s], offset[s] + n) of a [T][ld] activation into a trace's dense [n][D] slot.
+    auto copy_rows = [&](const float* from, size_t s, float* to) {
+        for (size_t i = 0; i < encodings[s].size(); ++i) std::memcpy(to + i * D, from + (offset[s] + i) * ld, D * sizeof(float));
+    };
     auto capture_hidden = [&](int index) {
         if (!options.capture.hidden_states) return;
         for (size_t s = 0; s < S; ++s) {
-            const size_t n = encodings[s].size();
-            std::memcpy(traces[s].hidden_states.data() + static_cast<size_t>(index) * n * D, x.data() + offset[s] * D,
-                        n * D * sizeof(float));
+            copy_rows(x.data(), s, traces[s].hidden_states.data() + static_cast<size_t>(index) * encodings[s].size() * D);
         }
     };
     capture_hidden(0);
@@ -201,7 +203,7 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
         const EncoderLayerWeights& lw = w.layers[static_cast<size_t>(l)];
         kernels::Epilogue qkv_ep;
         qkv_ep.bias = lw.qkv.bias.data();
-        kernels::gemm_packed_parallel(T, x.data(), D, lw.qkv.b(), qkv.data(), ld_qkv, qkv_ep);
+        kernels::gemm_packed_parallel(T, x.data(), ld, lw.qkv.b(), qkv.data(), ld_qkv, qkv_ep);
 
         const long tasks = static_cast<long>(S * static_cast<size_t>(H));
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
@@ -218,7 +220,7 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
             HeadInputs in{qh, kh, vh, ld_qkv, n, d, has_padding[s] ? encodings[s].attention_mask.data() : nullptr, scale};
             HeadOutputs out{t.attentions.data() + head * n * n,
                             options.capture.scores ? t.scores.data() + head * n * n : nullptr,
-                            ctx.data() + o * D + static_cast<size_t>(h) * d, D};
+                            ctx.data() + o * ld + static_cast<size_t>(h) * d, ld};
             HeadAblationSpec ab;
             if (!options.head_mask.empty() && options.head_mask[head] != 1.0f) {
                 ab.active = true;
@@ -239,29 +241,29 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
 
         if (options.capture.context) {
             for (size_t s = 0; s < S; ++s) {
-                const size_t n = encodings[s].size();
-                std::memcpy(traces[s].contexts.data() + static_cast<size_t>(l) * n * D, ctx.data() + offset[s] * D,
-                            n * D * sizeof(float));
+                copy_rows(ctx.data(), s, traces[s].contexts.data() + static_cast<size_t>(l) * encodings[s].size() * D);
             }
         }
         // Fused epilogues: bias + residual before each LayerNorm, bias + activation after the intermediate.
         kernels::Epilogue ao_ep;
         ao_ep.bias = lw.attention_output_packed.bias.data();
         ao_ep.residual = x.data();
-        ao_ep.ldr = D;
-        kernels::gemm_packed_parallel(T, ctx.data(), D, lw.attention_output_packed.b(), a.data(), D, ao_ep);
-        kernels::add_layer_norm(a.data(), nullptr, T, D, lw.attention_norm.weight, lw.attention_norm.bias, c.layer_norm_eps);
+        ao_ep.ldr = ld;
+        kernels::gemm_packed_parallel(T, ctx.data(), ld, lw.attention_output_packed.b(), a.data(), ld, ao_ep);
+        kernels::add_layer_norm(a.data(), nullptr, T, D, lw.attention_norm.weight, lw.attention_norm.bias, c.layer_norm_eps,
+                                ld);
         kernels::Epilogue in_ep;
         in_ep.bias = lw.intermediate_packed.bias.data();
         in_ep.activate = true;
         in_ep.activation = kernel_activation(c.activation);
-        kernels::gemm_packed_parallel(T, a.data(), D, lw.intermediate_packed.b(), inter.data(), ld_inter, in_ep);
+        kernels::gemm_packed_parallel(T, a.data(), ld, lw.intermediate_packed.b(), inter.data(), ld_inter, in_ep);
         kernels::Epilogue out_ep;
         out_ep.bias = lw.output_packed.bias.data();
         out_ep.residual = a.data();
-        out_ep.ldr = D;
-        kernels::gemm_packed_parallel(T, inter.data(), ld_inter, lw.output_packed.b(), x.data(), D, out_ep);
-        kernels::add_layer_norm(x.data(), nullptr, T, D, lw.output_norm.weight, lw.output_norm.bias, c.layer_norm_eps);
+        out_ep.ldr = ld;
+        kernels::gemm_packed_parallel(T, inter.data(), ld_inter, lw.output_packed.b(), x.data(), ld, out_ep);
+        kernels::add_layer_norm(x.data(), nullptr, T, D, lw.output_norm.weight, lw.output_norm.bias, c.layer_norm_eps,
+                                ld);
         capture_hidden(l + 1);
         if (observer) {
             for (size_t s = 0; s < S; ++s) observer(s, l, traces[s]);
@@ -271,7 +273,8 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
 
     for (size_t s = 0; s < S; ++s) {
         const size_t n = encodings[s].size();
-        traces[s].last_hidden_state.assign(x.data() + offset[s] * D, x.data() + (offset[s] + n) * D);
+        traces[s].last_hidden_state.resize(n * D);
+        copy_rows(x.data(), s, traces[s].last_hidden_state.data());
     }
 }
 

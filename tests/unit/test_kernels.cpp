@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
 #include <random>
 #include <vector>
 
 #include "kernels/kernels.h"
+#include "kernels/packed_gemm.h"
 #include "random_data.h"
 
 namespace k = attnscope::kernels;
@@ -115,6 +117,38 @@ TEST(Kernels, LayerNormMatchesReference) {
         k::ref::add_layer_norm(z_ref.data(), nullptr, 4, dim, g.data(), b.data(), 1e-5f);
         EXPECT_LE(max_abs_diff(z, z_ref), 5e-6) << dim;
     }
+}
+
+TEST(Kernels, StridedLayerNormLeavesThePaddingAlone) {
+    const size_t dim = 1024, ld = k::activation_stride(dim), rows = 5;
+    ASSERT_EQ(ld, dim + 16);
+    auto g = random_vector(dim, 12), b = random_vector(dim, 13), res = random_vector(rows * ld, 11);
+    auto x = random_vector(rows * ld, 10, 3.0f);
+    std::vector<float> dense(rows * dim), dense_res(rows * dim);
+    for (size_t r = 0; r < rows; ++r) {
+        std::copy_n(x.begin() + r * ld, dim, dense.begin() + r * dim);
+        std::copy_n(res.begin() + r * ld, dim, dense_res.begin() + r * dim);
+    }
+    auto y = x;
+    k::add_layer_norm(y.data(), res.data(), rows, dim, g.data(), b.data(), 1e-12f, ld);
+    k::add_layer_norm(dense.data(), dense_res.data(), rows, dim, g.data(), b.data(), 1e-12f);
+    for (size_t r = 0; r < rows; ++r) {
+        for (size_t i = 0; i < dim; ++i) ASSERT_EQ(y[r * ld + i], dense[r * dim + i]) << r << " " << i;
+        for (size_t i = dim; i < ld; ++i) ASSERT_EQ(y[r * ld + i], x[r * ld + i]) << "padding of row " << r;
+    }
+    auto z = x;
+    k::ref::add_layer_norm(z.data(), nullptr, rows, dim, g.data(), b.data(), 1e-5f, ld);
+    auto zf = x;
+    k::add_layer_norm(zf.data(), nullptr, rows, dim, g.data(), b.data(), 1e-5f, ld);
+    EXPECT_LE(max_abs_diff(zf, z), 5e-6);
+    for (size_t r = 0; r < rows; ++r)
+        for (size_t i = dim; i < ld; ++i) ASSERT_EQ(z[r * ld + i], x[r * ld + i]) << "reference, padding of row " << r;
+}
+
+TEST(Kernels, ActivationStridesPadOnlyRowsThatAreWholeL1Ways) {
+    // 4 KB = 1024 floats: one way of the 8-way L1.
+    for (size_t floats : {1024u, 2048u, 3072u, 4096u}) EXPECT_EQ(k::activation_stride(floats), floats + 16) << floats;
+    for (size_t floats : {256u, 384u, 512u, 768u, 1536u, 1000u}) EXPECT_EQ(k::activation_stride(floats), floats) << floats;
 }
 
 TEST(Kernels, ActivationsMatchReference) {
