@@ -16,6 +16,7 @@
 #include <random>
 
 #include "attnscope/error.h"
+#include "cli/bench_gemm.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/reference_inputs.h"
@@ -137,46 +138,46 @@ std::vector<double> cold_start_ms(const std::string& model_dir, int runs) {
     return out;
 }
 
-// The measured reason for a hand-written GEMM: the engine's packed-weight kernel against OpenBLAS's
-// sgemm (which packs the weights on every call) on the shapes of BERT's linear layers.
-void gemm_comparison(int threads) {
-    fmt::print("\nGEMM  Y[n][out] = X[n][in] · W[out][in]ᵀ, fp32, {} threads, the same W every call (in cache): "
-               "GFLOP/s, median of 20\n",
-               threads);
-    fmt::print("{:>5} {:>5} {:>5} {:>12} {:>12} {:>8}\n", "n", "in", "out", "attnscope", "OpenBLAS", "ratio");
-    std::mt19937 rng(5);
-    std::normal_distribution<float> dist(0.f, 1.f);
-    for (size_t n : {8, 16, 32, 128, 512, 4096}) {
-        for (auto [in, out] : {std::pair<size_t, size_t>{768, 768}, {768, 3072}, {3072, 768}}) {
-            std::vector<float> x(n * in), w(out * in), y(n * out);
-            for (auto& v : x) v = dist(rng);
-            for (auto& v : w) v = dist(rng) * 0.05f;
-            std::vector<const float*> rows;
-            for (size_t c = 0; c < out; ++c) rows.push_back(w.data() + c * in);
-            auto packed = kernels::pack_weights(rows.data(), out, in, kernels::WeightStorage::F32);
-            auto time_it = [&](auto&& fn) {
-                for (int i = 0; i < 3; ++i) fn();
-                std::vector<double> t;
-                for (int i = 0; i < 20; ++i) {
-                    auto t0 = std::chrono::steady_clock::now();
-                    fn();
-                    t.push_back(ms_since(t0));
-                }
-                return 2.0 * n * in * out / (summarize(t).median * 1e-3) / 1e9;
-            };
-            double ours = time_it([&] { kernels::gemm_packed_parallel(n, x.data(), in, packed.b, y.data(), out, {}); });
-            double blas = time_it([&] { kernels::blas_sgemm_nt(n, out, in, x.data(), w.data(), y.data()); });
-            fmt::print("{:>5} {:>5} {:>5} {:>12.1f} {:>12.1f} {:>7.2f}×\n", n, in, out, ours, blas, ours / blas);
+// Every option is checked before anything is measured or printed, so a typo costs no minutes of probing.
+void check_options(const BenchOptions& o) {
+    if (o.format != "table" && o.format != "json") throw Error(fmt::format("--format {}: expected table or json", o.format));
+    if (o.gemm && o.format != "table") throw Error("--gemm prints tables: use it with --format table");
+    auto at_least = [](const char* name, long v, long min) {
+        if (v < min) throw Error(fmt::format("{} {}: must be {} or more", name, v, min));
+    };
+    at_least("--threads", o.threads, 0);
+    at_least("--reps", o.reps, 0);
+    at_least("--warmup", o.warmup, 0);
+    at_least("--cold-starts", o.cold_starts, 0);
+    if (o.lengths.empty() || o.batches.empty()) throw Error("--lengths and --batch need at least one value each");
+}
+
+// The cases' outputs are kept between repetitions; refuse a case whose attention maps alone would take
+// more than half of the machine's memory instead of letting the kernel kill the process midway.
+void check_case_sizes(const BenchOptions& o, const model::BertConfig& c) {
+    const double memory = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+    for (size_t batch : o.batches) {
+        if (batch == 0) throw Error("--batch 0: must be 1 or more");
+        for (size_t n : o.lengths) {
+            if (n == 0 || n > c.max_tokens()) throw Error(fmt::format("--lengths {}: must be 1..{}", n, c.max_tokens()));
+            const double bytes = 4.0 * static_cast<double>(batch) * c.num_hidden_layers * c.num_attention_heads *
+                                 static_cast<double>(n) * static_cast<double>(n);
+            if (memory > 0 && bytes > memory / 2) {
+                throw Error(fmt::format("--batch {} at --lengths {}: the attention maps alone take {:.1f} GB, more than "
+                                        "half of this machine's {:.1f} GB",
+                                        batch, n, bytes / 1e9, memory / 1e9));
+            }
         }
     }
 }
 
 void bench_command(const BenchOptions& o) {
-    if (o.format != "table" && o.format != "json") throw Error(fmt::format("--format {}: expected table or json", o.format));
+    check_options(o);
     model::LoadOptions lo;
     lo.weights = model::parse_weight_storage(o.weights);
     LoadedModel lm = load_model(o.model, o.quiet || o.format == "json", lo);
     const auto& c = lm.model->config();
+    check_case_sizes(o, c);
     if (o.threads > 0) kernels::set_num_threads(o.threads);
     const int threads = kernels::num_threads();
     const auto machine = util::machine_info();
@@ -232,9 +233,6 @@ void bench_command(const BenchOptions& o) {
     nlohmann::json rows = nlohmann::json::array();
     for (size_t batch : o.batches) {
         for (size_t n : o.lengths) {
-            if (n == 0 || n > c.max_tokens()) {
-                throw Error(fmt::format("--lengths {}: must be 1..{}", n, c.max_tokens()));
-            }
             std::vector<tokenizer::Encoding> encs;
             for (size_t b = 0; b < batch; ++b) encs.push_back(random_encoding(*lm.model, n, static_cast<unsigned>(b + 1)));
             ForwardOptions fo;
@@ -291,7 +289,10 @@ void bench_command(const BenchOptions& o) {
         }
     }
     report["peak_rss_bytes"] = util::peak_rss_bytes();
-    if (o.gemm && table) gemm_comparison(threads);
+    if (o.gemm) {
+        gemm_comparison(threads);
+        activation_stride_comparison(threads);
+    }
     if (table) {
         fmt::print("peak RSS {:.1f} MB (weights are memory-mapped: {:.1f} MB of the file)\n", util::peak_rss_bytes() / 1e6,
                    lm.model->info().zero_copy_bytes / 1e6);
