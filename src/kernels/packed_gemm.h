@@ -20,8 +20,8 @@ inline constexpr size_t kPanel = 16;
 // The row stride (floats) for an activation matrix whose rows are `floats` long and that the GEMM reads
 // as A. The L1 is 8-way with 4 KB per way, so rows whose length is a multiple of 4 KB all start in one
 // set, and the up-to-twelve rows a register tile reads at once then evict each other: 64 bytes of
-// padding staggers them. Measured (2 threads, both strides alternating in one process; numbers in
-// docs/performance.md): K = 1024, 2048, 3072, 4096 ran 1.09-1.45x faster padded; K = 384, 512, 768, 1536
+// padding staggers them. Measured (`attnscope bench --gemm`, both strides alternating in one process;
+// docs/performance.md): K = 1024, 2048, 3072, 4096 ran 1.09-1.53x faster padded; K = 384, 512, 768, 1536
 // (not multiples of 4 KB) ran the same either way, so they stay unpadded.
 inline constexpr size_t activation_stride(size_t floats) { return floats % 1024 == 0 ? floats + 16 : floats; }
 
