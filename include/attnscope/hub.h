@@ -38,4 +38,10 @@ PullResult pull(const std::string& repo_id, const PullOptions& options, const Se
 // "models--org--name": the cache folder of a repo id, as huggingface_hub names it.
 std::string repo_folder_name(const std::string& repo_id);
 
+// "name" or "org/name" as the Hub accepts them (huggingface_hub's validate_repo_id): letters, digits, '.',
+// '_' and '-', at most 96 per part, starting with a letter or digit, with no ".." or "--".
+bool is_repo_id(const std::string& s);
+// Throws Error naming the rule when !is_repo_id(s).
+void check_repo_id(const std::string& s);
+
 }  // namespace attnscope::hub

@@ -19,6 +19,7 @@ void register_pull(CLI::App& app) {
     cmd->add_option("--revision", o->revision, "Branch, tag or commit (default main)");
     cmd->add_flag("--quiet,-q", o->quiet, "No progress bars");
     cmd->callback([o] {
+        hub::check_repo_id(o->id);
         const auto settings = hub::Settings::from_environment();
         hub::PullOptions po;
         po.revision = o->revision;

@@ -19,6 +19,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <regex>
 #include <set>
 
 #include "attnscope/error.h"
@@ -419,6 +420,19 @@ Settings Settings::from_environment() {
     return s;
 }
 
+bool is_repo_id(const std::string& s) {
+    static const std::regex re(R"(^[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?$)");
+    return std::regex_match(s, re) && s.find("..") == std::string::npos && s.find("--") == std::string::npos;
+}
+
+void check_repo_id(const std::string& s) {
+    if (!is_repo_id(s)) {
+        throw Error(fmt::format("'{}' is not a Hugging Face model id: expected name or org/name (letters, digits, '.', "
+                                "'_', '-'; no '..' or '--')",
+                                s));
+    }
+}
+
 std::string repo_folder_name(const std::string& repo_id) {
     std::string name = "models--" + repo_id;
     size_t pos;
@@ -427,6 +441,7 @@ std::string repo_folder_name(const std::string& repo_id) {
 }
 
 PullResult pull(const std::string& repo_id, const PullOptions& options, const Settings& settings) {
+    check_repo_id(repo_id);
     if (settings.offline) {
         throw Error(fmt::format("cannot download {}: offline mode is on (HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE); the cache "
                                 "is {}",

@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <regex>
 
 #include "attnscope/error.h"
 #include "attnscope/hub.h"
@@ -37,11 +36,6 @@ fs::path expand_home(const std::string& p) {
 
 bool is_commit_hash(const std::string& s) {
     return s.size() == 40 && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
-}
-
-bool is_repo_id(const std::string& s) {
-    static const std::regex re(R"(^[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?$)");
-    return std::regex_match(s, re) && s.find("..") == std::string::npos && s.find("--") == std::string::npos;
 }
 
 // The hub moved the original un-namespaced checkpoints into organisations; a folder in the cache is named
@@ -111,7 +105,7 @@ ModelLocation locate_model(const std::string& spec_in, bool download) {
     }
     const bool looks_like_path = spec_in.find("./") == 0 || spec_in.find("../") == 0 || spec_in[0] == '/' ||
                                  spec_in[0] == '~' || fs::exists(as_path, ec);
-    if (looks_like_path || !is_repo_id(spec)) {
+    if (looks_like_path || !hub::is_repo_id(spec)) {
         if (fs::exists(as_path, ec)) throw Error(fmt::format("--model {}: not a folder", spec_in));
         throw Error(fmt::format("--model {}: no such folder, and not a Hugging Face model id (org/name)", spec_in));
     }

@@ -220,3 +220,12 @@ def test_no_network_and_offline_mode_say_where_they_looked(attnscope, env, tmp_p
     assert proc.returncode == 1 and "offline mode is on (HF_HUB_OFFLINE)" in err and str(tmp_path / "cache") in err
     proc = attnscope("pull", "acme/anything", "-q", check=False, env=env)
     assert proc.returncode == 1 and "offline mode is on" in proc.stderr.decode()
+
+
+@pytest.mark.parametrize("bad_id", ["", "a/b/c", "../x", "bert base", "org/na--me", ".hidden", "x" * 97])
+def test_pull_refuses_what_is_not_a_model_id_before_any_request(attnscope, env, bad_id):
+    env["HF_ENDPOINT"] = "http://127.0.0.1:9"  # a request would fail with "cannot reach" instead
+    proc = attnscope("pull", bad_id, check=False, env=env)
+    err = proc.stderr.decode().strip()
+    assert proc.returncode == 1 and "\n" not in err, err
+    assert f"'{bad_id}' is not a Hugging Face model id: expected name or org/name" in err
