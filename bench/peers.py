@@ -82,6 +82,18 @@ def bench_attnscope(model_dir, lengths, batches, threads):
     return report, cases
 
 
+def probe_peak(model_dir, threads):
+    """The machine's FMA peak measured again, as `attnscope bench` measures it at its start."""
+    proc = subprocess.run([str(BINARY), "bench", "--model", str(model_dir), "-n", "1", "-r", "1", "--cold-starts", "0",
+                           "-t", str(threads), "-f", "json"], capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)["machine"]["peak_gflops"]
+
+
+# A neighbour on a shared machine can take a core for minutes; when the peak measured after a model's
+# runs differs from the one before by more than this, the run's ratios are flagged as suspect.
+PEAK_DRIFT = 0.10
+
+
 def bench_torch(model_dir, lengths, batches, threads):
     import torch
     from transformers import BertModel
@@ -209,6 +221,8 @@ def main():
         torch_r = bench_torch(d, lengths, batches, args.threads)
         ort_r, ort_diff = bench_ort(d, name, lengths, batches, args.threads)
         py_cold = cold_start_python(d)
+        peak_after = probe_peak(d, args.threads)
+        drift = peak_after / report["machine"]["peak_gflops"] - 1
         key = lambda nb: f"{nb[0]}x{nb[1]}"
         results[name] = {
             "machine": report["machine"], "model": report["model"],
@@ -218,7 +232,13 @@ def main():
             "onnxruntime": {key(k): v for k, v in ort_r.items()},
             "onnxruntime_max_attention_diff_vs_torch": ort_diff,
             "cold_start_ms": {"attnscope": report.get("cold_start_ms"), "python_transformers": py_cold},
+            "peak_gflops_after": peak_after,
+            "peak_drift": drift,
         }
+        if abs(drift) > PEAK_DRIFT:
+            print(f"WARNING: {name}: the machine's peak moved from {report['machine']['peak_gflops']:.0f} to "
+                  f"{peak_after:.0f} GFLOP/s during this model's runs ({100 * drift:+.0f}%): something else took CPU "
+                  f"time, and these numbers are suspect — run again", file=sys.stderr)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "peers.json").write_text(json.dumps(results, indent=2))
     versions = {}
@@ -231,6 +251,9 @@ def main():
           f"{versions['transformers']}, onnxruntime {versions['onnxruntime']}; Python {platform.python_version()}.\n")
     for name, r in results.items():
         print(f"### {name}\n")
+        print(f"Peak measured before this model's runs {r['machine']['peak_gflops']:.0f} GFLOP/s, after "
+              f"{r['peak_gflops_after']:.0f} ({100 * r['peak_drift']:+.0f}%"
+              f"{'; beyond ±10%: suspect' if abs(r['peak_drift']) > PEAK_DRIFT else ''}).\n")
         print("| n | batch | attnscope ms | % of peak | transformers ms | ONNX Runtime ms | transformers / attnscope | ORT / attnscope |")
         print("|---|---|---|---|---|---|---|---|")
         for k, v in r["attnscope"].items():
