@@ -35,6 +35,11 @@ void post_json(httplib::Server& http, const char* path, Fn fn) {
         } catch (const Error& e) {
             res.status = 400;
             res.set_content(error_json(e.what()), "application/json");
+        } catch (const json::exception& e) {
+            // A field read without a typed helper above: still the client's mistake, not a server fault.
+            res.status = 400;
+            res.set_content(error_json(fmt::format("a field of the request has the wrong type ({})", e.what())),
+                            "application/json");
         }
     });
 }
@@ -144,7 +149,7 @@ void register_api(Server::Impl& s) {
         auto r = analysis::attention_rollout(t);
         json out = {{"encoding", encoding_json(enc)}, {"shape", {t.num_layers, t.seq_len, t.seq_len}},
                     {"rollout_b64", base64(r.data(), r.size() * sizeof(float))}};
-        if (body.value("flow", false)) {
+        if (bool_field(body, "flow", false)) {
             const int layer = int_field(body, "flow_layer", 1, t.num_layers, t.num_layers);
             try {
                 auto f = analysis::attention_flow(t, layer);
@@ -224,7 +229,7 @@ void register_api(Server::Impl& s) {
                 b.tokens[i] = tok.config().mask_token;
             } else if (body.contains("replace")) {
                 const size_t i = position("replace");
-                const std::string word = body.value("token", "");
+                const std::string word = string_field(body, "token", "");
                 const int32_t id = tok.token_to_id(word);
                 if (id < 0) throw HttpError(400, fmt::format("'{}' is not a single token of the vocabulary", word));
                 what = fmt::format("token {} '{}' replaced by '{}'", i, a.tokens[i], word);
@@ -260,7 +265,7 @@ void register_api(Server::Impl& s) {
         if (!body.contains("heads") || !body["heads"].is_string()) throw HttpError(400, "'heads' must be a string such as \"3:4,5:*\"");
         ForwardOptions fo;
         fo.head_mask = analysis::parse_head_list(body["heads"].get<std::string>(), L, H);
-        const std::string mode = body.value("ablation", "zero");
+        const std::string mode = string_field(body, "ablation", "zero");
         fo.ablation = mode == "zero" ? HeadAblation::Zero : mode == "uniform" ? HeadAblation::Uniform : mode == "mean" ? HeadAblation::Mean
                                                                                                             : throw HttpError(400, "'ablation' must be zero, uniform or mean");
         RunSlot slot(s.runs);
@@ -301,6 +306,9 @@ void register_api(Server::Impl& s) {
             res.set_content(offline_html(m, s.location, enc, t, body["text"].get<std::string>(), pair), "text/html; charset=utf-8");
         } catch (const HttpError& e) {
             res.status = e.status;
+            res.set_content(error_json(e.what()), "application/json");
+        } catch (const Error& e) {
+            res.status = 400;
             res.set_content(error_json(e.what()), "application/json");
         }
     });

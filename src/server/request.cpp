@@ -28,7 +28,7 @@ tokenizer::Encoding encode_request(const model::Model& m, const nlohmann::json& 
         if (!body["pair"].get<std::string>().empty()) pair = body["pair"].get<std::string>();
     }
     tokenizer::EncodeOptions eo;
-    eo.truncation = body.value("truncate", false);
+    eo.truncation = bool_field(body, "truncate", false);
     tokenizer::Encoding enc;
     try {
         enc = m.tokenizer().encode(text, pair ? std::optional<std::string_view>(*pair) : std::nullopt, eo);
@@ -56,6 +56,18 @@ int int_field(const nlohmann::json& body, const char* key, int lo, int hi, std::
     const long long v = body[key].get<long long>();
     if (v < lo || v > hi) throw HttpError(400, fmt::format("'{}' = {} is outside {}..{}", key, v, lo, hi));
     return static_cast<int>(v);
+}
+
+bool bool_field(const nlohmann::json& body, const char* key, bool fallback) {
+    if (!body.contains(key) || body[key].is_null()) return fallback;
+    if (!body[key].is_boolean()) throw HttpError(400, fmt::format("'{}' must be true or false", key));
+    return body[key].get<bool>();
+}
+
+std::string string_field(const nlohmann::json& body, const char* key, const std::string& fallback) {
+    if (!body.contains(key) || body[key].is_null()) return fallback;
+    if (!body[key].is_string()) throw HttpError(400, fmt::format("'{}' must be a string", key));
+    return body[key].get<std::string>();
 }
 
 }  // namespace attnscope::server

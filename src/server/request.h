@@ -22,5 +22,8 @@ nlohmann::json parse_body(const std::string& body);
 // {"text": ..., "pair": ..., "truncate": bool} → an encoding the model accepts, or HttpError.
 tokenizer::Encoding encode_request(const model::Model& m, const nlohmann::json& body, const char* key = "text");
 int int_field(const nlohmann::json& body, const char* key, int lo, int hi, std::optional<int> fallback = std::nullopt);
+// Optional fields of one JSON type: absent or null gives the fallback, another type a 400.
+bool bool_field(const nlohmann::json& body, const char* key, bool fallback);
+std::string string_field(const nlohmann::json& body, const char* key, const std::string& fallback);
 
 }  // namespace attnscope::server

@@ -164,6 +164,7 @@ BAD_REQUESTS = [
     ("only whitespace", b'{"text": " \\t "}', 400, "no tokens"),
     ("invalid UTF-8", b'{"text": "caf\xc3"}', 400, "not valid JSON"),
     ("pair not a string", b'{"text": "a", "pair": 3}', 400, "'pair'"),
+    ("truncate not a boolean", b'{"text": "a", "truncate": "yes"}', 400, "'truncate' must be true or false"),
     ("too long", json.dumps({"text": "word " * 600}).encode(), 413, "longer than the model's maximum of 512"),
 ]
 
@@ -187,6 +188,10 @@ def test_bad_input_gets_a_4xx_json_error_and_the_server_keeps_serving(server, pa
     ("/api/diff", {"text": "a b c"}, "give one of"),
     ("/api/diff", {"text": "a b c", "mask": 0}, "outside"),
     ("/api/diff", {"text": "a b c", "replace": 1, "token": "notavocabularyword"}, "not a single token"),
+    ("/api/diff", {"text": "a b c", "replace": 1, "token": 5}, "'token' must be a string"),
+    ("/api/ablate", {"text": "a b", "heads": "0:1", "ablation": 7}, "'ablation' must be a string"),
+    ("/api/rollout", {"text": "a b", "flow": "yes"}, "'flow' must be true or false"),
+    ("/api/headmap", {"text": "a b", "truncate": 1}, "'truncate' must be true or false"),
 ])
 def test_bad_parameters_get_400(server, path, body, message):
     status, out = server.json("POST", path, body)
