@@ -95,6 +95,8 @@ std::string format_duration(double s) {
 void corpus_command(const CorpusOptions& o) {
     if (o.on_error != "skip" && o.on_error != "stop") throw Error(fmt::format("--on-error {}: expected skip or stop", o.on_error));
     if (o.batch == 0) throw Error("--batch must be at least 1");
+    if (o.checkpoint_every == 0) throw Error("--checkpoint-every must be at least 1");
+    if (o.threads < 0) throw Error(fmt::format("--threads {}: must be 0 (one per core) or more", o.threads));
     std::ifstream in(o.file, std::ios::binary);
     if (!in) throw Error(fmt::format("{}: cannot open", o.file));
     const bool jsonl = fs::path(o.file).extension() == ".jsonl" || fs::path(o.file).extension() == ".json";
@@ -112,6 +114,11 @@ void corpus_command(const CorpusOptions& o) {
     }
     const std::string prefix = o.output.empty() ? fs::path(o.file).replace_extension("").string() + ".attnscope" : o.output;
     const std::string state_path = prefix + ".json";
+    // The state is saved during the run and the results written at its end: an output folder that cannot
+    // take them is an error now, not after hours of work.
+    const fs::path out_dir = fs::path(prefix).parent_path().empty() ? fs::path(".") : fs::path(prefix).parent_path();
+    if (!fs::is_directory(out_dir)) throw Error(fmt::format("{}: no such folder for the outputs ({}.json, .csv, .html)", out_dir.string(), prefix));
+    if (::access(out_dir.c_str(), W_OK) != 0) throw Error(fmt::format("{}: cannot write the outputs there", out_dir.string()));
 
     LoadedModel lm = load_model(o.model, o.quiet);
     const auto& tok = lm.model->tokenizer();
@@ -145,6 +152,10 @@ void corpus_command(const CorpusOptions& o) {
     const uint64_t range_end = std::min(last, total);
     const uint64_t range_total = range_end >= first ? range_end - first + 1 : 0;
     const uint64_t resume_from = first + stats.lines_done;
+    if (range_total == 0) {
+        throw Error(total == 0 ? fmt::format("{}: the file is empty: nothing to analyse", o.file)
+                               : fmt::format("--lines {}: {} has only {} lines", o.lines, o.file, total));
+    }
 
     analysis::CorpusOptions copts;
     copts.head_map = !o.no_head_map;
@@ -260,6 +271,14 @@ void corpus_command(const CorpusOptions& o) {
                                     stop_error, stats.lines_done, state_path));
         }
         throw Error(fmt::format("interrupted after {} lines; saved in {}: continue with --resume", stats.lines_done, state_path));
+    }
+    if (stats.docs() == 0) {
+        // A report over nothing would read as a result; a checkpoint of nothing would block the next run.
+        std::error_code ec;
+        fs::remove(state_path, ec);
+        const auto& s0 = stats.skipped.front();
+        throw Error(fmt::format("no input could be analysed: all {} lines were skipped (line {}: {})", stats.skipped.size(),
+                                s0.line, s0.error));
     }
     const auto written = write_corpus_outputs(stats, prefix, fmt::format("attnscope corpus report: {}", fs::path(o.file).filename().string()));
     if (!o.quiet) {

@@ -228,6 +228,26 @@ def test_corpus_and_merge_bad_files(attnscope, minilm_dir, tmp_path):
                    "not an attnscope corpus state")
 
 
+def test_corpus_options_and_empty_corpora_fail_before_any_work(attnscope, minilm_dir, tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("One line.\nTwo lines.\n")
+    run = lambda *args: attnscope("corpus", *args, "--model", minilm_dir, "-q", check=False)
+    out = tmp_path / "out"
+    _fails_cleanly(run(corpus, "-o", out, "--checkpoint-every", "0"), "--checkpoint-every must be at least 1")
+    _fails_cleanly(run(corpus, "-o", out, "--threads=-1"), "--threads -1: must be 0")
+    _fails_cleanly(run(corpus, "-o", tmp_path / "no" / "such" / "out"), "no such folder for the outputs")
+    _fails_cleanly(run(corpus, "-o", out, "--lines", "5:9"), "--lines 5:9:", "has only 2 lines")
+    (tmp_path / "empty.txt").write_text("")
+    _fails_cleanly(run(tmp_path / "empty.txt", "-o", out), "the file is empty")
+    assert not list(tmp_path.glob("out*")), "nothing is written by a refused run"
+    # Every line skipped: an error, and no report of nothing (nor a checkpoint that would block the next run).
+    (tmp_path / "blank.txt").write_bytes(b"\n   \n\xff\xfe\n")
+    proc = run(tmp_path / "blank.txt", "-o", out)
+    err = proc.stderr.decode().strip().splitlines()[-1]
+    assert proc.returncode == 1 and "no input could be analysed: all 3 lines were skipped (line 1: empty line)" in err, err
+    assert not list(tmp_path.glob("out*"))
+
+
 def test_external_attentions_must_be_well_formed(attnscope, tmp_path):
     np.save(tmp_path / "a.npy", np.zeros((2, 3, 4), dtype=np.float32))
     (tmp_path / "t.json").write_text('["a", "b", "c", "d"]')
