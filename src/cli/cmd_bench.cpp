@@ -307,8 +307,8 @@ void register_bench(CLI::App& app) {
     auto o = std::make_shared<BenchOptions>();
     auto* cmd = app.add_subcommand("bench", "Benchmark the forward pass: latency, throughput, share of the machine's limits");
     cmd->add_option("--model,-m", o->model, "Model folder or Hugging Face id");
-    cmd->add_option("--lengths,-n", o->lengths, "Sequence lengths in tokens (default 8,16,32,128,512)")->delimiter(',');
-    cmd->add_option("--batch,-b", o->batches, "Batch sizes (default 1)")->delimiter(',');
+    cmd->add_option("--lengths,-n", o->lengths, "Sequence lengths in tokens (default 8,16,32,128,512)")->check(non_negative())->delimiter(',');
+    cmd->add_option("--batch,-b", o->batches, "Batch sizes (default 1)")->check(non_negative())->delimiter(',');
     cmd->add_option("--reps,-r", o->reps, "Timed repetitions per case (default: adaptive, ~2 s per case)");
     cmd->add_option("--warmup", o->warmup, "Untimed runs before each case (default 2)");
     cmd->add_option("--threads,-t", o->threads, "Threads (default: one per core)");

@@ -320,14 +320,14 @@ void register_corpus(CLI::App& app) {
     cmd->add_option("file", o->file, "One text per line (A<TAB>B for pairs), or JSON Lines (.jsonl)")->required();
     cmd->add_option("--output,-o", o->output, "Output prefix: PREFIX.json, .csv, .html (default FILE.attnscope)");
     cmd->add_option("--model,-m", o->model, "Model folder or Hugging Face id");
-    cmd->add_option("--batch,-b", o->batch, "Inputs per forward pass (default 32)");
+    cmd->add_option("--batch,-b", o->batch, "Inputs per forward pass (default 32)")->check(non_negative());
     cmd->add_option("--on-error", o->on_error, "A malformed line: skip (default; reported with its number) or stop");
     cmd->add_flag("--resume", o->resume, "Continue an interrupted run from its saved state");
     cmd->add_option("--lines", o->lines, "FIRST:LAST — process only these lines (1-based): one shard of a split corpus");
     cmd->add_flag("--importance", o->importance, "Also rank heads by single-head ablation (L·H extra forwards per batch)");
     cmd->add_flag("--no-head-map", o->no_head_map, "Skip the head map (JS distances between heads)");
-    cmd->add_option("--head-map-docs", o->head_map_docs, "Inputs the head map is computed over (default 1000, as Clark et al.)");
-    cmd->add_option("--checkpoint-every", o->checkpoint_every, "Save the state every N batches (default 20)");
+    cmd->add_option("--head-map-docs", o->head_map_docs, "Inputs the head map is computed over (default 1000, as Clark et al.)")->check(non_negative());
+    cmd->add_option("--checkpoint-every", o->checkpoint_every, "Save the state every N batches (default 20)")->check(non_negative());
     cmd->add_flag("--truncate", o->truncate, "Truncate long inputs instead of skipping them");
     cmd->add_option("--threads,-t", o->threads, "Threads (default: one per core)");
     cmd->add_flag("--quiet,-q", o->quiet, "Less output on stderr");

@@ -142,10 +142,10 @@ void register_diff(CLI::App& app) {
     auto* cmd = app.add_subcommand("diff", "Counterfactual: how each head's attention changes when the input changes");
     add_input_options(cmd, o->input);
     cmd->add_option("--with,-w", o->other, "A second text to compare with");
-    cmd->add_option("--mask", o->mask, "Replace the token at this position (0 = [CLS]) by [MASK]");
+    cmd->add_option("--mask", o->mask, "Replace the token at this position (0 = [CLS]) by [MASK]")->check(non_negative());
     cmd->add_option("--replace", o->replace, "POSITION=TOKEN: replace the token at POSITION by TOKEN");
-    cmd->add_option("--delete", o->remove, "Delete the token at this position");
-    cmd->add_option("--top", o->top, "Most-changed heads to list (default 10)");
+    cmd->add_option("--delete", o->remove, "Delete the token at this position")->check(non_negative());
+    cmd->add_option("--top", o->top, "Most-changed heads to list (default 10)")->check(non_negative());
     cmd->add_option("--format,-f", o->format, "table (default), json or csv");
     cmd->callback([o] { diff_command(*o); });
 }

@@ -89,9 +89,9 @@ void register_rollout(CLI::App& app) {
     auto* cmd = app.add_subcommand("rollout", "Attention rollout and flow across layers (Abnar & Zuidema 2020)");
     add_input_options(cmd, o->input);
     cmd->add_option("--format,-f", o->format, "table (default) or json");
-    cmd->add_option("--row", o->row, "Position whose input composition the table shows (default 0, [CLS])");
+    cmd->add_option("--row", o->row, "Position whose input composition the table shows (default 0, [CLS])")->check(non_negative());
     cmd->add_flag("--flow", o->flow, fmt::format("Also attention flow by max-flow (inputs up to {} tokens)", analysis::kMaxFlowTokens));
-    cmd->add_option("--flow-layer", o->flow_layer, "Layer whose nodes the flow starts from (1 = first, default the last)");
+    cmd->add_option("--flow-layer", o->flow_layer, "Layer whose nodes the flow starts from (1 = first, default the last)")->check(non_negative());
     cmd->add_option("--attentions", o->attentions, "Use these attentions (.npy [L, H, n, n]) instead of running a model");
     cmd->add_option("--tokens", o->tokens, "With --attentions: the tokens (.tokens.json or a JSON list of strings)");
     cmd->callback([o] { rollout_command(*o); });

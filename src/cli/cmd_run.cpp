@@ -182,7 +182,7 @@ void register_run(CLI::App& app) {
     cmd->add_option("--format,-f", o->format, "table (default), json, jsonl (one line per layer and head, streamed) or npy");
     cmd->add_option("--output,-o", o->output, "Write json/jsonl/npy here instead of stdout (npy default: attentions.npy)");
     cmd->add_flag("--truncate", o->truncate, "Truncate to the model's maximum length (longest_first) instead of refusing");
-    cmd->add_option("--max-length", o->max_length, "Truncate to this many tokens, special tokens included");
+    cmd->add_option("--max-length", o->max_length, "Truncate to this many tokens, special tokens included")->check(non_negative());
     cmd->add_option("--capture", o->capture, "Also output qkv, scores (pre-softmax), hidden (hidden states), or all")->delimiter(',');
     cmd->add_option("--threads,-t", o->threads, "Threads (default: one per core)")->check(CLI::Range(0, 1 << 20));
     cmd->add_option("--weights", o->weights, "Weight storage: fp32 (exact, default), or the faster fp16, bf16, int8 (prints its error)");

@@ -120,7 +120,7 @@ void register_tokenize(CLI::App& app) {
     cmd->add_option("--pair,-p", o->pair, "A second text (sentence B)");
     cmd->add_option("--model,-m", o->model, "Model folder or Hugging Face id");
     cmd->add_flag("--truncate", o->truncate, "Truncate to the model's maximum length (longest_first)");
-    cmd->add_option("--max-length", o->max_length, "Truncate to this many tokens, special tokens included");
+    cmd->add_option("--max-length", o->max_length, "Truncate to this many tokens, special tokens included")->check(non_negative());
     cmd->add_flag("--no-special-tokens", o->no_special, "Do not add [CLS] and [SEP]");
     cmd->add_flag("--pretty", o->pretty, "Indent the JSON");
     cmd->add_flag("--quiet,-q", o->quiet, "Do not announce which default model is used");

@@ -90,7 +90,7 @@ void add_input_options(CLI::App* cmd, InputOptions& o) {
     cmd->add_option("--pair,-p", o.pair, "A second sentence (sentence B)");
     cmd->add_option("--model,-m", o.model, "Model folder or Hugging Face id");
     cmd->add_flag("--truncate", o.truncate, "Truncate to the model's maximum length instead of refusing");
-    cmd->add_option("--max-length", o.max_length, "Truncate to this many tokens, special tokens included");
+    cmd->add_option("--max-length", o.max_length, "Truncate to this many tokens, special tokens included")->check(non_negative());
     cmd->add_option("--threads,-t", o.threads, "Threads (default: one per core)")->check(CLI::Range(0, 1 << 20));
     cmd->add_flag("--quiet,-q", o.quiet, "Do not announce which default model is used");
 }

@@ -49,6 +49,14 @@ struct InputOptions {
     bool quiet = false;
 };
 void add_input_options(CLI::App* cmd, InputOptions& o);
+
+// For counts, positions and lengths held in unsigned integers: CLI11 would wrap "-3" around to 2⁶⁴ − 3,
+// and its own NonNegativeNumber prints the range's upper bound as a 300-digit number.
+inline CLI::Validator non_negative() {
+    return CLI::Validator(
+        [](std::string& v) { return !v.empty() && v.find('-') != std::string::npos ? std::string("must be 0 or more, not ") + v : std::string(); },
+        "≥ 0", "non-negative");
+}
 // Reads the text(s), encodes them, and refuses inputs the model cannot run.
 tokenizer::Encoding encode_input(const LoadedModel& lm, const InputOptions& o);
 

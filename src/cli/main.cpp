@@ -28,7 +28,13 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // --help and --version arrive here too (exit code 0): CLI11 prints those itself.
+        if (e.get_exit_code() == 0) return app.exit(e);
+        // A usage mistake reads like every other error: one line, and exit code 2 (as for POSIX utilities).
+        const auto used = app.get_subcommands();
+        fmt::print(stderr, "attnscope: error: {} (see attnscope {}--help)\n", e.what(),
+                   used.empty() ? std::string() : used.front()->get_name() + " ");
+        return 2;
     } catch (const attnscope::Error& e) {
         fmt::print(stderr, "attnscope: error: {}\n", e.what());
         return 1;

@@ -228,6 +228,29 @@ def test_corpus_and_merge_bad_files(attnscope, minilm_dir, tmp_path):
                    "not an attnscope corpus state")
 
 
+@pytest.mark.parametrize("args, message", [
+    (["diff", "a b", "--delete", "1", "--top=-5"], "--top: must be 0 or more, not -5 (see attnscope diff --help)"),
+    (["rollout", "a b", "--row=-1"], "--row: must be 0 or more, not -1"),
+    (["run", "a b", "--max-length=-3"], "--max-length: must be 0 or more, not -3"),
+    (["tokenize", "a b", "--max-length=-3"], "--max-length: must be 0 or more"),
+    (["bench", "-n", "8,-1"], "--lengths: must be 0 or more, not -1"),
+    (["run", "a b", "--no-such-option"], "--no-such-option (see attnscope run --help)"),
+    (["serve", "--port", "99999"], "--port: Value 99999 not in range 0 to 65535"),
+    ([], "A subcommand is required (see attnscope --help)"),
+])
+def test_usage_mistakes_are_one_line_with_exit_code_2(attnscope, minilm_dir, args, message):
+    """Negative numbers for unsigned options used to wrap around (--max-length=-3 meant no limit at all)."""
+    proc = attnscope(*args, *(["--model", str(minilm_dir)] if args else []), check=False)
+    err = proc.stderr.decode().strip()
+    assert proc.returncode == 2 and err.count("\n") == 0, err
+    assert err.startswith(ERROR_PREFIX) and message in err, err
+
+
+def test_help_and_version_still_exit_0(attnscope):
+    assert b"Usage:" in attnscope("run", "--help").stdout
+    assert attnscope("--version").stdout.decode().startswith("attnscope ")
+
+
 def test_corpus_options_and_empty_corpora_fail_before_any_work(attnscope, minilm_dir, tmp_path):
     corpus = tmp_path / "c.txt"
     corpus.write_text("One line.\nTwo lines.\n")
