@@ -21,13 +21,21 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
-kernels::PackedWeights random_packed_weights(size_t in, size_t out, std::mt19937& rng) {
+// A linear layer's random weights W [out][in], as PyTorch stores them and as the engine packs them.
+struct RandomWeights {
+    std::vector<float> w;
+    kernels::PackedWeights packed;
+};
+
+RandomWeights random_weights(size_t in, size_t out, std::mt19937& rng) {
     std::normal_distribution<float> dist(0.f, 1.f);
-    std::vector<float> w(out * in);
-    for (auto& v : w) v = dist(rng) * 0.05f;
+    RandomWeights r;
+    r.w.resize(out * in);
+    for (auto& v : r.w) v = dist(rng) * 0.05f;
     std::vector<const float*> rows;
-    for (size_t c = 0; c < out; ++c) rows.push_back(w.data() + c * in);
-    return kernels::pack_weights(rows.data(), out, in, kernels::WeightStorage::F32);
+    for (size_t c = 0; c < out; ++c) rows.push_back(r.w.data() + c * in);
+    r.packed = kernels::pack_weights(rows.data(), out, in, kernels::WeightStorage::F32);
+    return r;
 }
 
 }  // namespace
@@ -43,12 +51,9 @@ void gemm_comparison(int threads) {
     std::normal_distribution<float> dist(0.f, 1.f);
     for (size_t n : {8, 16, 32, 128, 512, 4096}) {
         for (auto [in, out] : {std::pair<size_t, size_t>{768, 768}, {768, 3072}, {3072, 768}}) {
-            std::vector<float> x(n * in), w(out * in), y(n * out);
+            std::vector<float> x(n * in), y(n * out);
             for (auto& v : x) v = dist(rng);
-            for (auto& v : w) v = dist(rng) * 0.05f;
-            std::vector<const float*> rows;
-            for (size_t c = 0; c < out; ++c) rows.push_back(w.data() + c * in);
-            auto packed = kernels::pack_weights(rows.data(), out, in, kernels::WeightStorage::F32);
+            const auto [w, packed] = random_weights(in, out, rng);
             auto time_it = [&](auto&& fn) {
                 for (int i = 0; i < 3; ++i) fn();
                 std::vector<double> t;
@@ -79,7 +84,7 @@ void activation_stride_comparison(int threads) {
     std::normal_distribution<float> dist(0.f, 1.f);
     for (size_t m : {512, 2048}) {
         for (auto [in, out] : {std::pair<size_t, size_t>{768, 3072}, {1536, 384}, {1024, 4096}, {3072, 768}, {4096, 1024}}) {
-            auto packed = random_packed_weights(in, out, rng);
+            const auto packed = random_weights(in, out, rng).packed;
             std::vector<float> y(m * out);
             std::vector<float> dense(m * in), padded(m * (in + 16));
             for (auto& v : dense) v = dist(rng);

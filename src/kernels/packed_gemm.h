@@ -16,6 +16,9 @@
 namespace attnscope::kernels {
 
 inline constexpr size_t kPanel = 16;
+// K block that every register tile (AVX2 and AVX-512) sums from zero before adding it to the running
+// total: the summation order, hence the bits, depend on it (accuracy and batch invariance).
+inline constexpr size_t kKBlock = 256;
 
 // The row stride (floats) for an activation matrix whose rows are `floats` long and that the GEMM reads
 // as A. The L1 is 8-way with 4 KB per way, so rows whose length is a multiple of 4 KB all start in one

@@ -11,7 +11,7 @@
 namespace attnscope::kernels::avx2 {
 namespace {
 
-constexpr size_t kKc = 256;  // K block summed from zero inside a tile (accuracy and batch invariance)
+constexpr size_t kKc = kKBlock;
 // K per pass over C in the blocked path: C is read back and rewritten once per pass, so for BERT's
 // K = 768 a single pass (no read-back at all) and for K = 3072 four instead of twelve. perf showed the
 // read-back (finish_row) at 16% of a batch-32 forward with 256-long passes.
@@ -26,8 +26,9 @@ enum Phase { kFirst = 1, kLast = 2 };
 
 // Where the weights come from decides the software prefetch. Few rows of a big B (a linear layer's
 // weights, more than kStreamedBytes): every weight is read once, from DRAM, and the stream is only as fast
-// as the misses in flight. A T0 prefetch holds one of the L1's few miss buffers for a whole DRAM round trip; a T1 prefetch 12 KB ahead waits in the L2's larger queue, and the
-// hardware L1 prefetcher brings the lines on from L2. bench: bert-base n = 8 13.2-14.2 → 11.2-11.3 ms, n = 16
+// as the misses in flight. A T0 prefetch holds one of the L1's few miss buffers for a whole DRAM round
+// trip; a T1 prefetch 12 KB ahead waits in the L2's larger queue, and the hardware L1 prefetcher brings
+// the lines on from L2. bench: bert-base n = 8 13.2-14.2 → 11.2-11.3 ms, n = 16
 // 19.2-21 → 16.2-16.6 ms (T1 at 8, 12, 16 and 24 KB; 12-16 KB best). Many rows: the weight slices are in
 // L2 already and the T0 prefetch fetches them into L1 (T1 there was 2-5% slower at n = 512); so are attention's
 // packed Kᵀ and V (128 KB per head at n = 512), whatever the rows.

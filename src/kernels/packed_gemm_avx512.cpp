@@ -16,7 +16,7 @@
 namespace attnscope::kernels::avx512 {
 namespace {
 
-constexpr size_t kKc = 256;  // must equal the AVX2 tile's K block
+constexpr size_t kKc = kKBlock;
 
 // C's rows (cols valid columns, the rest zero) as 16-float rows of `total`. Out of line for the same reason
 // as the AVX2 version: inline, it changes how GCC allocates the accumulators.
