@@ -11,6 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+source "$ROOT/scripts/disk.sh"
+# pip's cache would keep a second, compressed copy of torch and its CUDA libraries (3 GB) for good.
+export PIP_NO_CACHE_DIR=1
 
 APT_PACKAGES=(build-essential cmake ninja-build pkg-config git unzip ca-certificates
     libopenblas-openmp-dev libutf8proc-dev nlohmann-json3-dev libcli11-dev libfmt-dev
@@ -34,6 +37,11 @@ REQ="$ROOT/scripts/requirements-reference.txt"
 STAMP="$VENV/.requirements.sha256"
 want="$(sha256sum "$REQ" | cut -d' ' -f1)"
 if [[ ! -x "$VENV/bin/python" || ! -f "$STAMP" || "$(cat "$STAMP")" != "$want" ]]; then
+    # Measured: 5.9 GB when done (torch's wheel brings CUDA libraries even for the CPU) and 8.8 GB at the
+    # peak, while the downloaded wheels are still there.
+    # A half-made or outdated environment is made again from nothing, so no stale package stays behind.
+    rm -rf "$VENV"
+    need_free_gib 10 "the Python reference environment (.venv)"
     log "creating the Python reference environment in .venv (torch, transformers, tokenizers — a few minutes)"
     "$PYTHON" -m venv "$VENV"
     "$VENV/bin/pip" install -q --upgrade pip

@@ -9,6 +9,8 @@ scripts/setup.sh
 echo "==> unit tests"
 ctest --test-dir build --output-on-failure -j2
 echo "==> conformance, CLI and end-to-end tests"
+# Checkpoints generated at test time (.cache, 1.9 GB the first time) and the largest tests' folders.
+ROOT="$(pwd)" && source scripts/disk.sh && need_free_gib 3 "the Python-driven tests"
 mkdir -p tests/artifacts
 .venv/bin/python -m pytest tests -ra "$@"
 echo "==> web app type check"

@@ -28,8 +28,8 @@ def test_head_distances_and_mds(attnscope, minilm_dir, tmp_path):
 
     xy = np.array([h["map_xy"] for h in out["heads"]])
     ours = out["head_map_stress"]
-    sk = MDS(n_components=2, metric=True, dissimilarity="precomputed", n_init=5, max_iter=1000, eps=1e-10,
-             random_state=0).fit(expected)
+    sk = MDS(n_components=2, metric_mds=True, metric="precomputed", init="random", n_init=5, max_iter=1000,
+             eps=1e-10, random_state=0).fit(expected)
     delta = np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1))
     recomputed = ((delta - d)[np.triu_indices(m, 1)] ** 2).sum()
     assert ours == pytest.approx(recomputed, rel=1e-6)

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -113,7 +114,10 @@ void write_tiny_model(const fs::path& dir, const TinyModelSpec& s, const TinyWei
     std::ofstream(dir / "config.json") << cfg.dump(2);
     std::ofstream vocab(dir / "vocab.txt");
     const char* special[] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
-    for (int i = 0; i < s.vocab; ++i) vocab << (i < 5 ? special[i] : "w" + std::to_string(i)) << "\n";
+    for (int i = 0; i < s.vocab; ++i) {
+        if (i < 5) vocab << special[i] << "\n";
+        else vocab << "w" << i << "\n";  // streamed, not "w" + to_string: GCC 12 warns falsely (-Wrestrict)
+    }
     std::ofstream(dir / "tokenizer_config.json") << R"({"do_lower_case": true, "model_max_length": 64})";
 
     TinyWeights renamed;
@@ -229,10 +233,27 @@ ReferenceOutput reference_forward(const TinyModelSpec& s, const TinyWeights& w, 
     return out;
 }
 
+namespace {
+// The folders hold model files; without this every run of the suite left them in /tmp for good (they had
+// piled up to hundreds of folders). Removed when the test program exits normally; a crash keeps them.
+struct TempDirs {
+    std::vector<fs::path> paths;
+    ~TempDirs() {
+        std::error_code ignored;
+        for (const auto& p : paths) fs::remove_all(p, ignored);
+    }
+};
+TempDirs& temp_dirs() {
+    static TempDirs dirs;
+    return dirs;
+}
+}  // namespace
+
 fs::path temp_dir(const std::string& name) {
     fs::path p = fs::temp_directory_path() / ("attnscope-test-" + std::to_string(::getpid()) + "-" + name);
     fs::remove_all(p);
     fs::create_directories(p);
+    temp_dirs().paths.push_back(p);
     return p;
 }
 

@@ -38,6 +38,7 @@ struct ReferenceOutput {
 ReferenceOutput reference_forward(const TinyModelSpec& spec, const TinyWeights& w, const std::vector<int>& ids,
                                   const std::vector<int>& types, const std::vector<int>& mask);
 
+// A fresh folder under the system temp dir, removed when the test program exits.
 std::filesystem::path temp_dir(const std::string& name);
 
 }  // namespace attnscope::testing
