@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <numeric>
+#include <string_view>
+#include <vector>
 
 #include "attnscope/ablation.h"
 #include "attnscope/analysis.h"
@@ -21,12 +24,14 @@ using nlohmann::json;
 
 std::string error_json(const std::string& message) { return json{{"error", message}}.dump(); }
 
-// A POST route with a JSON body and a JSON answer; HttpError and library errors become 4xx JSON errors.
+// A POST route with a JSON body (the text fields and `fields`) and a JSON answer; HttpError and library
+// errors become 4xx JSON errors.
 template <typename Fn>
-void post_json(httplib::Server& http, const char* path, Fn fn) {
-    http.Post(path, [fn](const httplib::Request& req, httplib::Response& res) {
+void post_json(httplib::Server& http, const char* path, std::initializer_list<std::string_view> fields, Fn fn) {
+    http.Post(path, [fn, known = std::vector<std::string_view>(fields)](const httplib::Request& req, httplib::Response& res) {
         try {
             json body = parse_body(req.body);
+            allow_fields(body, known);
             json out = fn(body);
             res.set_content(out.dump(), "application/json");
         } catch (const HttpError& e) {
@@ -43,6 +48,9 @@ void post_json(httplib::Server& http, const char* path, Fn fn) {
         }
     });
 }
+
+// The second input of /api/diff: another text, or one token of the first masked, replaced or deleted.
+constexpr const char* kDiffChanges[] = {"with", "mask", "replace", "delete"};
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -64,7 +72,9 @@ void register_api(Server::Impl& s) {
     http.Post("/api/attention", [&s, &m, H](const httplib::Request& req, httplib::Response& res) {
         tokenizer::Encoding enc;
         try {
-            enc = encode_request(m, parse_body(req.body));
+            const json body = parse_body(req.body);
+            allow_fields(body);
+            enc = encode_request(m, body);
         } catch (const HttpError& e) {
             res.status = e.status;
             res.set_content(error_json(e.what()), "application/json");
@@ -107,7 +117,7 @@ void register_api(Server::Impl& s) {
         });
     });
 
-    post_json(http, "/api/analyze", [&s, &m](const json& body) {
+    post_json(http, "/api/analyze", {}, [&s, &m](const json& body) {
         auto enc = encode_request(m, body);
         RunSlot slot(s.runs);
         Trace t = m.forward(enc);
@@ -120,7 +130,7 @@ void register_api(Server::Impl& s) {
 
     // What a neuron view needs for one head: per token its query and key vectors, and the scores and
     // probabilities they give — all from the forward pass, none recomputed by the page.
-    post_json(http, "/api/neuron", [&s, &m, L, H](const json& body) {
+    post_json(http, "/api/neuron", {"layer", "head"}, [&s, &m, L, H](const json& body) {
         auto enc = encode_request(m, body);
         const int layer = int_field(body, "layer", 0, L - 1), head = int_field(body, "head", 0, H - 1);
         ForwardOptions fo;
@@ -142,7 +152,7 @@ void register_api(Server::Impl& s) {
                     {"attention_b64", b64(t.attention(layer, head), n * n)}};
     });
 
-    post_json(http, "/api/rollout", [&s, &m](const json& body) {
+    post_json(http, "/api/rollout", {"flow", "flow_layer"}, [&s, &m](const json& body) {
         auto enc = encode_request(m, body);
         RunSlot slot(s.runs);
         Trace t = m.forward(enc);
@@ -164,7 +174,7 @@ void register_api(Server::Impl& s) {
 
     // Kobayashi et al. 2020: per head the value-vector norms ‖f(x_j)‖ and the share of attention that
     // special tokens get by weight alone and by weight × norm.
-    post_json(http, "/api/norms", [&s, &m, L, H](const json& body) {
+    post_json(http, "/api/norms", {}, [&s, &m, L, H](const json& body) {
         auto enc = encode_request(m, body);
         ForwardOptions fo;
         fo.capture.qkv = true;
@@ -190,7 +200,7 @@ void register_api(Server::Impl& s) {
                     {"value_norms_b64", base64(value_norms.data(), value_norms.size() * sizeof(float))}};
     });
 
-    post_json(http, "/api/headmap", [&s, &m, L, H](const json& body) {
+    post_json(http, "/api/headmap", {}, [&s, &m, L, H](const json& body) {
         auto enc = encode_request(m, body);
         RunSlot slot(s.runs);
         Trace t = m.forward(enc);
@@ -207,11 +217,14 @@ void register_api(Server::Impl& s) {
         return json{{"heads", heads}, {"stress", stress}};
     });
 
-    post_json(http, "/api/diff", [&s, &m, H](const json& body) {
+    post_json(http, "/api/diff", {"with", "mask", "replace", "token", "delete"}, [&s, &m, H](const json& body) {
         auto a = encode_request(m, body);
         tokenizer::Encoding b;
         std::string what;
         const auto& tok = m.tokenizer();
+        const auto changes = std::count_if(std::begin(kDiffChanges), std::end(kDiffChanges), [&](const char* k) { return body.contains(k); });
+        if (changes != 1) throw HttpError(400, "give exactly one of: with, mask, replace (with token), delete");
+        if (body.contains("token") != body.contains("replace")) throw HttpError(400, "'token' goes with 'replace', and only with it");
         if (body.contains("with")) {
             b = encode_request(m, body, "with");
             what = "the second text";
@@ -235,7 +248,7 @@ void register_api(Server::Impl& s) {
                 what = fmt::format("token {} '{}' replaced by '{}'", i, a.tokens[i], word);
                 b.ids[i] = id;
                 b.tokens[i] = word;
-            } else if (body.contains("delete")) {
+            } else {  // delete
                 const size_t i = position("delete");
                 what = fmt::format("token {} '{}' deleted", i, a.tokens[i]);
                 const auto at = static_cast<long>(i);
@@ -247,8 +260,6 @@ void register_api(Server::Impl& s) {
                 b.byte_offsets.erase(b.byte_offsets.begin() + at);
                 b.sequence_ids.erase(b.sequence_ids.begin() + at);
                 b.special_tokens_mask.erase(b.special_tokens_mask.begin() + at);
-            } else {
-                throw HttpError(400, "give one of: with, mask, replace (with token), delete");
             }
         }
         RunSlot slot(s.runs);
@@ -260,7 +271,7 @@ void register_api(Server::Impl& s) {
         return json{{"change", what}, {"a", encoding_json(a)}, {"b", encoding_json(b)}, {"aligned_tokens", alignment.size()}, {"heads", heads}};
     });
 
-    post_json(http, "/api/ablate", [&s, &m, L, H](const json& body) {
+    post_json(http, "/api/ablate", {"heads", "ablation"}, [&s, &m, L, H](const json& body) {
         auto enc = encode_request(m, body);
         if (!body.contains("heads") || !body["heads"].is_string()) throw HttpError(400, "'heads' must be a string such as \"3:4,5:*\"");
         ForwardOptions fo;
@@ -297,6 +308,7 @@ void register_api(Server::Impl& s) {
     http.Post("/api/export", [&s, &m](const httplib::Request& req, httplib::Response& res) {
         try {
             const json body = parse_body(req.body);
+            allow_fields(body);
             auto enc = encode_request(m, body);
             RunSlot slot(s.runs);
             Trace t = m.forward(enc);

@@ -18,6 +18,17 @@ nlohmann::json parse_body(const std::string& body) {
     }
 }
 
+void allow_fields(const nlohmann::json& body, std::span<const std::string_view> route_fields) {
+    static constexpr std::string_view kTextFields[] = {"text", "pair", "truncate"};
+    for (const auto& [key, value] : body.items()) {
+        if (std::find(std::begin(kTextFields), std::end(kTextFields), key) != std::end(kTextFields)) continue;
+        if (std::find(route_fields.begin(), route_fields.end(), key) != route_fields.end()) continue;
+        std::string known = "text, pair, truncate";
+        for (auto f : route_fields) known += fmt::format(", {}", f);
+        throw HttpError(400, fmt::format("unknown field '{}' (this endpoint takes: {})", key, known));
+    }
+}
+
 tokenizer::Encoding encode_request(const model::Model& m, const nlohmann::json& body, const char* key) {
     if (!body.contains(key) || !body[key].is_string()) throw HttpError(400, fmt::format("'{}' must be a string", key));
     const std::string text = body[key].get<std::string>();

@@ -185,7 +185,11 @@ def test_bad_input_gets_a_4xx_json_error_and_the_server_keeps_serving(server, pa
     ("/api/neuron", {"text": "a b", "layer": "1", "head": 0}, "'layer' must be an integer"),
     ("/api/ablate", {"text": "a b", "heads": "9:1"}, "layer"),
     ("/api/ablate", {"text": "a b", "heads": "0:1", "ablation": "nope"}, "'ablation'"),
-    ("/api/diff", {"text": "a b c"}, "give one of"),
+    ("/api/diff", {"text": "a b c"}, "give exactly one of"),
+    ("/api/diff", {"text": "a b c", "mask": 1, "delete": 2}, "give exactly one of"),
+    ("/api/diff", {"text": "a b c", "with": "a b d", "mask": 1}, "give exactly one of"),
+    ("/api/diff", {"text": "a b c", "replace": 1}, "'token' goes with 'replace'"),
+    ("/api/diff", {"text": "a b c", "mask": 1, "token": "dog"}, "'token' goes with 'replace'"),
     ("/api/diff", {"text": "a b c", "mask": 0}, "outside"),
     ("/api/diff", {"text": "a b c", "replace": 1, "token": "notavocabularyword"}, "not a single token"),
     ("/api/diff", {"text": "a b c", "replace": 1, "token": 5}, "'token' must be a string"),
@@ -197,6 +201,38 @@ def test_bad_parameters_get_400(server, path, body, message):
     status, out = server.json("POST", path, body)
     print(f"{path} {body} → {status} {out}")
     assert status == 400 and message in out["error"]
+
+
+@pytest.mark.parametrize("path,body,unknown,known", [
+    ("/api/attention", {"text": "a b", "truncat": True}, "truncat", "text, pair, truncate"),
+    ("/api/analyze", {"text": "a b", "layer": 0}, "layer", "text, pair, truncate"),
+    ("/api/neuron", {"text": "a b", "layer": 0, "head": 0, "heads": 1}, "heads", "text, pair, truncate, layer, head"),
+    ("/api/rollout", {"text": "a b", "flow_layers": 2}, "flow_layers", "text, pair, truncate, flow, flow_layer"),
+    ("/api/norms", {"text": "a b", "Text": "c"}, "Text", "text, pair, truncate"),
+    ("/api/headmap", {"text": "a b", "": 1}, "", "text, pair, truncate"),
+    ("/api/diff", {"text": "a b c", "mask": 1, "masked": 1}, "masked",
+     "text, pair, truncate, with, mask, replace, token, delete"),
+    ("/api/ablate", {"text": "a b", "heads": "0:1", "mode": "mean"}, "mode", "text, pair, truncate, heads, ablation"),
+    ("/api/export", {"text": "a b", "format": "html"}, "format", "text, pair, truncate"),
+])
+def test_unknown_fields_are_named_not_ignored(server, path, body, unknown, known):
+    """A misspelt option would otherwise run with its default and look like a result for what was asked."""
+    status, headers, data = server.raw("POST", path, json.dumps(body).encode())
+    error = json.loads(data)["error"]
+    print(f"{path} {body} → {status} {error}")
+    assert status == 400 and error == f"unknown field '{unknown}' (this endpoint takes: {known})"
+
+
+def test_every_field_the_docs_name_is_accepted(server):
+    """The other side of the check above: documented optional fields must not be refused as unknown."""
+    for path, body in [("/api/neuron", {"text": "a b", "pair": None, "truncate": False, "layer": 0, "head": 0}),
+                       ("/api/rollout", {"text": "a b", "flow": True, "flow_layer": 1}),
+                       ("/api/diff", {"text": "a b c", "with": "a b d"}),
+                       ("/api/diff", {"text": "a b c", "replace": 1, "token": "dog"}),
+                       ("/api/diff", {"text": "a b c", "delete": 1}),
+                       ("/api/ablate", {"text": "a b", "heads": "0:1", "ablation": "mean"})]:
+        status, out = server.json("POST", path, body)
+        assert status == 200, (path, body, out)
 
 
 def test_unknown_routes_and_methods(server):
