@@ -24,28 +24,36 @@ using nlohmann::json;
 
 std::string error_json(const std::string& message) { return json{{"error", message}}.dump(); }
 
-// A POST route with a JSON body (the text fields and `fields`) and a JSON answer; HttpError and library
-// errors become 4xx JSON errors.
+// Runs a route's work; HttpError and library errors become 4xx JSON errors. Returns whether it succeeded.
+template <typename Fn>
+bool answering_errors(httplib::Response& res, Fn fn) {
+    auto fail = [&res](int status, const std::string& message) {
+        res.status = status;
+        res.set_content(error_json(message), "application/json");
+        return false;
+    };
+    try {
+        fn();
+        return true;
+    } catch (const HttpError& e) {
+        return fail(e.status, e.what());
+    } catch (const Error& e) {
+        return fail(400, e.what());
+    } catch (const json::exception& e) {
+        // A field read without a typed helper: still the client's mistake, not a server fault.
+        return fail(400, fmt::format("a field of the request has the wrong type ({})", e.what()));
+    }
+}
+
+// A POST route with a JSON body (the text fields and `fields`) and a JSON answer.
 template <typename Fn>
 void post_json(httplib::Server& http, const char* path, std::initializer_list<std::string_view> fields, Fn fn) {
     http.Post(path, [fn, known = std::vector<std::string_view>(fields)](const httplib::Request& req, httplib::Response& res) {
-        try {
+        answering_errors(res, [&] {
             json body = parse_body(req.body);
             allow_fields(body, known);
-            json out = fn(body);
-            res.set_content(out.dump(), "application/json");
-        } catch (const HttpError& e) {
-            res.status = e.status;
-            res.set_content(error_json(e.what()), "application/json");
-        } catch (const Error& e) {
-            res.status = 400;
-            res.set_content(error_json(e.what()), "application/json");
-        } catch (const json::exception& e) {
-            // A field read without a typed helper above: still the client's mistake, not a server fault.
-            res.status = 400;
-            res.set_content(error_json(fmt::format("a field of the request has the wrong type ({})", e.what())),
-                            "application/json");
-        }
+            res.set_content(fn(body).dump(), "application/json");
+        });
     });
 }
 
@@ -71,15 +79,12 @@ void register_api(Server::Impl& s) {
     // Streams frames: encoding, then one per layer as soon as it is computed, then statistics, then done.
     http.Post("/api/attention", [&s, &m, H](const httplib::Request& req, httplib::Response& res) {
         tokenizer::Encoding enc;
-        try {
+        const bool ok = answering_errors(res, [&] {
             const json body = parse_body(req.body);
             allow_fields(body);
             enc = encode_request(m, body);
-        } catch (const HttpError& e) {
-            res.status = e.status;
-            res.set_content(error_json(e.what()), "application/json");
-            return;
-        }
+        });
+        if (!ok) return;
         res.set_header("Cache-Control", "no-store");
         res.set_chunked_content_provider("application/x-attnscope-frames", [&s, &m, H, enc](size_t, httplib::DataSink& sink) {
             const auto t0 = std::chrono::steady_clock::now();
@@ -306,7 +311,7 @@ void register_api(Server::Impl& s) {
     });
 
     http.Post("/api/export", [&s, &m](const httplib::Request& req, httplib::Response& res) {
-        try {
+        answering_errors(res, [&] {
             const json body = parse_body(req.body);
             allow_fields(body);
             auto enc = encode_request(m, body);
@@ -316,13 +321,7 @@ void register_api(Server::Impl& s) {
             if (body.contains("pair") && body["pair"].is_string()) pair = body["pair"].get<std::string>();
             res.set_header("Content-Disposition", "attachment; filename=\"attnscope.html\"");
             res.set_content(offline_html(m, s.location, enc, t, body["text"].get<std::string>(), pair), "text/html; charset=utf-8");
-        } catch (const HttpError& e) {
-            res.status = e.status;
-            res.set_content(error_json(e.what()), "application/json");
-        } catch (const Error& e) {
-            res.status = 400;
-            res.set_content(error_json(e.what()), "application/json");
-        }
+        });
     });
 }
 
