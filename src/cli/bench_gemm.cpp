@@ -10,16 +10,12 @@
 #include <vector>
 
 #include "cli/common.h"
+#include "cli/timing_stats.h"
 #include "kernels/kernels.h"
 #include "kernels/packed_gemm.h"
 
 namespace attnscope::cli {
 namespace {
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
 
 // A linear layer's random weights W [out][in], as PyTorch stores them and as the engine packs them.
 struct RandomWeights {
@@ -62,7 +58,7 @@ void gemm_comparison(int threads) {
                     fn();
                     t.push_back(ms_since(t0));
                 }
-                return 2.0 * n * in * out / (median(t) * 1e-3) / 1e9;
+                return 2.0 * n * in * out / (summarize(t).median * 1e-3) / 1e9;
             };
             double ours = time_it([&] { kernels::gemm_packed_parallel(n, x.data(), in, packed.b, y.data(), out, {}); });
             double blas = time_it([&] { kernels::blas_sgemm_nt(n, out, in, x.data(), w.data(), y.data()); });
@@ -101,7 +97,7 @@ void activation_stride_comparison(int threads) {
             for (int rep = 0; rep < 9; ++rep)
                 for (int v = 0; v < 2; ++v) t[v].push_back(run(v));
             const double flop = 2.0 * m * in * out;
-            const double g_dense = flop / (median(t[0]) * 1e-3) / 1e9, g_padded = flop / (median(t[1]) * 1e-3) / 1e9;
+            const double g_dense = flop / (summarize(t[0]).median * 1e-3) / 1e9, g_padded = flop / (summarize(t[1]).median * 1e-3) / 1e9;
             fmt::print("{:>5} {:>5} {:>5} {:>8} {:>10.1f} {:>10.1f} {:>7.2f}×\n", m, in, out,
                        kernels::activation_stride(in) != in ? "yes" : "no", g_dense, g_padded, g_padded / g_dense);
         }

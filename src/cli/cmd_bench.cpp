@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/reference_inputs.h"
+#include "cli/timing_stats.h"
 #include "kernels/kernels.h"
 #include "kernels/machine_probe.h"
 #include "kernels/packed_gemm.h"
@@ -44,28 +45,6 @@ struct BenchOptions {
     bool gemm = false;
     bool quiet = false;
 };
-
-struct Stats {
-    double median = 0, min = 0, max = 0, mad = 0, p10 = 0, p90 = 0;
-    int reps = 0;
-};
-
-Stats summarize(std::vector<double> v) {
-    Stats s;
-    std::sort(v.begin(), v.end());
-    s.reps = static_cast<int>(v.size());
-    auto q = [&](double f) { return v[static_cast<size_t>(std::lround(f * static_cast<double>(v.size() - 1)))]; };
-    s.median = q(0.5);
-    s.min = v.front();
-    s.max = v.back();
-    s.p10 = q(0.1);
-    s.p90 = q(0.9);
-    std::vector<double> dev;
-    for (double x : v) dev.push_back(std::fabs(x - s.median));
-    std::sort(dev.begin(), dev.end());
-    s.mad = dev[dev.size() / 2];
-    return s;
-}
 
 // FLOPs of one sequence: the weight GEMMs 2·n·(4D² + 2·D·I) and attention 4·n²·D, per layer.
 double forward_flops(const model::BertConfig& c, size_t n) {

@@ -23,7 +23,8 @@ void allow_fields(const nlohmann::json& body, std::span<const std::string_view> 
     for (const auto& [key, value] : body.items()) {
         if (std::find(std::begin(kTextFields), std::end(kTextFields), key) != std::end(kTextFields)) continue;
         if (std::find(route_fields.begin(), route_fields.end(), key) != route_fields.end()) continue;
-        std::string known = "text, pair, truncate";
+        std::string known;
+        for (auto f : kTextFields) known += fmt::format("{}{}", known.empty() ? "" : ", ", f);
         for (auto f : route_fields) known += fmt::format(", {}", f);
         throw HttpError(400, fmt::format("unknown field '{}' (this endpoint takes: {})", key, known));
     }
