@@ -78,7 +78,8 @@ struct HeadStatistics {
     double uniform_entropy = 0;  // ln n: the entropy of uniform attention, the baseline for kEntropy
     const std::array<double, kNumStats>& at(int layer, int head) const { return values[layer * num_heads + head]; }
 };
-HeadStatistics head_statistics(const Trace& trace, const TokenClasses& tokens);
+// `threads`: 0 = one per core (every analysis taking it splits its heads over that many threads).
+HeadStatistics head_statistics(const Trace& trace, const TokenClasses& tokens, int threads = 0);
 
 // ---- pattern types (Kovaleva et al. 2019), a deterministic rule ------------------------------------
 
@@ -99,13 +100,14 @@ struct PatternFeatures {
     Pattern label = Pattern::Heterogeneous;
 };
 PatternFeatures classify_pattern(const float* a, size_t n, const TokenClasses& tokens, const PatternThresholds& t = {});
-std::vector<PatternFeatures> classify_heads(const Trace& trace, const TokenClasses& tokens, const PatternThresholds& t = {});
+std::vector<PatternFeatures> classify_heads(const Trace& trace, const TokenClasses& tokens, const PatternThresholds& t = {},
+                                           int threads = 0);
 
 // ---- head similarity (Clark et al. 2019 §6) ----------------------------------------------------------
 
 // Adds Σ_i JS(Ã^a_i, Ã^b_i) for every pair of heads (Ã = 0.999·A + 0.001/n, natural log) to `distance`
 // ([LH][LH], symmetric). Summed, not averaged, over rows and documents — Clark's definition.
-void add_head_distances(const Trace& trace, std::vector<double>& distance);
+void add_head_distances(const Trace& trace, std::vector<double>& distance, int threads = 0);
 
 // Metric MDS by SMACOF on a dissimilarity matrix ([m][m]), the best of `inits` seeded starts:
 // 2-D coordinates [m][2] and the final stress.

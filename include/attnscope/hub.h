@@ -1,6 +1,8 @@
 // Downloading a model from the Hugging Face Hub into the shared cache, the way huggingface_hub does
 // (resolve URLs, X-Repo-Commit / ETag headers, blobs/ + snapshots/<commit>/ + refs/), so that Python and
 // attnscope use one download. Only the files attnscope needs are fetched.
+// pull() and download_model() are in the attnscope_hub library (libcurl, OpenSSL); the names and settings
+// are in the core library.
 #pragma once
 
 #include <cstddef>
@@ -34,6 +36,9 @@ struct PullResult {
 // Throws Error with what went wrong and what to do: 401/403 (gated or private: set HF_TOKEN), 404 (wrong
 // id, revision or file), no network (offline mode, and where the cache is), a checksum mismatch.
 PullResult pull(const std::string& repo_id, const PullOptions& options, const Settings& settings = Settings::from_environment());
+
+// pull() with a progress bar on stderr, returning the snapshot folder: a ModelDownloader for locate_model.
+std::filesystem::path download_model(const std::string& repo_id, const std::string& revision);
 
 // "models--org--name": the cache folder of a repo id, as huggingface_hub names it.
 std::string repo_folder_name(const std::string& repo_id);

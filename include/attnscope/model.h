@@ -1,5 +1,8 @@
 // A BERT-family encoder loaded from a Hugging Face model folder, and its exact fp32 forward pass
 // (identical in meaning to eager `BertModel(..., output_attentions=True)` in eval mode).
+//
+// A loaded Model is immutable and shared: any number of threads may call forward() on one Model at once,
+// each with its own thread count (ForwardOptions::threads); nothing process-wide changes.
 #pragma once
 
 #include <cstddef>
@@ -10,10 +13,14 @@
 
 #include "attnscope/tokenizer.h"
 #include "attnscope/trace.h"
+#include "attnscope/types.h"
+#include "attnscope/workspace.h"
 
 namespace attnscope::model {
 
-enum class Activation { GeluErf, GeluTanh, Relu, Silu };
+using attnscope::Activation;
+using attnscope::WeightStorage;
+using attnscope::weight_storage_name;
 
 // The encoder families attnscope runs: BERT's encoder with different embeddings and key names.
 //   bert        BERT base/large, cased/uncased/multilingual/Chinese, MiniLM, ...
@@ -68,14 +75,11 @@ struct ModelInfo {
     double pack_ms = 0;          // time spent packing
 };
 
-// How to hold the encoder's matmul weights. fp32 is exact; fp16 / bf16 / int8 read fewer bytes per
-// weight and are faster where a forward is bound by the weight stream (short inputs), at a measured cost
-// in accuracy (docs/performance.md).
-enum class WeightStorage { F32, F16, BF16, I8 };
 WeightStorage parse_weight_storage(const std::string& name);  // "fp32", "fp16", "bf16", "int8"
 
 struct LoadOptions {
     WeightStorage weights = WeightStorage::F32;
+    int threads = 0;  // for packing the weights; 0 = one per core
 };
 
 class Model {
@@ -91,7 +95,8 @@ public:
     const ModelInfo& info() const;
     const tokenizer::Tokenizer& tokenizer() const;
 
-    // One sequence. Throws Error if the encoding does not fit the model (length, ids, type ids).
+    // One sequence. Throws Error if the encoding does not fit the model (length, ids, type ids) or the
+    // options are invalid (threads outside 0..kMaxThreads, a head mask of the wrong size).
     Trace forward(const tokenizer::Encoding& encoding, const ForwardOptions& options = {},
                   const LayerObserver& observer = {}) const;
     // Several sequences of any lengths in one pass: tokens are packed (no padding), each sequence
@@ -99,8 +104,9 @@ public:
     std::vector<Trace> forward_batch(const std::vector<tokenizer::Encoding>& encodings,
                                      const ForwardOptions& options = {},
                                      const LayerObserver& observer = {}) const;
-    // The same, writing into `traces` and reusing their buffers when the sizes allow: a server or a
-    // corpus loop that keeps its traces pays no allocation or page faults per call.
+    // The same, writing into `traces` and reusing their buffers when the sizes allow. With the activations
+    // in a reused Workspace (ForwardOptions::workspace, or one the model keeps for its callers), a second
+    // call of the same or a smaller shape allocates nothing.
     void forward_batch_into(const std::vector<tokenizer::Encoding>& encodings, std::vector<Trace>& traces,
                             const ForwardOptions& options = {}, const LayerObserver& observer = {}) const;
 
@@ -108,13 +114,14 @@ public:
     // norm-based analyses (f(x) = v W_O^h). Read back from the stored (packed) weights.
     std::vector<float> output_projection(int layer, int head) const;
 
-    // Masked-LM head (cls.predictions.*): logits [n][vocab] for the given final hidden states.
+    // Masked-LM head (cls.predictions.*): logits [positions][vocab] for the given rows of the final hidden
+    // states (all rows when `positions` is empty).
     bool has_mlm_head() const;
-    std::vector<float> mlm_logits(const Trace& trace) const;
-
-    struct Impl;
+    std::vector<float> mlm_logits(const Trace& trace, const std::vector<size_t>& positions = {},
+                                  int threads = 0) const;
 
 private:
+    struct Impl;
     explicit Model(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,10 +21,14 @@ struct ModelLocation {
 // the legacy $TRANSFORMERS_CACHE.
 std::vector<std::filesystem::path> hf_cache_roots();
 
+// Fetches a model id at a revision into the Hugging Face cache and returns its snapshot folder:
+// hub::download_model (attnscope/hub.h, the attnscope_hub library), or Python's huggingface_hub.
+using ModelDownloader = std::function<std::filesystem::path(const std::string& repo_id, const std::string& revision)>;
+
 // `spec` is a folder path, or a model id ("bert-base-uncased", "org/name"), optionally "id@revision".
-// An id that is not in the cache is downloaded from the hub when `download` is set (and offline mode is
-// off; see attnscope/hub.h). Throws Error naming every place it looked and how to get the model.
-ModelLocation locate_model(const std::string& spec, bool download = false);
+// An id that is not in the cache is fetched with `download` when one is given and offline mode is off
+// ($HF_HUB_OFFLINE). Throws Error naming every place it looked and how to get the model.
+ModelLocation locate_model(const std::string& spec, const ModelDownloader& download = {});
 
 // The default: bert-base-uncased if it is in the hub cache, else the bundled all-MiniLM-L6-v2 that
 // scripts/setup.sh installs. `note` receives the one line to tell the user which one was chosen.

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "attnscope/error.h"
-#include "kernels/kernels.h"
+#include "kernels/threads.h"
 
 namespace attnscope::analysis {
 
@@ -118,7 +118,7 @@ void CorpusStats::add_batch(const std::vector<Trace>& traces, const std::vector<
     std::vector<InputResults> results(count);
     std::string error;
     // Nested regions inside the analyses run on one thread here (OpenMP's default of one active level).
-#pragma omp parallel for num_threads(kernels::num_threads()) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(kernels::default_threads()) schedule(dynamic, 1)
     for (long s = 0; s < static_cast<long>(count); ++s) {
         const auto i = static_cast<size_t>(s);
         try {

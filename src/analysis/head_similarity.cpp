@@ -5,7 +5,8 @@
 #include <random>
 
 #include "attnscope/analysis.h"
-#include "kernels/kernels.h"
+#include "kernels/reductions.h"
+#include "kernels/threads.h"
 
 namespace attnscope::analysis {
 
@@ -19,7 +20,8 @@ double js_divergence(const float* p, const float* q, size_t n) {
     return s;
 }
 
-void add_head_distances(const Trace& trace, std::vector<double>& distance) {
+void add_head_distances(const Trace& trace, std::vector<double>& distance, int threads) {
+    const int nt = kernels::resolve_threads(threads);
     const size_t n = trace.seq_len, heads = static_cast<size_t>(trace.num_layers * trace.num_heads);
     distance.resize(heads * heads, 0.0);
     if (n == 0) return;
@@ -37,7 +39,7 @@ void add_head_distances(const Trace& trace, std::vector<double>& distance) {
     std::vector<double> plogp(heads);
     for (size_t h = 0; h < heads; ++h) plogp[h] = kernels::sum_xlogx(smooth.data() + h * block, nullptr, block);
     const long pairs = static_cast<long>(heads * (heads - 1) / 2);
-#pragma omp parallel for num_threads(kernels::num_threads()) schedule(dynamic, 64)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 64) if (nt > 1)
     for (long idx = 0; idx < pairs; ++idx) {
         // Unrank idx into (a, b), a < b.
         size_t a = 0, rest = static_cast<size_t>(idx);

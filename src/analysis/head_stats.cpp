@@ -8,7 +8,8 @@
 #include <cmath>
 
 #include "attnscope/analysis.h"
-#include "kernels/kernels.h"
+#include "kernels/reductions.h"
+#include "kernels/threads.h"
 
 namespace attnscope::analysis {
 namespace {
@@ -51,7 +52,8 @@ double stat_rows(int stat, const TokenClasses& tok) {
     }
 }
 
-HeadStatistics head_statistics(const Trace& trace, const TokenClasses& tok) {
+HeadStatistics head_statistics(const Trace& trace, const TokenClasses& tok, int threads) {
+    const int nt = kernels::resolve_threads(threads);
     const size_t n = trace.seq_len;
     HeadStatistics out;
     out.num_layers = trace.num_layers;
@@ -71,7 +73,7 @@ HeadStatistics head_statistics(const Trace& trace, const TokenClasses& tok) {
     const size_t cls_row = cls_at.empty() ? 0 : cls_at.front();
     const long heads = static_cast<long>(trace.num_layers * trace.num_heads);
     // Heads are independent: spread them over the kernel threads (corpus mode calls this per input).
-#pragma omp parallel num_threads(kernels::num_threads()) if (heads * static_cast<long>(n * n) > 20000)
+#pragma omp parallel num_threads(nt) if (nt > 1 && heads * static_cast<long>(n * n) > 20000)
     {
         std::vector<double> column(n);
         std::vector<float> scratch;

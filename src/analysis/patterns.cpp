@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "attnscope/analysis.h"
-#include "kernels/kernels.h"
+#include "kernels/threads.h"
 
 namespace attnscope::analysis {
 
@@ -81,11 +81,13 @@ PatternFeatures classify_pattern(const float* a, size_t n, const TokenClasses& t
     return f;
 }
 
-std::vector<PatternFeatures> classify_heads(const Trace& trace, const TokenClasses& tok, const PatternThresholds& t) {
+std::vector<PatternFeatures> classify_heads(const Trace& trace, const TokenClasses& tok, const PatternThresholds& t,
+                                           int threads) {
+    const int nt = kernels::resolve_threads(threads);
     const long heads = static_cast<long>(trace.num_layers * trace.num_heads);
     const size_t n = trace.seq_len;
     std::vector<PatternFeatures> out(static_cast<size_t>(heads));
-#pragma omp parallel for num_threads(kernels::num_threads()) schedule(static) if (heads * static_cast<long>(n * n) > 20000)
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && heads * static_cast<long>(n * n) > 20000)
     for (long h = 0; h < heads; ++h) {
         out[static_cast<size_t>(h)] = classify_pattern(trace.attentions.data() + static_cast<size_t>(h) * n * n, n, tok, t);
     }

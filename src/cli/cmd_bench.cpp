@@ -1,5 +1,5 @@
 // attnscope bench: a fixed benchmark protocol (warm-up, repetitions, median and spread) over sequence
-// lengths and batch sizes, with the machine, threads, build and BLAS in the report, and every result set
+// lengths and batch sizes, with the machine, threads, kernels and build in the report, and every result set
 // against the machine's measured limits: GFLOP/s against peak FMA, and time against the weight-bandwidth
 // floor (the matmul weights must be read once per forward).
 #include <fcntl.h>
@@ -16,15 +16,11 @@
 #include <random>
 
 #include "attnscope/error.h"
-#include "cli/bench_gemm.h"
-#include "cli/commands.h"
-#include "cli/common.h"
-#include "cli/reference_inputs.h"
-#include "cli/timing_stats.h"
-#include "kernels/kernels.h"
-#include "kernels/machine_probe.h"
-#include "kernels/packed_gemm.h"
-#include "util/machine.h"
+#include "commands.h"
+#include "common.h"
+#include "reference_inputs.h"
+#include "timing_stats.h"
+#include "attnscope/system.h"
 
 extern char** environ;
 
@@ -42,7 +38,6 @@ struct BenchOptions {
     bool no_limits = false;
     std::string format = "table";
     std::string weights = "fp32";
-    bool gemm = false;
     bool quiet = false;
 };
 
@@ -120,7 +115,6 @@ std::vector<double> cold_start_ms(const std::string& model_dir, int runs) {
 // Every option is checked before anything is measured or printed, so a typo costs no minutes of probing.
 void check_options(const BenchOptions& o) {
     if (o.format != "table" && o.format != "json") throw Error(fmt::format("--format {}: expected table or json", o.format));
-    if (o.gemm && o.format != "table") throw Error("--gemm prints tables: use it with --format table");
     auto at_least = [](const char* name, long v, long min) {
         if (v < min) throw Error(fmt::format("{} {}: must be {} or more", name, v, min));
     };
@@ -157,9 +151,8 @@ void bench_command(const BenchOptions& o) {
     LoadedModel lm = load_model(o.model, o.quiet || o.format == "json", lo);
     const auto& c = lm.model->config();
     check_case_sizes(o, c);
-    if (o.threads > 0) kernels::set_num_threads(o.threads);
-    const int threads = kernels::num_threads();
-    const auto machine = util::machine_info();
+    const auto machine = system::system_info();
+    const int threads = o.threads > 0 ? o.threads : machine.default_threads;
     nlohmann::json report;
     const bool table = o.format == "table";
     report["weights"] = o.weights;
@@ -174,9 +167,9 @@ void bench_command(const BenchOptions& o) {
     }
     double peak = 0, bandwidth = 0;
     if (!o.no_limits) {
-        peak = kernels::measure_peak_gflops(threads);
-        bandwidth = kernels::measure_read_bandwidth(threads);
-        util::reset_peak_rss();  // the bandwidth probe's 1 GiB buffer is not the model's memory
+        peak = system::measure_peak_gflops(threads);
+        bandwidth = system::measure_read_bandwidth(threads);
+        system::reset_peak_rss();  // the bandwidth probe's 1 GiB buffer is not the model's memory
     }
     const double weight_bytes = matmul_weight_bytes(c, lo.weights);
     const double floor_ms = bandwidth > 0 ? weight_bytes / (bandwidth * 1e9) * 1e3 : 0;
@@ -185,8 +178,8 @@ void bench_command(const BenchOptions& o) {
                        {"layers", c.num_hidden_layers}, {"heads", c.num_attention_heads}, {"hidden", c.hidden_size},
                        {"intermediate", c.intermediate_size}, {"matmul_weight_bytes", weight_bytes}};
     report["machine"] = {{"cpu", machine.cpu_model}, {"logical_cpus", machine.logical_cpus}, {"threads", threads},
-                         {"avx2", machine.avx2}, {"avx512", machine.avx512},
-                         {"avx512_gemm_tiles", kernels::cpu_has_avx512()}, {"blas", machine.blas},
+                         {"avx2", machine.cpu_avx2}, {"avx512", machine.cpu_avx512},
+                         {"kernels", machine.kernels}, {"avx512_gemm_tiles", machine.kernels == "avx512"},
                          {"compiler", machine.compiler}, {"build", machine.build_type},
                          {"peak_gflops", peak}, {"read_bandwidth_gbs", bandwidth}, {"weight_floor_ms", floor_ms}};
     if (table) {
@@ -198,9 +191,9 @@ void bench_command(const BenchOptions& o) {
                        "reference inputs\n",
                        o.weights, e["max"].get<double>(), e["mean"].get<double>(), e["inputs"].get<size_t>());
         }
-        fmt::print("machine  {} · {} logical CPUs · {} threads · AVX2 {} · AVX-512 GEMM tiles {} · {} · {} · {}\n",
-                   machine.cpu_model, machine.logical_cpus, threads, machine.avx2 ? "yes" : "no",
-                   kernels::cpu_has_avx512() ? "yes" : "no", machine.build_type, machine.compiler, machine.blas);
+        fmt::print("machine  {} · {} logical CPUs · {} threads · AVX2 {} · AVX-512 GEMM tiles {} · kernels {} · {} · {}\n",
+                   machine.cpu_model, machine.logical_cpus, threads, machine.cpu_avx2 ? "yes" : "no",
+                   machine.kernels == "avx512" ? "yes" : "no", machine.kernels, machine.build_type, machine.compiler);
         if (!o.no_limits) {
             fmt::print("limits   peak {:.1f} GFLOP/s (AVX2 FMA, {} threads) · read bandwidth {:.1f} GB/s · "
                        "weight floor {:.1f} ms ({:.1f} MB of matmul weights per forward)\n",
@@ -267,13 +260,9 @@ void bench_command(const BenchOptions& o) {
             }
         }
     }
-    report["peak_rss_bytes"] = util::peak_rss_bytes();
-    if (o.gemm) {
-        gemm_comparison(threads);
-        activation_stride_comparison(threads);
-    }
+    report["peak_rss_bytes"] = system::peak_rss_bytes();
     if (table) {
-        fmt::print("peak RSS {:.1f} MB (weights are memory-mapped: {:.1f} MB of the file)\n", util::peak_rss_bytes() / 1e6,
+        fmt::print("peak RSS {:.1f} MB (weights are memory-mapped: {:.1f} MB of the file)\n", system::peak_rss_bytes() / 1e6,
                    lm.model->info().zero_copy_bytes / 1e6);
     } else {
         fmt::print("{}\n", report.dump(2));
@@ -296,7 +285,6 @@ void register_bench(CLI::App& app) {
     cmd->add_option("--format,-f", o->format, "table (default) or json");
     cmd->add_option("--weights", o->weights, "Weight storage: fp32 (default), fp16, bf16, int8");
     cmd->add_flag("--quiet,-q", o->quiet, "Do not announce which default model is used");
-    cmd->add_flag("--gemm", o->gemm, "Also compare the GEMM kernel with OpenBLAS on BERT's linear-layer shapes");
     cmd->callback([o] { bench_command(*o); });
 }
 

@@ -13,11 +13,10 @@
 #include "attnscope/ablation.h"
 #include "attnscope/corpus.h"
 #include "attnscope/error.h"
-#include "cli/commands.h"
-#include "cli/common.h"
-#include "cli/corpus_report.h"
-#include "cli/output.h"
-#include "kernels/kernels.h"
+#include "commands.h"
+#include "common.h"
+#include "corpus_report.h"
+#include "output.h"
 #include "util/files.h"
 
 namespace attnscope::cli {
@@ -164,8 +163,6 @@ void corpus_command(const CorpusOptions& o) {
     eo.truncation = o.truncate;
     ForwardOptions fo;
     fo.threads = o.threads;
-    // The analyses between forward passes use the same threads as the passes themselves.
-    if (o.threads > 0) kernels::set_num_threads(o.threads);
     const bool tty = ::isatty(STDERR_FILENO) == 1;
     std::signal(SIGINT, on_interrupt);
     std::signal(SIGTERM, on_interrupt);

@@ -9,10 +9,10 @@
 
 #include "attnscope/analysis.h"
 #include "attnscope/error.h"
-#include "cli/commands.h"
-#include "cli/common.h"
-#include "cli/head_grid.h"
-#include "cli/json_writer.h"
+#include "commands.h"
+#include "common.h"
+#include "head_grid.h"
+#include "json_writer.h"
 
 namespace attnscope::cli {
 namespace {

@@ -6,10 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "attnscope/model.h"
-#include "cli/commands.h"
-#include "cli/common.h"
-#include "kernels/kernels.h"
-#include "tokenizer/unicode.h"
+#include "commands.h"
+#include "common.h"
+#include "attnscope/system.h"
 
 namespace attnscope::cli {
 namespace {
@@ -66,10 +65,12 @@ void info_command(const InfoOptions& o) {
                       {"tokenize_chinese_chars", tc.handle_chinese_chars},
                       {"never_split", tc.never_split},
                       {"model_max_length", tc.model_max_length},
-                      {"unicode", tokenizer::unicode::unicode_version()}};
+                      {"unicode", system::system_info().unicode}};
     j["load_ms"] = lm.load_ms;
-    j["cpu_avx2"] = kernels::cpu_has_avx2();
-    j["threads"] = kernels::num_threads();
+    const auto machine = system::system_info();
+    j["cpu_avx2"] = machine.cpu_avx2;
+    j["kernels"] = machine.kernels;
+    j["threads"] = machine.default_threads;
     if (o.format == "json") {
         fmt::print("{}\n", j.dump(2));
         return;
@@ -91,8 +92,8 @@ void info_command(const InfoOptions& o) {
                info.packed_bytes / 1e6, info.pack_ms, info.zero_copy_bytes / 1e6, info.converted_bytes / 1e6);
     fmt::print("tokenizer    {} · {} entries · lowercase {} · max length {}\n", tok.source(), tok.vocab_size(),
                tc.lowercase ? "yes" : "no", tc.model_max_length);
-    fmt::print("loaded in    {:.1f} ms · {} threads · AVX2 {}\n", lm.load_ms, kernels::num_threads(),
-               kernels::cpu_has_avx2() ? "yes" : "no (reference kernels)");
+    fmt::print("loaded in    {:.1f} ms · {} threads · kernels {}{}\n", lm.load_ms, machine.default_threads, machine.kernels,
+               machine.kernels == "reference" ? " (no AVX2 here)" : "");
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 
 #include "attnscope/error.h"
 #include "attnscope/hub.h"
-#include "cli/commands.h"
+#include "commands.h"
 
 namespace attnscope::cli {
 

@@ -11,10 +11,10 @@
 #include <sstream>
 
 #include "attnscope/error.h"
-#include "cli/commands.h"
-#include "cli/common.h"
-#include "cli/run_report.h"
-#include "cli/run_writers.h"
+#include "commands.h"
+#include "common.h"
+#include "run_report.h"
+#include "run_writers.h"
 
 namespace attnscope::cli {
 namespace {

@@ -7,10 +7,10 @@
 
 #include "attnscope/analysis.h"
 #include "attnscope/error.h"
-#include "cli/commands.h"
-#include "cli/common.h"
-#include "cli/json_writer.h"
-#include "cli/terminal_render.h"
+#include "commands.h"
+#include "common.h"
+#include "json_writer.h"
+#include "terminal_render.h"
 
 namespace attnscope::cli {
 namespace {

@@ -8,11 +8,11 @@
 #include <thread>
 
 #include "attnscope/error.h"
-#include "cli/commands.h"
-#include "cli/common.h"
-#include "cli/output.h"
-#include "server/html_export.h"
-#include "server/server.h"
+#include "commands.h"
+#include "common.h"
+#include "output.h"
+#include "html_export.h"
+#include "server.h"
 
 namespace attnscope::cli {
 namespace {

@@ -6,9 +6,9 @@
 
 #include "attnscope/error.h"
 #include "attnscope/model.h"
-#include "cli/commands.h"
-#include "cli/common.h"
-#include "cli/json_writer.h"
+#include "commands.h"
+#include "common.h"
+#include "json_writer.h"
 #include "util/files.h"
 
 namespace attnscope::cli {

@@ -1,4 +1,4 @@
-#include "cli/common.h"
+#include "common.h"
 
 #include <fmt/format.h>
 #include <sys/ioctl.h>
@@ -11,13 +11,14 @@
 #include <iterator>
 
 #include "attnscope/error.h"
+#include "attnscope/hub.h"
 #include "io/npy.h"
 #include "util/files.h"
 
 namespace attnscope::cli {
 
 ModelLocation resolve_model(const std::string& spec, bool quiet) {
-    if (!spec.empty()) return locate_model(spec, /*download=*/true);
+    if (!spec.empty()) return locate_model(spec, hub::download_model);
     std::string note;
     ModelLocation loc = locate_default_model(&note);
     if (!quiet) fmt::print(stderr, "attnscope: {}\n", note);

@@ -1,12 +1,12 @@
-#include "cli/corpus_report.h"
+#include "corpus_report.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "cli/output.h"
-#include "cli/terminal_render.h"
+#include "output.h"
+#include "terminal_render.h"
 
 namespace attnscope::cli {
 

@@ -1,11 +1,11 @@
-#include "cli/head_grid.h"
+#include "head_grid.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "cli/terminal_render.h"
+#include "terminal_render.h"
 #include "util/text_width.h"
 
 namespace attnscope::cli {

@@ -10,7 +10,7 @@
 #include "attnscope/encoding_json.h"
 #include "attnscope/model.h"
 #include "attnscope/tokenizer.h"
-#include "cli/common.h"
+#include "common.h"
 
 namespace attnscope::cli {
 

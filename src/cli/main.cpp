@@ -5,8 +5,7 @@
 #include <exception>
 
 #include "attnscope/error.h"
-#include "cli/commands.h"
-#include "kernels/kernels.h"
+#include "commands.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"attnscope — look inside the attention heads of BERT-family transformers"};

@@ -1,8 +1,8 @@
-#include "cli/npy_writer.h"
+#include "npy_writer.h"
 
 #include <fmt/format.h>
 
-#include "cli/output.h"
+#include "output.h"
 
 namespace attnscope::cli {
 

@@ -1,4 +1,4 @@
-#include "cli/run_report.h"
+#include "run_report.h"
 
 #include <fmt/format.h>
 
@@ -8,10 +8,10 @@
 
 #include "attnscope/analysis.h"
 #include "attnscope/error.h"
-#include "cli/json_writer.h"
-#include "cli/npy_writer.h"
-#include "cli/output.h"
-#include "cli/terminal_render.h"
+#include "json_writer.h"
+#include "npy_writer.h"
+#include "output.h"
+#include "terminal_render.h"
 #include "util/text_width.h"
 
 namespace attnscope::cli {

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "attnscope/model.h"
-#include "cli/common.h"
+#include "common.h"
 
 namespace attnscope::cli {
 

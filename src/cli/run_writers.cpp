@@ -1,4 +1,4 @@
-#include "cli/run_writers.h"
+#include "run_writers.h"
 
 #include <fmt/format.h>
 
@@ -8,10 +8,10 @@
 
 #include "attnscope/analysis.h"
 #include "attnscope/error.h"
-#include "cli/json_writer.h"
-#include "cli/npy_writer.h"
-#include "cli/output.h"
-#include "cli/terminal_render.h"
+#include "json_writer.h"
+#include "npy_writer.h"
+#include "output.h"
+#include "terminal_render.h"
 #include "util/text_width.h"
 
 namespace attnscope::cli {
@@ -44,7 +44,7 @@ void write_json(const LoadedModel& lm, const RunInput& in, const tokenizer::Enco
         out.write(buf);
         buf.clear();
     };
-    auto tensor = [&](const char* key, const std::vector<float>& v, size_t outer, size_t inner, size_t rows, size_t cols) {
+    auto tensor = [&](const char* key, const FloatBuffer& v, size_t outer, size_t inner, size_t rows, size_t cols) {
         fmt::format_to(std::back_inserter(buf), ",\"{}\":", key);
         // Stream one [inner][rows][cols] block at a time to keep memory flat.
         buf.push_back('[');

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "attnscope/model.h"
-#include "cli/common.h"
-#include "cli/run_report.h"
+#include "common.h"
+#include "run_report.h"
 
 namespace attnscope::cli {
 

@@ -1,4 +1,4 @@
-#include "cli/terminal_render.h"
+#include "terminal_render.h"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "cli/timing_stats.h"
+#include "timing_stats.h"
 
 #include <algorithm>
 #include <cmath>

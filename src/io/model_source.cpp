@@ -89,7 +89,7 @@ std::vector<fs::path> hf_cache_roots() {
     return roots;
 }
 
-ModelLocation locate_model(const std::string& spec_in, bool download) {
+ModelLocation locate_model(const std::string& spec_in, const ModelDownloader& download) {
     if (spec_in.empty()) throw Error("--model is empty: give a model folder or a Hugging Face model id");
     fs::path as_path = expand_home(spec_in);
     std::error_code ec;
@@ -153,11 +153,8 @@ ModelLocation locate_model(const std::string& spec_in, bool download) {
     }
     const hub::Settings settings = hub::Settings::from_environment();
     if (download && !settings.offline) {
-        hub::PullOptions po;
-        po.revision = revision;
         try {
-            auto pulled = hub::pull(spec, po, settings);
-            return {pulled.snapshot, spec, "downloaded"};
+            return {download(spec, revision), spec, "downloaded"};
         } catch (const Error& e) {
             throw Error(fmt::format("model '{}' is not in the Hugging Face cache, and downloading it failed: {}", spec_in,
                                     e.what()));

@@ -1,10 +1,10 @@
-// Storage conversions for F16 / BF16 checkpoints (converted once at load time).
+// Reference F16 conversions for F16 checkpoints (converted once at load time) and CPUs without F16C.
 #include <cmath>
 #include <cstring>
 
-#include "kernels/kernels.h"
+#include "kernels/forward_ops.h"
 
-namespace attnscope::kernels {
+namespace attnscope::kernels::ref {
 namespace {
 
 float half_to_float(uint16_t h) {
@@ -29,13 +29,11 @@ float half_to_float(uint16_t h) {
 }  // namespace
 
 void f16_to_f32(const uint16_t* in, float* out, size_t count) {
-    if (cpu_has_avx2()) return avx2::f16_to_f32(in, out, count);
     for (size_t i = 0; i < count; ++i) out[i] = half_to_float(in[i]);
 }
 
 void f32_to_f16(const float* in, uint16_t* out, size_t count) {
-    if (cpu_has_avx2()) return avx2::f32_to_f16(in, out, count);
-    // Without F16C: round to nearest even through the bit pattern (normal range; tiny values flush to 0).
+    // Round to nearest even through the bit pattern (normal range; tiny values flush to 0).
     for (size_t i = 0; i < count; ++i) {
         uint32_t x;
         std::memcpy(&x, in + i, 4);
@@ -55,12 +53,4 @@ void f32_to_f16(const float* in, uint16_t* out, size_t count) {
     }
 }
 
-void bf16_to_f32(const uint16_t* in, float* out, size_t count) {
-    // bfloat16 is the top half of an IEEE float: widening is exact.
-    for (size_t i = 0; i < count; ++i) {
-        uint32_t bits = static_cast<uint32_t>(in[i]) << 16;
-        std::memcpy(out + i, &bits, 4);
-    }
-}
-
-}  // namespace attnscope::kernels
+}  // namespace attnscope::kernels::ref

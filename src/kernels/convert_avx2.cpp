@@ -1,4 +1,4 @@
-#include "kernels/kernels.h"
+#include "kernels/avx2.h"
 #include "kernels/vecmath_avx2.h"
 
 namespace attnscope::kernels::avx2 {

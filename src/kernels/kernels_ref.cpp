@@ -1,32 +1,19 @@
 // Reference kernels: the plain loops every fast kernel is tested against, and the fallback on CPUs
 // without AVX2. Sums run in double so the reference is more exact than the kernels it judges.
+#include <algorithm>
 #include <cmath>
-#include <vector>
 
-#include "kernels/kernels.h"
+#include "kernels/forward_ops.h"
 
 namespace attnscope::kernels::ref {
 
-void linear(const float* x, size_t n, size_t in, size_t ldx, const LinearOp* ops, size_t num_ops) {
-    for (size_t i = 0; i < num_ops; ++i) {
-        const LinearOp& op = ops[i];
-        for (size_t r = 0; r < n; ++r) {
-            for (size_t o = 0; o < op.out; ++o) {
-                double s = 0;
-                for (size_t k = 0; k < in; ++k) s += static_cast<double>(x[r * ldx + k]) * op.weight[o * in + k];
-                op.y[r * op.ldy + o] = static_cast<float>(s + (op.bias ? op.bias[o] : 0.0));
-            }
-        }
-    }
-}
-
-void gemm_nn(size_t m, size_t n, size_t k, float alpha, const float* a, size_t lda, const float* b, size_t ldb,
-             float* c, size_t ldc) {
-    for (size_t i = 0; i < m; ++i) {
-        for (size_t j = 0; j < n; ++j) {
+void linear_rows(const float* x, size_t n, size_t in, size_t ldx, const float* w, const float* b, size_t out, float* y,
+                 size_t ldy) {
+    for (size_t r = 0; r < n; ++r) {
+        for (size_t o = 0; o < out; ++o) {
             double s = 0;
-            for (size_t p = 0; p < k; ++p) s += static_cast<double>(a[i * lda + p]) * b[p * ldb + j];
-            c[i * ldc + j] = static_cast<float>(s * alpha);
+            for (size_t k = 0; k < in; ++k) s += static_cast<double>(x[r * ldx + k]) * w[o * in + k];
+            y[r * ldy + o] = static_cast<float>(s + (b ? b[o] : 0.0));
         }
     }
 }

@@ -7,10 +7,9 @@
 #include <cstring>
 #include <memory>
 
-#include "kernels/kernels.h"
-#include "kernels/machine_probe.h"
+#include "kernels/avx2.h"
 
-namespace attnscope::kernels {
+namespace attnscope::kernels::avx2 {
 namespace {
 
 // 12 independent accumulators cover FMA latency × throughput (4 cycles × 2 pipes) with room to spare.
@@ -35,7 +34,6 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 double measure_peak_gflops(int threads) {
-    if (!cpu_has_avx2()) return 0.0;
     const long iterations = 20'000'000;
     double best = 0;
     volatile float sink = 0;
@@ -52,7 +50,6 @@ double measure_peak_gflops(int threads) {
 }
 
 double measure_read_bandwidth(int threads, size_t bytes) {
-    if (!cpu_has_avx2()) return 0.0;
     const size_t n = bytes / sizeof(float);
     std::unique_ptr<float, decltype(&std::free)> buf(static_cast<float*>(std::aligned_alloc(64, n * sizeof(float))), &std::free);
     if (!buf) return 0.0;
@@ -87,4 +84,4 @@ double measure_read_bandwidth(int threads, size_t bytes) {
     return best;
 }
 
-}  // namespace attnscope::kernels
+}  // namespace attnscope::kernels::avx2

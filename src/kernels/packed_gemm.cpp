@@ -1,6 +1,9 @@
 // Packing, storage and dispatch for gemm_packed; the reference version the AVX2 one is tested against.
 #include "kernels/packed_gemm.h"
 
+#include "kernels/forward_ops.h"
+#include "kernels/isa.h"
+
 #include <omp.h>
 #include <sys/mman.h>
 
@@ -27,9 +30,9 @@ void pack_transposed(const float* w, size_t n, size_t k, size_t ldw, float* out)
     }
 }
 
-void pack_transposed_rows(const float* const* rows, size_t n, size_t k, float* out) {
+void pack_transposed_rows(const float* const* rows, size_t n, size_t k, float* out, int threads) {
     const long panels = static_cast<long>((n + kPanel - 1) / kPanel);
-#pragma omp parallel for num_threads(num_threads()) schedule(static) if (n * k > 65536)
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && n * k > 65536)
     for (long pl = 0; pl < panels; ++pl) {
         const size_t p = static_cast<size_t>(pl);
         float* dst = out + p * k * kPanel;
@@ -67,16 +70,6 @@ AlignedBuffer::AlignedBuffer(size_t bytes) : bytes_(bytes) {
 
 void AlignedBuffer::Free::operator()(void* p) const { std::free(p); }
 
-const char* storage_name(WeightStorage s) {
-    switch (s) {
-        case WeightStorage::F32: return "fp32";
-        case WeightStorage::F16: return "fp16";
-        case WeightStorage::BF16: return "bf16";
-        case WeightStorage::I8: return "int8";
-    }
-    return "?";
-}
-
 size_t storage_bytes(WeightStorage s) {
     switch (s) {
         case WeightStorage::F32: return 4;
@@ -98,17 +91,17 @@ uint16_t float_to_bf16(float f) {
 
 }  // namespace
 
-PackedWeights pack_weights(const float* const* rows, size_t n, size_t k, WeightStorage storage) {
+PackedWeights pack_weights(const float* const* rows, size_t n, size_t k, WeightStorage storage, int threads) {
     PackedWeights out;
     const size_t count = packed_floats(k, n);
     if (storage == WeightStorage::F32) {
         out.storage = AlignedBuffer(count * sizeof(float));
-        pack_transposed_rows(rows, n, k, static_cast<float*>(out.storage.data()));
+        pack_transposed_rows(rows, n, k, static_cast<float*>(out.storage.data()), threads);
         out.b = {out.storage.data(), k, n, storage, nullptr};
         return out;
     }
     AlignedFloats f32(count);
-    pack_transposed_rows(rows, n, k, f32.data());
+    pack_transposed_rows(rows, n, k, f32.data(), threads);
     out.storage = AlignedBuffer(count * storage_bytes(storage));
     const float* src = f32.data();
     if (storage == WeightStorage::F16) {
@@ -190,28 +183,18 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
 
 }  // namespace ref
 
-namespace {
-std::atomic<bool> g_avx512_enabled{true};
-}
-
-bool cpu_has_avx512() {
-    // libgcc's check includes the OS's XSAVE support for the zmm state.
-    static const bool has = cpu_has_avx2() && __builtin_cpu_supports("avx512f");
-    return has && g_avx512_enabled.load(std::memory_order_relaxed);
-}
-
-void set_avx512(bool enabled) { g_avx512_enabled.store(enabled); }
-
 void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t p0, size_t p1, float* c, size_t ldc,
                  const Epilogue& ep) {
-    if (cpu_has_avx2()) return avx2::gemm_packed(m, a, lda, b, p0, p1, c, ldc, ep);
+#if ATTNSCOPE_X86_KERNELS
+    if (use_avx2()) return avx2::gemm_packed(m, a, lda, b, p0, p1, c, ldc, ep);
+#endif
     ref::gemm_packed(m, a, lda, b, p0, p1, c, ldc, ep);
 }
 
 void gemm_packed_parallel(size_t m, const float* a, size_t lda, const PackedB& b, float* c, size_t ldc,
-                          const Epilogue& ep) {
+                          const Epilogue& ep, int threads) {
     const size_t panels = b.panels();
-    const int nt = static_cast<int>(std::min<size_t>(static_cast<size_t>(num_threads()), panels));
+    const int nt = static_cast<int>(std::min<size_t>(static_cast<size_t>(std::max(threads, 1)), panels));
     if (nt <= 1) return gemm_packed(m, a, lda, b, 0, panels, c, ldc, ep);
 #pragma omp parallel num_threads(nt)
     {

@@ -2,7 +2,7 @@
 //
 // Linear layers pack their weights once at load time (B = Wᵀ), so every call streams each weight exactly
 // once, whatever the number of tokens: one kernel serves n = 1 and n = 512 (BLAS libraries repack the
-// weights on every call, which dominates at small n — reference/perf-and-style.md). Attention packs its
+// weights on every call, which dominates at small n: 2.3x at n = 8, `attnscope bench --gemm`). Attention packs its
 // small per-head operands (Kᵀ, V) on the fly. The micro-kernel keeps a 6×16 tile of C in 12 AVX2
 // registers (the BLIS Haswell shape); A is read in place, in 256-wide K blocks.
 #pragma once
@@ -11,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-#include "kernels/kernels.h"
+#include "attnscope/types.h"
 
 namespace attnscope::kernels {
 
@@ -28,11 +28,8 @@ inline constexpr size_t kKBlock = 256;
 // (not multiples of 4 KB) ran the same either way, so they stay unpadded.
 inline constexpr size_t activation_stride(size_t floats) { return floats % 1024 == 0 ? floats + 16 : floats; }
 
-// How packed weights are stored. F32 is the exact default; the others are opt-in faster modes that read
-// fewer bytes per weight (converted to fp32 in registers: F16C for F16, a shift for BF16, and a per-output
-// scale for I8) and change the results by a measured amount (docs/performance.md).
-enum class WeightStorage { F32, F16, BF16, I8 };
-const char* storage_name(WeightStorage s);
+// Packed weights are stored as attnscope::WeightStorage says: the fast modes are converted to fp32 in
+// registers (F16C for F16, a shift for BF16, and a per-output scale for I8).
 size_t storage_bytes(WeightStorage s);
 
 // A K×N matrix as ceil(N/16) panels; panel p holds columns [16p, 16p+16) k-major: element (k, c) of
@@ -54,7 +51,7 @@ inline size_t packed_floats(size_t k, size_t n) { return (n + kPanel - 1) / kPan
 // B = Wᵀ for W [n][k] (row stride ldw): a linear layer's weight, or one head's keys for Q·Kᵀ.
 void pack_transposed(const float* w, size_t n, size_t k, size_t ldw, float* out);
 // B = Wᵀ where row c of W is rows[c] (k floats each): Q, K and V weights packed as one [3D][D] matrix.
-void pack_transposed_rows(const float* const* rows, size_t n, size_t k, float* out);
+void pack_transposed_rows(const float* const* rows, size_t n, size_t k, float* out, int threads = 1);
 // B given row-major as [k][n] (row stride ldb): one head's values for P·V.
 void pack_rows(const float* b, size_t k, size_t n, size_t ldb, float* out);
 
@@ -94,7 +91,7 @@ struct PackedWeights {
     std::vector<float> column_scale;  // I8 only
     PackedB b;
 };
-PackedWeights pack_weights(const float* const* rows, size_t n, size_t k, WeightStorage storage);
+PackedWeights pack_weights(const float* const* rows, size_t n, size_t k, WeightStorage storage, int threads = 1);
 
 // Element (k, c) of a packed matrix as fp32 (dequantised for I8).
 float packed_element(const PackedB& b, size_t k, size_t c);
@@ -111,9 +108,9 @@ struct Epilogue {
 // C[m][cols of panels p0..p1) = epilogue(A[m][k] · B), single-threaded (callers split the panels).
 void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t p0, size_t p1, float* c,
                  size_t ldc, const Epilogue& ep);
-// The same, split over the kernel threads by panels.
+// The same, split by panels over `threads` (a resolved count, threads.h).
 void gemm_packed_parallel(size_t m, const float* a, size_t lda, const PackedB& b, float* c, size_t ldc,
-                          const Epilogue& ep);
+                          const Epilogue& ep, int threads);
 
 namespace avx2 {
 void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t p0, size_t p1, float* c, size_t ldc,
@@ -123,14 +120,10 @@ namespace avx512 {
 constexpr int kTileRows512 = 12;
 // The blocked path's R×16 tile (R ≤ 12, fp32 weights) up to its epilogue: out[R][16] gets what the AVX2
 // tile hands its epilogue — the sum over this kc (plus C's rows when carry: a later K pass). Call only
-// when cpu_has_avx512().
+// where use_avx512() (isa.h).
 void tile_sums(int rows, size_t kc, const float* ap, size_t lda, const float* bp, const float* c, size_t ldc,
                size_t cols, bool carry, float* out);
 }
-// True when the CPU (and OS) have AVX-512F and it has not been turned off with set_avx512(false).
-bool cpu_has_avx512();
-// Tests and benchmarks: false makes the blocked GEMM use the AVX2 tiles even on an AVX-512 CPU.
-void set_avx512(bool enabled);
 
 namespace ref {
 float element(const PackedB& b, size_t panel, size_t k, size_t column_in_panel);  // raw stored value as fp32

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/packed_gemm.h"
+#include "kernels/isa.h"
 #include "kernels/vecmath_avx2.h"
 
 namespace attnscope::kernels::avx2 {
@@ -311,7 +312,7 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
         return;
     }
     const TileFn* kTiles = tiles_for<Source::L2>(b.type);
-    const bool wide = b.type == WeightStorage::F32 && cpu_has_avx512();
+    const bool wide = b.type == WeightStorage::F32 && use_avx512();
     const size_t tile_rows = wide ? static_cast<size_t>(avx512::kTileRows512) : kMr;
     // Equal M blocks of at most kMc rows (128 rows → 64 + 64, not 96 + 32 with its short tiles).
     const size_t m_blocks = (m + kMc - 1) / kMc;

@@ -3,7 +3,7 @@
 
 #include <immintrin.h>
 
-#include "kernels/kernels.h"
+#include "kernels/avx2.h"
 
 namespace attnscope::kernels::avx2 {
 

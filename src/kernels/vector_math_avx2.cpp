@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/kernels.h"
+#include "kernels/avx2.h"
 #include "kernels/vecmath_avx2.h"
 
 namespace attnscope::kernels::avx2 {
@@ -202,15 +202,6 @@ void log_inplace(float* x, size_t count) {
     size_t i = 0;
     for (; i + 8 <= count; i += 8) _mm256_storeu_ps(x + i, log256(_mm256_loadu_ps(x + i)));
     for (; i < count; ++i) x[i] = _mm256_cvtss_f32(log256(_mm256_set1_ps(x[i])));
-}
-
-void add_bias_rows(float* y, size_t n, size_t out, size_t ldy, const float* bias) {
-    for (size_t r = 0; r < n; ++r) {
-        float* row = y + r * ldy;
-        size_t i = 0;
-        for (; i + 8 <= out; i += 8) _mm256_storeu_ps(row + i, _mm256_add_ps(_mm256_loadu_ps(row + i), _mm256_loadu_ps(bias + i)));
-        for (; i < out; ++i) row[i] += bias[i];
-    }
 }
 
 }  // namespace attnscope::kernels::avx2

@@ -8,7 +8,7 @@
 #include <cfloat>
 #include <cstring>
 
-#include "kernels/kernels.h"
+#include "kernels/forward_ops.h"
 
 namespace attnscope::model {
 
@@ -18,8 +18,10 @@ constexpr size_t kRowBlock = 48;  // 48 × 512 scores = 96 KB, well inside L2
 constexpr float kMaskValue = -FLT_MAX;
 }  // namespace
 
-HeadScratch::HeadScratch(size_t max_n, size_t d)
-    : keys(kernels::packed_floats(d, max_n)), values(kernels::packed_floats(max_n, d)) {}
+void HeadScratch::reserve(size_t max_n, size_t d) {
+    if (keys.size() < kernels::packed_floats(d, max_n)) keys = kernels::AlignedFloats(kernels::packed_floats(d, max_n));
+    if (values.size() < kernels::packed_floats(max_n, d)) values = kernels::AlignedFloats(kernels::packed_floats(max_n, d));
+}
 
 void attend_head(const HeadInputs& in, const HeadOutputs& out, const HeadAblationSpec& ablation, HeadScratch& scratch) {
     const size_t n = in.n, d = in.d;

@@ -33,10 +33,10 @@ struct HeadAblationSpec {
     const float* mean_context = nullptr;  // Mean: [d]
 };
 
-// Per-thread scratch: the head's packed Kᵀ and V.
+// Per-thread scratch: the head's packed Kᵀ and V. Grows to the largest call's shape and stays.
 struct HeadScratch {
     kernels::AlignedFloats keys, values;
-    HeadScratch(size_t max_n, size_t d);
+    void reserve(size_t max_n, size_t d);
 };
 
 void attend_head(const HeadInputs& in, const HeadOutputs& out, const HeadAblationSpec& ablation, HeadScratch& scratch);

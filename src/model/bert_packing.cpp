@@ -10,9 +10,9 @@
 namespace attnscope::model {
 namespace {
 
-void pack(PackedLinear& out, std::vector<const float*> rows, size_t k, std::vector<float> bias,
-          kernels::WeightStorage storage) {
-    out.weights = kernels::pack_weights(rows.data(), rows.size(), k, storage);
+void pack(PackedLinear& out, std::vector<const float*> rows, size_t k, std::vector<float> bias, WeightStorage storage,
+          int threads) {
+    out.weights = kernels::pack_weights(rows.data(), rows.size(), k, storage, threads);
     out.bias = std::move(bias);
 }
 
@@ -22,19 +22,19 @@ void add_rows(std::vector<const float*>& rows, const LinearWeights& l) {
 
 void add_bias(std::vector<float>& bias, const LinearWeights& l) { bias.insert(bias.end(), l.bias, l.bias + l.out); }
 
-PackedLinear packed_from(const LinearWeights& l, kernels::WeightStorage storage) {
+PackedLinear packed_from(const LinearWeights& l, WeightStorage storage, int threads) {
     PackedLinear p;
     std::vector<const float*> rows;
     std::vector<float> bias;
     add_rows(rows, l);
     add_bias(bias, l);
-    pack(p, std::move(rows), static_cast<size_t>(l.in), std::move(bias), storage);
+    pack(p, std::move(rows), static_cast<size_t>(l.in), std::move(bias), storage, threads);
     return p;
 }
 
 }  // namespace
 
-void pack_encoder_weights(BertWeights& w, const BertConfig& c, ModelInfo& info, kernels::WeightStorage storage) {
+void pack_encoder_weights(BertWeights& w, const BertConfig& c, ModelInfo& info, WeightStorage storage, int threads) {
     const auto t0 = std::chrono::steady_clock::now();
     const size_t D = static_cast<size_t>(c.hidden_size);
     std::set<const void*> packed_sources;
@@ -45,10 +45,10 @@ void pack_encoder_weights(BertWeights& w, const BertConfig& c, ModelInfo& info, 
             add_rows(rows, *l);
             add_bias(bias, *l);
         }
-        pack(layer.qkv, std::move(rows), D, std::move(bias), storage);
-        layer.attention_output_packed = packed_from(layer.attention_output, storage);
-        layer.intermediate_packed = packed_from(layer.intermediate, storage);
-        layer.output_packed = packed_from(layer.output, storage);
+        pack(layer.qkv, std::move(rows), D, std::move(bias), storage, threads);
+        layer.attention_output_packed = packed_from(layer.attention_output, storage, threads);
+        layer.intermediate_packed = packed_from(layer.intermediate, storage, threads);
+        layer.output_packed = packed_from(layer.output, storage, threads);
         for (const PackedLinear* p : {&layer.qkv, &layer.attention_output_packed, &layer.intermediate_packed, &layer.output_packed}) {
             info.packed_bytes += p->weights.storage.bytes();
         }
@@ -58,7 +58,7 @@ void pack_encoder_weights(BertWeights& w, const BertConfig& c, ModelInfo& info, 
     }
     if (w.embedding_projection.weight) {
         // Small and run once per forward: kept exact (fp32) in every storage mode.
-        w.embedding_projection_packed = packed_from(w.embedding_projection, kernels::WeightStorage::F32);
+        w.embedding_projection_packed = packed_from(w.embedding_projection, WeightStorage::F32, threads);
         info.packed_bytes += w.embedding_projection_packed.weights.storage.bytes();
     }
     // Release what was copied: pages of the memory map, and fp32 conversions of F16/BF16 tensors.
@@ -82,7 +82,7 @@ void pack_encoder_weights(BertWeights& w, const BertConfig& c, ModelInfo& info, 
             l->bias = nullptr;
         }
     }
-    info.weight_storage = kernels::storage_name(storage);
+    info.weight_storage = weight_storage_name(storage);
     info.pack_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 

@@ -9,7 +9,7 @@
 
 #include "attnscope/error.h"
 #include "io/torch_checkpoint.h"
-#include "kernels/kernels.h"
+#include "kernels/forward_ops.h"
 #include "util/files.h"
 
 namespace attnscope::model {

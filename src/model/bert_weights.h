@@ -73,7 +73,7 @@ struct BertWeights {
 
 // Packs every encoder matmul weight for gemm_packed, then releases the source pages of the memory map
 // (and frees converted copies), so the weights are held once, in packed form. Fills info.packed_bytes.
-void pack_encoder_weights(BertWeights& w, const BertConfig& config, ModelInfo& info, kernels::WeightStorage storage);
+void pack_encoder_weights(BertWeights& w, const BertConfig& config, ModelInfo& info, WeightStorage storage, int threads);
 
 // Loads model.safetensors or the shards named by model.safetensors.index.json from `dir` — or, when there
 // is no safetensors file, pytorch_model.bin (or its shards), read without running code — resolving the

@@ -4,6 +4,7 @@
 #include "attnscope/error.h"
 #include "attnscope/model.h"
 #include "model/bert_weights.h"
+#include "kernels/threads.h"
 #include "model/model_impl.h"
 
 namespace attnscope::model {
@@ -34,15 +35,11 @@ std::shared_ptr<const Model> Model::load(const fs::path& directory, const LoadOp
     ModelInfo info;
     info.directory = fs::absolute(directory).lexically_normal();
     BertWeights weights = load_bert_weights(directory, config, info);
-    kernels::WeightStorage storage = kernels::WeightStorage::F32;
-    switch (options.weights) {
-        case WeightStorage::F32: storage = kernels::WeightStorage::F32; break;
-        case WeightStorage::F16: storage = kernels::WeightStorage::F16; break;
-        case WeightStorage::BF16: storage = kernels::WeightStorage::BF16; break;
-        case WeightStorage::I8: storage = kernels::WeightStorage::I8; break;
+    if (options.threads < 0 || options.threads > kMaxThreads) {
+        throw Error(fmt::format("threads {}: expected 0 (one per core) to {}", options.threads, kMaxThreads));
     }
-    pack_encoder_weights(weights, config, info, storage);
-    auto impl = std::make_unique<Impl>(Impl{std::move(config), std::move(info), std::move(tok), std::move(weights)});
+    pack_encoder_weights(weights, config, info, options.weights, kernels::resolve_threads(options.threads));
+    auto impl = std::make_unique<Impl>(std::move(config), std::move(info), std::move(tok), std::move(weights));
     // tokenizer_config.json may not know the limit (model_max_length absent or 1e30): the position table does.
     const size_t positions = impl->config.max_tokens();
     const size_t limit = impl->tokenizer.config().model_max_length;

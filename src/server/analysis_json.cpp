@@ -1,4 +1,4 @@
-#include "server/analysis_json.h"
+#include "analysis_json.h"
 
 #include "attnscope/analysis.h"
 

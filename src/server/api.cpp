@@ -1,4 +1,4 @@
-#include "server/api.h"
+#include "api.h"
 
 #include <fmt/format.h>
 
@@ -11,10 +11,10 @@
 #include "attnscope/ablation.h"
 #include "attnscope/analysis.h"
 #include "attnscope/error.h"
-#include "server/analysis_json.h"
-#include "server/frames.h"
-#include "server/html_export.h"
-#include "server/request.h"
+#include "analysis_json.h"
+#include "frames.h"
+#include "html_export.h"
+#include "request.h"
 
 namespace attnscope::server {
 

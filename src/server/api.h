@@ -8,7 +8,7 @@
 
 #include "attnscope/model.h"
 #include "attnscope/model_source.h"
-#include "server/server.h"
+#include "server.h"
 
 namespace attnscope::server {
 

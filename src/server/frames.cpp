@@ -1,4 +1,4 @@
-#include "server/frames.h"
+#include "frames.h"
 
 #include <cstring>
 

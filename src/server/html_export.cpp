@@ -1,13 +1,13 @@
-#include "server/html_export.h"
+#include "html_export.h"
 
 #include <fmt/format.h>
 
 #include <cctype>
 
 #include "attnscope/error.h"
-#include "server/analysis_json.h"
-#include "server/assets.h"
-#include "server/frames.h"
+#include "analysis_json.h"
+#include "assets.h"
+#include "frames.h"
 
 namespace attnscope::server {
 

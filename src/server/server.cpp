@@ -1,4 +1,4 @@
-#include "server/server.h"
+#include "server.h"
 
 #include <fmt/format.h>
 #include <httplib.h>
@@ -8,9 +8,9 @@
 #include <semaphore>
 
 #include "attnscope/error.h"
-#include "server/api.h"
-#include "server/assets.h"
-#include "server/request.h"
+#include "api.h"
+#include "assets.h"
+#include "request.h"
 
 namespace attnscope::server {
 

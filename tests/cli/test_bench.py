@@ -3,8 +3,11 @@ and its derived numbers agree with the raw ones and with the model's shapes coun
 principles. Speed itself is not asserted: the benchmark programs print it (docs/performance.md)."""
 import json
 import re
+import subprocess
 
 import pytest
+
+from tests.conftest import BINARY
 
 
 def _flops(cfg, n):
@@ -22,7 +25,7 @@ def test_json_report_is_consistent(attnscope, minilm_dir):
     m = report["machine"]
     print({k: m[k] for k in ("cpu", "threads", "peak_gflops", "read_bandwidth_gbs", "weight_floor_ms")})
     assert m["cpu"] and m["threads"] >= 1 and m["logical_cpus"] >= 1 and m["build"].startswith("Release")
-    assert "OpenBLAS" in m["blas"] and m["compiler"]
+    assert m["kernels"] in ("avx512", "avx2", "reference") and m["compiler"]
     assert m["peak_gflops"] > 0 and m["read_bandwidth_gbs"] > 0
     D, I, L = cfg["hidden_size"], cfg["intermediate_size"], cfg["num_hidden_layers"]
     weight_bytes = 4 * L * (4 * D * D + 2 * D * I)
@@ -63,11 +66,19 @@ def test_fast_mode_reports_its_error(attnscope, minilm_dir):
     assert 0 < err["mean"] <= err["max"] < 2e-3
 
 
-def test_table_with_gemm_comparisons(attnscope, minilm_dir):
-    out = attnscope("bench", "--model", minilm_dir, "-n", "8", "-r", "2", "--no-limits", "--cold-starts", "0", "--gemm",
+def test_table_reports_the_machine_and_the_kernels(attnscope, minilm_dir):
+    out = attnscope("bench", "--model", minilm_dir, "-n", "8", "-r", "2", "--no-limits", "--cold-starts", "0",
                     "-q").stdout.decode()
-    assert re.search(r"machine +.* · \d+ logical CPUs · \d+ threads · AVX2 (yes|no)", out)
+    assert re.search(r"machine +.* · \d+ logical CPUs · \d+ threads · AVX2 (yes|no) · AVX-512 GEMM tiles (yes|no) · "
+                     r"kernels (avx512|avx2|reference)", out), out
     assert re.search(r"^ +8 +1 +[\d.]+ ", out, re.M), out
+
+
+def test_gemm_tables_program():
+    """bench/gemm_tables.cpp: the GEMM kernel against OpenBLAS, and the activation row-stride table."""
+    binary = BINARY.parent / "attnscope_bench_gemm"
+    out = subprocess.run([str(binary), "--threads", "2"], capture_output=True, check=True, timeout=600).stdout.decode()
+    assert re.search(r"^ +8 +768 +768 +[\d.]+ +[\d.]+ +[\d.]+×$", out, re.M), out
     # The row-stride table: which strides the engine pads, and ratio = padded / dense as printed.
     rows = re.findall(r"^ +(\d+) +(\d+) +(\d+) +(yes|no) +([\d.]+) +([\d.]+) +([\d.]+)×$", out, re.M)
     assert len(rows) == 10, out
@@ -85,7 +96,6 @@ def test_table_with_gemm_comparisons(attnscope, minilm_dir):
     (["--threads=-3"], "--threads -3: must be 0 or more"),
     (["--reps=-1"], "--reps -1: must be 0 or more"),
     (["-b", "100000", "-n", "512"], "the attention maps alone take"),
-    (["--gemm", "--format", "json"], "--gemm prints tables: use it with --format table"),
     (["--weights", "fp8"], "--weights fp8: expected fp32"),
 ])
 def test_bad_options_fail_before_measuring(attnscope, minilm_dir, args, message):

@@ -24,13 +24,13 @@ Encoding make_encoding(const std::vector<int>& ids, std::vector<int> mask = {}, 
     return e;
 }
 
-double max_diff(const std::vector<float>& a, const std::vector<double>& b) {
+double max_diff(const attnscope::FloatBuffer& a, const std::vector<double>& b) {
     double m = 0;
     for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(a[i] - b[i]));
     return m;
 }
 
-double max_diff(const std::vector<float>& a, const std::vector<float>& b) {
+double max_diff(const attnscope::FloatBuffer& a, const attnscope::FloatBuffer& b) {
     double m = 0;
     for (size_t i = 0; i < a.size(); ++i) m = std::max(m, std::fabs(static_cast<double>(a[i]) - b[i]));
     return m;

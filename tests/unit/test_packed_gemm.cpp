@@ -7,11 +7,13 @@
 #include <random>
 #include <vector>
 
-#include "kernels/kernels.h"
+#include "kernels/isa.h"
 #include "kernels/packed_gemm.h"
 #include "random_data.h"
 
 namespace k = attnscope::kernels;
+using attnscope::Activation;
+using attnscope::WeightStorage;
 
 
 TEST(PackedGemm, PackTransposedAndRowsLayout) {
@@ -51,7 +53,7 @@ TEST_P(PackedGemmShapes, MatchesReferenceWithEveryEpilogue) {
     eps[2].ldr = ldc;
     eps[3].bias = bias.data();
     eps[3].activate = true;
-    eps[3].activation = k::Activation::GeluErf;
+    eps[3].activation = Activation::GeluErf;
     for (size_t e = 0; e < eps.size(); ++e) {
         std::vector<float> c(m * ldc, 7.f), c_ref(m * ldc, 7.f);
         k::gemm_packed(m, a.data(), lda, b, 0, b.panels(), c.data(), ldc, eps[e]);
@@ -97,8 +99,11 @@ TEST(PackedGemm, ParallelEqualsSerial) {
     const k::PackedB b{packed.data(), kk, n};
     std::vector<float> c1(m * n), c2(m * n);
     k::gemm_packed(m, a.data(), kk, b, 0, b.panels(), c1.data(), n, {});
-    k::gemm_packed_parallel(m, a.data(), kk, b, c2.data(), n, {});
-    EXPECT_EQ(c1, c2);  // each column is computed by the same code whichever thread runs it
+    for (int threads : {1, 2, 3, 7}) {
+        std::fill(c2.begin(), c2.end(), 0.f);
+        k::gemm_packed_parallel(m, a.data(), kk, b, c2.data(), n, {}, threads);
+        EXPECT_EQ(c1, c2) << threads << " threads";  // each column is computed by the same code whichever thread runs it
+    }
 }
 
 TEST(PackedGemm, RowsGiveTheSameBitsAloneOrInABigBatch) {
@@ -132,9 +137,9 @@ TEST(PackedGemm, Avx512TilesGiveTheAvx2Bits) {
     // On an AVX-512 CPU the blocked path runs 12-row AVX-512 tiles; each lane must do exactly what the AVX2
     // tile does for its column, so both give the same bits — with every epilogue, partial panels, several
     // K passes and a partial last K block.
-    if (!k::cpu_has_avx512()) GTEST_SKIP() << "this CPU has no AVX-512F: only the AVX2 tiles exist here";
+    if (k::cpu_isa() < k::Isa::Avx512) GTEST_SKIP() << "this CPU has no AVX-512F: only the AVX2 tiles exist here";
     struct Restore {
-        ~Restore() { k::set_avx512(true); }
+        ~Restore() { k::cap_isa(k::Isa::Avx512); }
     } restore;
     for (Shape sh : {Shape{97, 64, 64}, Shape{130, 768, 33}, Shape{200, 513, 40}, Shape{300, 3072, 48}, Shape{513, 64, 513}}) {
         auto a = random_vector(sh.m * sh.k, 17), w = random_vector(sh.n * sh.k, 18, 0.1f), bias = random_vector(sh.n, 19),
@@ -151,16 +156,16 @@ TEST(PackedGemm, Avx512TilesGiveTheAvx2Bits) {
         eps[2].activate = true;
         for (const k::Epilogue& ep : eps) {
             std::vector<float> wide(sh.m * sh.n), narrow(sh.m * sh.n);
-            k::set_avx512(true);
+            k::cap_isa(k::Isa::Avx512);
             k::gemm_packed(sh.m, a.data(), sh.k, b, 0, b.panels(), wide.data(), sh.n, ep);
-            k::set_avx512(false);
+            k::cap_isa(k::Isa::Avx2);
             k::gemm_packed(sh.m, a.data(), sh.k, b, 0, b.panels(), narrow.data(), sh.n, ep);
             EXPECT_EQ(wide, narrow) << "m=" << sh.m << " k=" << sh.k << " n=" << sh.n;
         }
     }
 }
 
-class StorageTypes : public ::testing::TestWithParam<k::WeightStorage> {};
+class StorageTypes : public ::testing::TestWithParam<WeightStorage> {};
 
 TEST_P(StorageTypes, KernelMatchesReferenceOnTheStoredValues) {
     // The kernel must compute exactly what the stored (rounded or quantised) weights say, on both paths.
@@ -176,7 +181,7 @@ TEST_P(StorageTypes, KernelMatchesReferenceOnTheStoredValues) {
         k::ref::gemm_packed(sh.m, a.data(), sh.k, packed.b, 0, packed.b.panels(), c_ref.data(), sh.n, ep);
         double worst = 0;
         for (size_t i = 0; i < c.size(); ++i) worst = std::max(worst, std::fabs(static_cast<double>(c[i]) - c_ref[i]));
-        EXPECT_LE(worst, 1e-4) << k::storage_name(GetParam()) << " m=" << sh.m;
+        EXPECT_LE(worst, 1e-4) << attnscope::weight_storage_name(GetParam()) << " m=" << sh.m;
     }
 }
 
@@ -185,7 +190,7 @@ TEST_P(StorageTypes, StoredWeightsStayCloseToFp32) {
     auto a = random_vector(m * kk, 13), w = random_vector(n * kk, 14, 0.05f);
     std::vector<const float*> rows;
     for (size_t c = 0; c < n; ++c) rows.push_back(w.data() + c * kk);
-    auto exact = k::pack_weights(rows.data(), n, kk, k::WeightStorage::F32);
+    auto exact = k::pack_weights(rows.data(), n, kk, WeightStorage::F32);
     auto fast = k::pack_weights(rows.data(), n, kk, GetParam());
     std::vector<float> c1(m * n), c2(m * n);
     k::gemm_packed(m, a.data(), kk, exact.b, 0, exact.b.panels(), c1.data(), n, {});
@@ -196,15 +201,15 @@ TEST_P(StorageTypes, StoredWeightsStayCloseToFp32) {
         scale = std::max(scale, std::fabs(static_cast<double>(c1[i])));
     }
     // Relative error bounds of the storage formats: fp16 2^-11, bf16 2^-8, int8 1/254 of the row max.
-    const double bound = GetParam() == k::WeightStorage::F32 ? 0 : GetParam() == k::WeightStorage::F16 ? 2e-3
-                       : GetParam() == k::WeightStorage::BF16 ? 1e-2 : 3e-2;
-    EXPECT_LE(worst / scale, bound) << k::storage_name(GetParam());
-    if (GetParam() != k::WeightStorage::F32) {
+    const double bound = GetParam() == WeightStorage::F32 ? 0 : GetParam() == WeightStorage::F16 ? 2e-3
+                       : GetParam() == WeightStorage::BF16 ? 1e-2 : 3e-2;
+    EXPECT_LE(worst / scale, bound) << attnscope::weight_storage_name(GetParam());
+    if (GetParam() != WeightStorage::F32) {
         EXPECT_GT(worst, 0.0);
     }
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, StorageTypes,
-                         ::testing::Values(k::WeightStorage::F32, k::WeightStorage::F16, k::WeightStorage::BF16,
-                                           k::WeightStorage::I8),
-                         [](const auto& info) { return std::string(k::storage_name(info.param)); });
+                         ::testing::Values(WeightStorage::F32, WeightStorage::F16, WeightStorage::BF16,
+                                           WeightStorage::I8),
+                         [](const auto& info) { return std::string(attnscope::weight_storage_name(info.param)); });

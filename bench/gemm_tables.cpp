@@ -1,6 +1,8 @@
-// `attnscope bench --gemm`: GEMM-level measurements, each printed with the thread count.
-#include "cli/bench_gemm.h"
-
+// The GEMM-level tables behind two choices of the engine, each printed with the thread count:
+//   1. the packed-weight GEMM against OpenBLAS's sgemm on BERT's linear-layer shapes;
+//   2. the activation row stride (kernels::activation_stride): dense against padded rows.
+// A developer benchmark over the kernels (not a face of the library): build/attnscope_bench_gemm [--threads N]
+#include <cblas.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,13 +11,25 @@
 #include <utility>
 #include <vector>
 
-#include "cli/common.h"
+#include <cstdlib>
+#include <cstring>
+
 #include "cli/timing_stats.h"
-#include "kernels/kernels.h"
 #include "kernels/packed_gemm.h"
+#include "kernels/threads.h"
 
 namespace attnscope::cli {
 namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// OpenBLAS sgemm, Y[m][n] = X[m][k] · W[n][k]ᵀ, as a linear layer calls it.
+void blas_sgemm_nt(size_t m, size_t n, size_t k, const float* x, const float* w, float* y) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f,
+                x, static_cast<int>(k), w, static_cast<int>(k), 0.0f, y, static_cast<int>(n));
+}
 
 // A linear layer's random weights W [out][in], as PyTorch stores them and as the engine packs them.
 struct RandomWeights {
@@ -30,11 +44,9 @@ RandomWeights random_weights(size_t in, size_t out, std::mt19937& rng) {
     for (auto& v : r.w) v = dist(rng) * 0.05f;
     std::vector<const float*> rows;
     for (size_t c = 0; c < out; ++c) rows.push_back(r.w.data() + c * in);
-    r.packed = kernels::pack_weights(rows.data(), out, in, kernels::WeightStorage::F32);
+    r.packed = kernels::pack_weights(rows.data(), out, in, WeightStorage::F32);
     return r;
 }
-
-}  // namespace
 
 // The measured reason for a hand-written GEMM: the engine's packed-weight kernel against OpenBLAS's
 // sgemm (which packs the weights on every call) on the shapes of BERT's linear layers.
@@ -60,8 +72,8 @@ void gemm_comparison(int threads) {
                 }
                 return 2.0 * n * in * out / (summarize(t).median * 1e-3) / 1e9;
             };
-            double ours = time_it([&] { kernels::gemm_packed_parallel(n, x.data(), in, packed.b, y.data(), out, {}); });
-            double blas = time_it([&] { kernels::blas_sgemm_nt(n, out, in, x.data(), w.data(), y.data()); });
+            double ours = time_it([&] { kernels::gemm_packed_parallel(n, x.data(), in, packed.b, y.data(), out, {}, threads); });
+            double blas = time_it([&] { blas_sgemm_nt(n, out, in, x.data(), w.data(), y.data()); });
             fmt::print("{:>5} {:>5} {:>5} {:>12.1f} {:>12.1f} {:>7.2f}×\n", n, in, out, ours, blas, ours / blas);
         }
     }
@@ -89,7 +101,7 @@ void activation_stride_comparison(int threads) {
             auto run = [&](int v) {
                 const float* a = v ? padded.data() : dense.data();
                 auto t0 = std::chrono::steady_clock::now();
-                kernels::gemm_packed_parallel(m, a, v ? in + 16 : in, packed.b, y.data(), out, {});
+                kernels::gemm_packed_parallel(m, a, v ? in + 16 : in, packed.b, y.data(), out, {}, threads);
                 return ms_since(t0);
             };
             run(0);
@@ -104,4 +116,25 @@ void activation_stride_comparison(int threads) {
     }
 }
 
+}  // namespace
 }  // namespace attnscope::cli
+
+int main(int argc, char** argv) {
+    int threads = attnscope::kernels::default_threads();
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+            threads = std::atoi(argv[++i]);
+        } else {
+            fmt::print(stderr, "usage: attnscope_bench_gemm [--threads N]\n");
+            return 2;
+        }
+    }
+    if (threads < 1 || threads > 256) {
+        fmt::print(stderr, "attnscope_bench_gemm: --threads must be 1..256\n");
+        return 2;
+    }
+    openblas_set_num_threads(threads);
+    attnscope::cli::gemm_comparison(threads);
+    attnscope::cli::activation_stride_comparison(threads);
+    return 0;
+}

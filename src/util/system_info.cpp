@@ -1,6 +1,3 @@
-#include "util/machine.h"
-
-#include <cblas.h>
 #include <fmt/format.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -8,10 +5,17 @@
 #include <fstream>
 #include <string>
 
-namespace attnscope::util {
+#include "attnscope/system.h"
+#include "attnscope/version.h"
+#include "kernels/isa.h"
+#include "kernels/machine_probe.h"
+#include "kernels/threads.h"
+#include "tokenizer/unicode.h"
 
-MachineInfo machine_info() {
-    MachineInfo m;
+namespace attnscope::system {
+
+SystemInfo system_info() {
+    SystemInfo m;
     std::ifstream cpu("/proc/cpuinfo");
     std::string line;
     while (std::getline(cpu, line)) {
@@ -21,10 +25,12 @@ MachineInfo machine_info() {
         }
     }
     m.logical_cpus = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
-    m.avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    m.avx512 = __builtin_cpu_supports("avx512f");
-    const char* cfg = openblas_get_config();
-    m.blas = cfg ? std::string(cfg) : "OpenBLAS";
+    m.default_threads = kernels::default_threads();
+    m.kernels = kernels::isa_name(kernels::isa());
+#if defined(__x86_64__)
+    m.cpu_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    m.cpu_avx512 = __builtin_cpu_supports("avx512f");
+#endif
 #if defined(__clang__)
     m.compiler = fmt::format("Clang {}.{}.{}", __clang_major__, __clang_minor__, __clang_patchlevel__);
 #elif defined(__GNUC__)
@@ -35,6 +41,8 @@ MachineInfo machine_info() {
 #else
     m.build_type = "Debug";
 #endif
+    m.version = kVersion;
+    m.unicode = tokenizer::unicode::unicode_version();
     return m;
 }
 
@@ -62,4 +70,10 @@ size_t current_rss_bytes() {
     return resident * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
 }
 
-}  // namespace attnscope::util
+double measure_peak_gflops(int threads) { return kernels::measure_peak_gflops(kernels::resolve_threads(threads)); }
+
+double measure_read_bandwidth(int threads, size_t bytes) {
+    return kernels::measure_read_bandwidth(kernels::resolve_threads(threads), bytes);
+}
+
+}  // namespace attnscope::system

@@ -1,0 +1,21 @@
+# Dependencies, all from Debian's packages (scripts/setup.sh installs them).
+find_package(OpenMP REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(fmt REQUIRED)
+find_path(UTF8PROC_INCLUDE_DIR utf8proc.h REQUIRED)
+find_library(UTF8PROC_LIBRARY utf8proc REQUIRED)
+
+if(ATTNSCOPE_BUILD_CLI)
+    find_package(CLI11 REQUIRED)
+    find_package(PkgConfig REQUIRED)
+    pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+    find_path(EDITLINE_INCLUDE_DIR editline/readline.h REQUIRED)
+    find_library(EDITLINE_LIBRARY edit REQUIRED)
+    # OpenBLAS (its OpenMP build) only as the peer of `attnscope bench --gemm`; the library does not use it.
+    set(OPENBLAS_OPENMP_DIR "/usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp")
+    find_library(OPENBLAS_LIBRARY NAMES openblas PATHS ${OPENBLAS_OPENMP_DIR} NO_DEFAULT_PATH)
+    find_path(OPENBLAS_INCLUDE_DIR cblas.h PATHS /usr/include/${CMAKE_LIBRARY_ARCHITECTURE}/openblas-openmp NO_DEFAULT_PATH)
+    if(NOT OPENBLAS_LIBRARY OR NOT OPENBLAS_INCLUDE_DIR)
+        message(FATAL_ERROR "OpenBLAS (OpenMP build) not found: install libopenblas-openmp-dev (scripts/setup.sh does)")
+    endif()
+endif()
