@@ -7,12 +7,15 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "attnscope/encoding_json.h"
 #include "attnscope/model.h"
+#include "attnscope/schema.h"
 #include "attnscope/tokenizer.h"
 #include "common.h"
 
 namespace attnscope::cli {
+
+// The schema's encoding object (attnscope/schema.h), to compose into the CLI's documents.
+inline nlohmann::json encoding_json(const tokenizer::Encoding& e) { return nlohmann::json::parse(schema::encoding(e)); }
 
 nlohmann::json model_json(const LoadedModel& m);
 

@@ -1,0 +1,65 @@
+// The one JSON schema every face emits — the CLI's --format json, the HTTP API, the offline HTML, Python's
+// dicts — produced here and nowhere else (docs/formats.md documents each object). Every function returns
+// one JSON object as UTF-8 text. Top-level documents carry "schema_version".
+//
+// Arrays: a float array field `x` is written as nested JSON arrays of shortest round-trip floats
+// (Arrays::Nested, what the CLI writes) or as `x_b64`, the little-endian float32 values row-major in base64
+// (Arrays::Base64, what the HTTP API sends); the shape is in the document's own size fields.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "attnscope/ablation.h"
+#include "attnscope/analysis.h"
+#include "attnscope/model.h"
+#include "attnscope/model_analyses.h"
+#include "attnscope/model_source.h"
+
+namespace attnscope::schema {
+
+// Bumped when a field changes meaning or is removed (adding a field does not bump it).
+inline constexpr int kVersion = 1;
+
+enum class Arrays { Nested, Base64 };
+
+// {"name", "path", "resolved_by", "family", "layers", "heads", "hidden_size", "head_dim",
+//  "intermediate_size", "vocab_size", "max_length", "has_mlm_head", "weight_storage", "parameters"}
+std::string model_info(const model::Model& model, const ModelLocation& where);
+
+// {"tokens", "input_ids", "token_type_ids", "attention_mask", "offsets", "byte_offsets",
+//  "special_tokens_mask", "sentence_b_start"}
+std::string encoding(const tokenizer::Encoding& e);
+
+// {"heads": [{"layer", "head", <every statistic key of stat_info>, "pattern",
+//             "pattern_features": {"vertical", "diagonal", "block", "block_uniform"}, "map_colour"}],
+//  "statistics": [{"key", "label", "unit"}], "uniform_entropy"}
+std::string head_statistics(const analysis::HeadStatistics& stats, const std::vector<analysis::PatternFeatures>& patterns);
+
+// {"layers", "heads", "n", "heads": [{"layer", "head", "special_attention_share", "special_norm_share",
+//  "spearman"}], "value_norms" [L][H][n]}
+std::string head_norms(const analysis::AllHeadNorms& norms, Arrays arrays);
+
+// {"heads": [{"layer", "head", "x", "y", "colour"}], "stress", "distances" [LH][LH] (when included)}
+std::string head_map(const analysis::HeadMap& map, bool include_distances);
+
+// {"layers", "n", "rollout" [L][n][n], "flow_layer" and "flow" [n][n] when a flow is given}
+std::string rollout(const std::vector<float>& rollout, int layers, size_t n, const std::vector<float>* flow,
+                    int flow_layer, Arrays arrays);
+
+// {"change", "a": encoding, "b": encoding, "aligned_tokens", "heads": [{"layer", "head", "js_divergence"}]}
+std::string counterfactual(const analysis::Counterfactual& diff, int heads_per_layer);
+
+// {"ablation", "heads", "hidden_state_change" [n], "predictions" and "ablated_predictions" when the input
+//  has a [MASK] and the checkpoint an MLM head: [{"position", "top": [{"token", "id", "probability"}]}]}
+std::string ablation(const analysis::AblationResult& result);
+
+// What one head's neuron view needs: {"tokens", "layer", "head", "head_dim", "n", "scale", "queries" [n][d],
+//  "keys" [n][d], "scores" [n][n], "attention" [n][n]} from a trace captured with qkv and scores.
+std::string neuron(const Trace& trace, const tokenizer::Encoding& e, int layer, int head, Arrays arrays);
+
+// Base64 of little-endian float32 values: the encoding of Arrays::Base64.
+std::string base64_floats(const float* data, size_t count);
+
+}  // namespace attnscope::schema
