@@ -96,7 +96,8 @@ private:
         std::string bar;
         if (total_ > 0) {
             const int width = 24, filled = static_cast<int>(width * std::min(1.0, have / static_cast<double>(total_)));
-            bar = "[" + std::string(static_cast<size_t>(filled), '#') + std::string(static_cast<size_t>(width - filled), '.') + "] ";
+            bar = fmt::format("[{}{}] ", std::string(static_cast<size_t>(filled), '#'),
+                              std::string(static_cast<size_t>(width - filled), '.'));
         }
         std::string eta;
         if (total_ > 0 && rate > 0 && have < static_cast<double>(total_)) {
