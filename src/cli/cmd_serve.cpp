@@ -22,8 +22,12 @@ struct ServeOptions {
     std::string host = "127.0.0.1";
     int port = 8008;
     std::vector<std::string> allow_hosts;
+    std::vector<std::string> allow_origins;
     size_t max_body_kib = 1024;
     int concurrent = 2;
+    int max_connections = 64;
+    double idle_timeout = 5;
+    double request_timeout = 10;
     bool quiet = false;
 };
 
@@ -36,13 +40,18 @@ void serve(const ServeOptions& o) {
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-    LoadedModel lm = load_model(o.model, o.quiet);
     server::ServerOptions so;
     so.host = o.host;
     so.port = o.port;
     so.allowed_hosts = o.allow_hosts;
+    so.allowed_origins = o.allow_origins;
     so.max_body_bytes = o.max_body_kib * 1024;
     so.max_concurrent_runs = o.concurrent;
+    so.max_connections = o.max_connections;
+    so.idle_timeout_s = o.idle_timeout;
+    so.request_timeout_s = o.request_timeout;
+    server::check_options(so);  // before the model is loaded: a mistake is reported at once
+    LoadedModel lm = load_model(o.model, o.quiet);
     server::Server srv(lm.model, lm.location, so);
 
     std::thread([&srv, stop_signals] {
@@ -92,9 +101,21 @@ void register_serve(CLI::App& app) {
     cmd->add_option("--model,-m", o->model, "Model folder or Hugging Face id (default: bert-base-uncased if cached, else the bundled MiniLM)");
     cmd->add_option("--port", o->port, "Port (default 8008; 0 = any free port)")->check(CLI::Range(0, 65535));
     cmd->add_option("--host", o->host, "Address to listen on (default 127.0.0.1: this machine only)");
-    cmd->add_option("--allow-host", o->allow_hosts, "Also accept this Host header name (besides localhost and IP addresses)");
+    cmd->add_option("--allow-host", o->allow_hosts,
+                    "Also accept this Host header name or address (besides localhost and loopback)");
+    cmd->add_option("--allow-origin", o->allow_origins,
+                    "Also take API calls from pages of this origin, scheme://host[:port] (a notebook proxy's)");
     cmd->add_option("--max-body-kib", o->max_body_kib, "Largest request body accepted, in KiB (default 1024)")->check(CLI::Range(1, 1 << 20));
     cmd->add_option("--concurrent", o->concurrent, "Forward passes run at once; more requests wait (default 2)")->check(CLI::Range(1, 64));
+    cmd->add_option("--max-connections", o->max_connections,
+                    "Connections open at once; more are refused with 503 (default 64)")
+        ->check(CLI::Range(1, 256));
+    cmd->add_option("--idle-timeout", o->idle_timeout,
+                    "Seconds a connection may stay open with no request under way (default 5)")
+        ->check(CLI::Range(0.1, 3600.0));
+    cmd->add_option("--request-timeout", o->request_timeout,
+                    "Seconds a request may take to arrive, or an answer wait on a client taking none of it (default 10)")
+        ->check(CLI::Range(0.1, 3600.0));
     cmd->add_flag("--quiet,-q", o->quiet, "Do not announce which default model is used");
     cmd->callback([o] { serve(*o); });
 

@@ -47,11 +47,15 @@ bool answering_errors(httplib::Response& res, Fn fn) {
 
 // A POST route with a JSON body (the text fields and `fields`) and a JSON answer.
 template <typename Fn>
-void post_json(httplib::Server& http, const char* path, std::initializer_list<std::string_view> fields, Fn fn) {
-    http.Post(path, [fn, known = std::vector<std::string_view>(fields)](const httplib::Request& req, httplib::Response& res) {
+void post_json(Server::Impl& s, const char* path, std::initializer_list<std::string_view> fields, Fn fn) {
+    s.http.Post(path, [&s, fn, known = std::vector<std::string_view>(fields)](const httplib::Request& req,
+                                                                              httplib::Response& res) {
         answering_errors(res, [&] {
             json body = parse_body(req.body);
             allow_fields(body, known);
+            // The answer's text (about 2.7 × the attention bytes for /api/analyze) is made after the route's
+            // forward-pass slot is released; this slot keeps those in memory at once to --concurrent too.
+            RunSlot answer(s.answers);
             res.set_content(fn(body).dump(), "application/json");
         });
     });
@@ -122,7 +126,7 @@ void register_api(Server::Impl& s) {
         });
     });
 
-    post_json(http, "/api/analyze", {}, [&s, &m](const json& body) {
+    post_json(s, "/api/analyze", {}, [&s, &m](const json& body) {
         auto enc = encode_request(m, body);
         RunSlot slot(s.runs);
         Trace t = m.forward(enc);
@@ -135,7 +139,7 @@ void register_api(Server::Impl& s) {
 
     // What a neuron view needs for one head: per token its query and key vectors, and the scores and
     // probabilities they give — all from the forward pass, none recomputed by the page.
-    post_json(http, "/api/neuron", {"layer", "head"}, [&s, &m, L, H](const json& body) {
+    post_json(s, "/api/neuron", {"layer", "head"}, [&s, &m, L, H](const json& body) {
         auto enc = encode_request(m, body);
         const int layer = int_field(body, "layer", 0, L - 1), head = int_field(body, "head", 0, H - 1);
         ForwardOptions fo;
@@ -157,7 +161,7 @@ void register_api(Server::Impl& s) {
                     {"attention_b64", b64(t.attention(layer, head), n * n)}};
     });
 
-    post_json(http, "/api/rollout", {"flow", "flow_layer"}, [&s, &m](const json& body) {
+    post_json(s, "/api/rollout", {"flow", "flow_layer"}, [&s, &m](const json& body) {
         auto enc = encode_request(m, body);
         RunSlot slot(s.runs);
         Trace t = m.forward(enc);
@@ -179,7 +183,7 @@ void register_api(Server::Impl& s) {
 
     // Kobayashi et al. 2020: per head the value-vector norms ‖f(x_j)‖ and the share of attention that
     // special tokens get by weight alone and by weight × norm.
-    post_json(http, "/api/norms", {}, [&s, &m, L, H](const json& body) {
+    post_json(s, "/api/norms", {}, [&s, &m, L, H](const json& body) {
         auto enc = encode_request(m, body);
         ForwardOptions fo;
         fo.capture.qkv = true;
@@ -205,7 +209,7 @@ void register_api(Server::Impl& s) {
                     {"value_norms_b64", base64(value_norms.data(), value_norms.size() * sizeof(float))}};
     });
 
-    post_json(http, "/api/headmap", {}, [&s, &m, L, H](const json& body) {
+    post_json(s, "/api/headmap", {}, [&s, &m, L, H](const json& body) {
         auto enc = encode_request(m, body);
         RunSlot slot(s.runs);
         Trace t = m.forward(enc);
@@ -222,7 +226,7 @@ void register_api(Server::Impl& s) {
         return json{{"heads", heads}, {"stress", stress}};
     });
 
-    post_json(http, "/api/diff", {"with", "mask", "replace", "token", "delete"}, [&s, &m, H](const json& body) {
+    post_json(s, "/api/diff", {"with", "mask", "replace", "token", "delete"}, [&s, &m, H](const json& body) {
         auto a = encode_request(m, body);
         tokenizer::Encoding b;
         std::string what;
@@ -276,7 +280,7 @@ void register_api(Server::Impl& s) {
         return json{{"change", what}, {"a", encoding_json(a)}, {"b", encoding_json(b)}, {"aligned_tokens", alignment.size()}, {"heads", heads}};
     });
 
-    post_json(http, "/api/ablate", {"heads", "ablation"}, [&s, &m, L, H](const json& body) {
+    post_json(s, "/api/ablate", {"heads", "ablation"}, [&s, &m, L, H](const json& body) {
         auto enc = encode_request(m, body);
         if (!body.contains("heads") || !body["heads"].is_string()) throw HttpError(400, "'heads' must be a string such as \"3:4,5:*\"");
         ForwardOptions fo;

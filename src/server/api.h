@@ -8,18 +8,24 @@
 
 #include "attnscope/model.h"
 #include "attnscope/model_source.h"
+#include "connections.h"
 #include "server.h"
 
 namespace attnscope::server {
 
 struct Server::Impl {
     Impl(std::shared_ptr<const model::Model> m, ModelLocation where, ServerOptions o)
-        : model(std::move(m)), location(std::move(where)), options(std::move(o)), runs(std::max(1, options.max_concurrent_runs)) {}
+        : model(std::move(m)),
+          location(std::move(where)),
+          options(std::move(o)),
+          runs(std::max(1, options.max_concurrent_runs)),
+          answers(std::max(1, options.max_concurrent_runs)) {}
     std::shared_ptr<const model::Model> model;
     ModelLocation location;
     ServerOptions options;
-    httplib::Server http;
-    std::counting_semaphore<256> runs;  // forward passes in flight
+    HttpServer http;
+    std::counting_semaphore<256> runs;     // forward passes in flight
+    std::counting_semaphore<256> answers;  // JSON answers being made (each holds a `runs` slot inside)
 };
 
 // Holds one of the server's forward-pass slots for its lifetime.

@@ -24,6 +24,20 @@ def parse_frames(data):
     return frames
 
 
+def read_response(f):
+    """(status, {lower-case header: value}, body) of one HTTP/1.1 answer read from the file `f`."""
+    status_line = f.readline()
+    if not status_line:
+        raise ConnectionError("the server closed the connection without an answer")
+    status = int(status_line.split()[1])
+    headers = {}
+    while (line := f.readline()) not in (b"\r\n", b""):
+        k, v = line.decode().split(":", 1)
+        headers[k.strip().lower()] = v.strip()
+    length = int(headers.get("content-length", "0"))
+    return status, headers, f.read(length)
+
+
 class Server:
     def __init__(self, binary, model_dir, *extra):
         self.args = [str(binary), "serve", "--port", "0", "--model", str(model_dir), "--quiet", *extra]
@@ -71,6 +85,13 @@ class Server:
         status, headers, data = self.raw(method, path, body, host)
         assert headers.get("content-type", "").startswith("application/json"), (status, headers, data[:200])
         return status, json.loads(data)
+
+    def request_bytes(self, data, timeout=30):
+        """Sends `data` as it is (any request line and headers) and returns (status, headers, body) of the
+        answer; the server is expected to close or to send a Content-Length."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as s:
+            s.sendall(data)
+            return read_response(s.makefile("rb"))
 
     def raw_chunks(self, path, body):
         """POSTs and returns the chunked response body as [(chunk bytes, seconds after sending)]."""
