@@ -1,4 +1,5 @@
-# Sourced by setup.sh, test.sh and the test lanes (ROOT set by the caller).
+# Sourced by setup.sh, test.sh and the test lanes; ROOT is the checkout holding this file unless the caller set it.
+ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 
 # need_free_gib GIB WHAT stops with one clear line when the file system holding the project has less than
 # GIB free: pip, npm and the tests otherwise die mid-way with "No space left on device" (a CI run did, 51 s
