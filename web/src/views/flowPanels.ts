@@ -10,8 +10,9 @@ import type { Ctx } from "./view";
 
 const FLOW_MAX_TOKENS = 64;  // the library's kMaxFlowTokens: flow runs n² max-flows
 
-interface RolloutWire {
-  shape: [number, number, number];
+interface RolloutWire {  // the schema's rollout object (docs/formats.md)
+  layers: number;
+  n: number;
   rollout_b64: string;
   flow_b64?: string;
 }
@@ -46,7 +47,7 @@ export function rolloutPanel(ctx: Ctx): HTMLElement {
   const out = el("div", {}, [el("p", { class: "muted", text: "computing rollout…" })]);
   const flow = a.n <= FLOW_MAX_TOKENS;
   postJson<RolloutWire>("api/rollout", { ...ctx.requestBody(), flow }).then((r) => {
-    const [L, n] = r.shape;
+    const L = r.layers, n = r.n;
     const rollout = decodeFloats(r.rollout_b64);
     const cls = rollout.subarray((L - 1) * n * n, (L - 1) * n * n + n);  // row 0 ([CLS]) after the last layer
     const series = [{ label: "rollout → [CLS]", values: cls, colour: "#0072B2" }];
