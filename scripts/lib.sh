@@ -25,8 +25,10 @@ apt_install() {
     printf '\033[1m==> installing Debian packages: %s\033[0m\n' "${missing[*]}"
     local sudo=""
     [[ $(id -u) -ne 0 ]] && sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Another apt run (a second checkout's set-up) holds the lock for a while: wait for it, not fail.
+    $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
 }
 
 # ccache keys objects by paths relative to the checkout, so the Python package's build (pip install .)
