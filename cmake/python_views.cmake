@@ -12,7 +12,8 @@ find_program(NODE_EXECUTABLE node REQUIRED)
 add_library(attnscope_render STATIC
     ${ATTNSCOPE_VIEWS_ROOT}/src/render/surface.cpp
     ${ATTNSCOPE_VIEWS_ROOT}/src/render/head_view.cpp
-    ${ATTNSCOPE_VIEWS_ROOT}/src/render/model_view.cpp)
+    ${ATTNSCOPE_VIEWS_ROOT}/src/render/model_view.cpp
+    ${ATTNSCOPE_VIEWS_ROOT}/src/render/grid.cpp)
 target_include_directories(attnscope_render PUBLIC ${ATTNSCOPE_VIEWS_ROOT}/include)
 target_link_libraries(attnscope_render PUBLIC PkgConfig::CAIRO)
 target_compile_features(attnscope_render PUBLIC cxx_std_20)

@@ -34,5 +34,7 @@ struct Labels {
 std::string head_view(const Codes& c, const Labels& labels, int layer, const std::vector<int>& heads, Format f);
 std::string model_view(const Codes& c, const Labels& labels, Format f);
 std::string heatmap(const Codes& c, const Labels& labels, int layer, int head, Format f);
+// One value per head ([layers][heads], NaN = missing) as web/src/views/heatmapGrid.ts draws it.
+std::string grid(const std::vector<std::vector<double>>& values, const Labels& labels, Format f);
 
 }  // namespace attnscope::render

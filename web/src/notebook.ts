@@ -145,6 +145,7 @@ export function frame(root: HTMLElement, views: ViewName[], initial: Partial<App
       // The live drawing is on screen: the static picture below it is for viewers that run no script.
       const fallback = root.parentElement?.querySelector<HTMLElement>(":scope > .attnscope-static");
       if (fallback) fallback.style.display = "none";
+      root.dataset.tokens = JSON.stringify(a.encoding.tokens);
       root.dataset.drawn = "1";
     },
   };

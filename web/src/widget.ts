@@ -83,9 +83,17 @@ function render({ model, el: host }: { model: Model; el: HTMLElement }): () => v
   };
   text.addEventListener("input", send);
   pair.addEventListener("input", send);
+  // While this widget runs, its static twin (the next output: the picture for notebooks without a kernel)
+  // is hidden by a rule keyed to its id; the rule goes with the widget.
+  const uid = String(model.get("uid") ?? "");
+  const hide = el("style", { text: `.attnscope-static-twin[data-uid="${uid}"]{display:none}` });
+  if (uid) document.head.append(hide);
   model.on("change:meta", draw);
   draw();
-  return () => model.off("change:meta", draw);
+  return () => {
+    model.off("change:meta", draw);
+    hide.remove();
+  };
 }
 
 export default { render };

@@ -15,12 +15,22 @@ from typing import Any, Sequence
 from ._inputs import Attention, check
 from ._output import ViewOutput, show
 
-__all__ = ["head_view", "model_view", "heatmap", "explore", "ViewOutput"]
+__all__ = ["head_view", "model_view", "heatmap", "stats_view", "explore", "ViewOutput"]
+
+
+def _listed(v: Any) -> list[int] | None:
+    return None if v is None else [int(x) for x in (v() if callable(v) else v)]
 
 
 def _from_model_output(out: Any, index: int) -> dict[str, Any]:
-    """The arguments check() needs, from an attnscope model output (attentions [B, H, n, n] per layer and
-    its encoding); an object without .attentions is taken as BertViz's attention tuple."""
+    """The arguments check() needs, from a model output: attnscope's ModelOutput (its sequence without
+    padding, and the library's encoding: tokens, special tokens, where sentence B starts) or any object with
+    .attentions ([B, H, n, n] per layer) and .tokens."""
+    if hasattr(out, "sequence") and hasattr(out, "encodings"):
+        att, enc, _ = out.sequence(index)  # [L, H, m, m], padding dropped
+        return {"attention": att, "tokens": list(enc.tokens), "sentence_b_start": enc.sentence_b_start,
+                "special": _listed(enc.special_tokens_mask), "input_ids": _listed(enc.ids),
+                "token_type_ids": _listed(enc.type_ids)}
     att = out.attentions
     if att is None:
         raise ValueError("this output has no attentions")
@@ -28,26 +38,18 @@ def _from_model_output(out: Any, index: int) -> dict[str, Any]:
     batch = first.shape[0] if getattr(first, "ndim", 0) == 4 else 1
     if not 0 <= index < batch:
         raise ValueError(f"index {index} is out of range for a batch of {batch}")
-    enc = getattr(out, "encoding", None)
-    encs = getattr(out, "encodings", None)
-    if enc is None and encs is not None:
-        enc = encs[index]
-    src = enc if enc is not None else out
-    tokens = getattr(src, "tokens", None)
+    tokens = getattr(out, "tokens", None)
     if tokens is None:
         raise TypeError("this output carries no tokens: pass them, head_view(out.attentions, tokens)")
-    tokens = list(tokens() if callable(tokens) else tokens)
-    n = len(tokens)
-    layers = [a[index:index + 1, :, :n, :n] if getattr(a, "ndim", 0) == 4 else a for a in att]
-    get = lambda name: (lambda v: list(v() if callable(v) else v) if v is not None else None)(getattr(src, name, None))
-    special = get("special_tokens_mask")
-    b = getattr(src, "sentence_b_start", None)
-    if b is None:
-        types = get("token_type_ids")
-        if types and any(types):
-            b = types.index(1)
-    return {"attention": layers, "tokens": tokens, "sentence_b_start": b, "special": special,
-            "input_ids": get("input_ids") or get("ids"), "token_type_ids": get("token_type_ids") or get("type_ids")}
+    tokens = list(tokens)
+    if tokens and isinstance(tokens[0], list):
+        tokens = tokens[index]
+    layers = [a[index:index + 1] if getattr(a, "ndim", 0) == 4 else a for a in att]
+    types = getattr(out, "token_type_ids", None)
+    types = _listed(types[index] if types is not None and getattr(types, "ndim", 1) == 2 else types)
+    b = types.index(1) if types and 1 in types else None
+    return {"attention": layers, "tokens": tokens, "sentence_b_start": b, "special": None, "input_ids": None,
+            "token_type_ids": types}
 
 
 def _gather(attention: Any, tokens: Sequence[str] | None, sentence_b_start: int | None, index: int, **kw: Any) -> Attention:
@@ -92,6 +94,21 @@ def heatmap(attention: Any, tokens: Sequence[str] | None = None, layer: int = 0,
     a = _gather(attention, tokens, sentence_b_start, index, include_layers=[layer] if isinstance(layer, int) else layer,
                 include_heads=[head] if isinstance(head, int) else head, prettify_tokens=prettify_tokens)
     return show(ViewOutput("heatmap", a, "detail", ["detail"], f"attnscope · layer {layer}, head {head}"), html_action)
+
+
+def stats_view(out: Any, stat: str = "entropy", html_action: str = "view", *, index: int = 0):
+    """The per-head statistics (attnscope.head_statistics: the library's analyses) as an L × H heatmap and a
+    sortable table. Takes an attnscope model output."""
+    if not (hasattr(out, "sequence") and hasattr(out, "encodings")):
+        raise TypeError(f"stats_view needs the output of an attnscope model, got {type(out).__name__}")
+    from .. import head_statistics  # the library computes; this face presents
+    stats = head_statistics(out, index)
+    keys = [s["key"] for s in stats["statistics"]]
+    if stat not in keys:
+        raise ValueError(f"stat must be one of {', '.join(keys)}; got {stat!r}")
+    a = check(**_from_model_output(out, index))
+    return show(ViewOutput("stats_view", a, "stats", ["stats", "model", "head", "detail"], "attnscope · head statistics",
+                           state={"stat": stat, "sort": "-" + stat}, stats=stats), html_action)
 
 
 def explore(model: Any, text: str = "The output shows the attention values", pair: str | None = None, **kw: Any):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import html
 import json
+import math
+import re
 import uuid
 from functools import lru_cache
 from importlib import resources
@@ -36,9 +38,28 @@ def _render_module():
     return _render
 
 
-def _script_safe(text: str) -> str:
-    # Inside <script>, only "</" can end the element early; JSON and the bundle never need it literally.
-    return text.replace("</", "<\\/")
+def _plain(doc: Any) -> Any:
+    """A schema document as JSON-able values (its NumPy arrays and scalars as lists and numbers)."""
+    if isinstance(doc, dict):
+        return {k: _plain(v) for k, v in doc.items()}
+    if isinstance(doc, (list, tuple)):
+        return [_plain(v) for v in doc]
+    if hasattr(doc, "tolist"):
+        return _plain(doc.tolist())
+    if isinstance(doc, float) and not math.isfinite(doc):
+        return None  # JSON has no NaN; the views draw a missing value
+    return doc
+
+
+def _json_in_script(value: Any) -> str:
+    # "<" as \u003c: nothing inside the JSON can close the <script> element or open an HTML comment.
+    return json.dumps(value).replace("<", "\\u003c")
+
+
+def _js_in_script(code: str) -> str:
+    # Only "</script" and "<!--" matter to the HTML parser inside a script; their escaped forms mean the same
+    # in JavaScript strings and regular expressions. A blanket "</" → "<\/" would change regex literals.
+    return re.sub(r"</(script)", r"<\\/\1", code, flags=re.IGNORECASE).replace("<!--", "<\\!--")
 
 
 class ViewOutput:
@@ -46,7 +67,7 @@ class ViewOutput:
     gives), `.png` / `.svg` the static pictures, `.save(path)` writes .html, .png or .svg by the suffix."""
 
     def __init__(self, kind: str, a: Attention, view: str, views: list[str], title: str,
-                 state: dict[str, Any] | None = None, head: int = 0):
+                 state: dict[str, Any] | None = None, head: int = 0, stats: dict[str, Any] | None = None):
         self.kind = kind
         self.attention = a
         codes, err = quantize(a.att)
@@ -54,7 +75,11 @@ class ViewOutput:
         self.max_error = err
         self.view = view
         self._head = head
-        self._payload = payload(a, codes, err, view, views, title, {**(state or {}), "head": head})
+        self._stats = stats
+        self._state = state or {}
+        self._payload = payload(a, codes, err, view, views, title, {**self._state, "head": head})
+        if stats is not None:
+            self._payload["stats"] = _plain(stats)
         self.title = title
         self.png = self._picture("png")
         self._svg: bytes | None = None
@@ -68,6 +93,15 @@ class ViewOutput:
         r = _render_module()
         a = self.attention
         args = (self.codes, a.tokens, a.special, a.layers, a.heads, self._caption(), False)
+        if self.view == "stats" and self._stats is not None:
+            key = self._state.get("stat", "entropy")
+            label = next((f"{s['label']} ({s['unit']})" for s in self._stats["statistics"] if s["key"] == key), key)
+            L, H = len(a.layers), len(a.heads)
+            values = [[float("nan")] * H for _ in range(L)]
+            for h in self._stats["heads"]:
+                if h["layer"] in a.layers and h["head"] in a.heads:
+                    values[a.layers.index(h["layer"])][a.heads.index(h["head"])] = float(h[key])
+            return r.grid(values, a.layers, a.heads, f"{label} per head · {self._caption()}", False, fmt=fmt)
         if self.view == "model":
             return r.model_view(*args, fmt=fmt)
         if self.view == "detail":
@@ -85,17 +119,22 @@ class ViewOutput:
     def data(self) -> str:
         return self.html()
 
-    def html(self) -> str:
-        uid = "attnscope-" + uuid.uuid4().hex[:12]
+    def html(self, static_only: bool = False, uid: str | None = None) -> str:
+        """The output's HTML; static_only: just the picture (the static twin of a live widget, which the
+        widget hides while it runs)."""
+        uid = uid or "attnscope-" + uuid.uuid4().hex[:12]
         png64 = base64.b64encode(self.png).decode("ascii")
         alt = html.escape(self.text(), quote=True)
+        if static_only:
+            return (f'<div class="attnscope-output attnscope-static-twin" data-uid="{uid}">'
+                    f'<img class="attnscope-static" alt="{alt}" src="data:image/png;base64,{png64}"/></div>')
         return (
             f'<div class="attnscope-output" id="{uid}">'
             f'<img class="attnscope-static" alt="{alt}" src="data:image/png;base64,{png64}"/>'
             f'<div class="attnscope-live"></div>'
             f"<style>{asset('notebook.css')}</style>"
-            f'<script type="application/json" class="attnscope-data">{_script_safe(json.dumps(self._payload))}</script>'
-            f"<script>{_script_safe(asset('notebook.js'))}\n"
+            f'<script type="application/json" class="attnscope-data">{_json_in_script(self._payload)}</script>'
+            f"<script>{_js_in_script(asset('notebook.js'))}\n"
             f'attnscopeNb.mount((document.currentScript && document.currentScript.parentElement) || document.getElementById("{uid}"));'
             f"</script></div>"
         )

@@ -71,6 +71,21 @@ NB_MODULE(_render, m) {
         return to_bytes(out);
     }, nb::arg("codes"), nb::arg("tokens"), nb::arg("special"), nb::arg("layer_ids"), nb::arg("head_ids"), nb::arg("caption"),
        nb::arg("dark"), nb::arg("fmt"));
+    m.def("grid", [](std::vector<std::vector<double>> values, std::vector<int> layer_ids, std::vector<int> head_ids, std::string caption,
+                     bool dark, const std::string& fmt) {
+        r::Labels l;
+        l.layer_ids = std::move(layer_ids);
+        l.head_ids = std::move(head_ids);
+        l.caption = std::move(caption);
+        l.dark = dark;
+        const auto f = format_of(fmt);
+        std::string out;
+        {
+            nb::gil_scoped_release release;
+            out = r::grid(values, l, f);
+        }
+        return to_bytes(out);
+    }, nb::arg("values"), nb::arg("layer_ids"), nb::arg("head_ids"), nb::arg("caption"), nb::arg("dark"), nb::arg("fmt"));
     m.def("heatmap", [](const CodeArray& codes, std::vector<std::string> tokens, std::vector<std::uint8_t> special,
                         std::vector<int> layer_ids, std::vector<int> head_ids, std::string caption, bool dark, int layer, int head,
                         const std::string& fmt) {
