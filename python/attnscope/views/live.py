@@ -83,7 +83,9 @@ class Explorer(anywidget.AnyWidget):
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
-        display(super()._repr_mimebundle_(), raw=True)
+        bundle = super()._repr_mimebundle_()  # the widget view (ipywidgets gives (data, metadata) or data)
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        display(data, metadata=metadata, raw=True)
         self._handle = display(self._twin(), display_id=True)
 
 
