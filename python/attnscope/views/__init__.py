@@ -113,5 +113,8 @@ def stats_view(out: Any, stat: str = "entropy", html_action: str = "view", *, in
 
 def explore(model: Any, text: str = "The output shows the attention values", pair: str | None = None, **kw: Any):
     """A live view with a text (and pair) box; each edit recomputes in the kernel (attnscope.views.live)."""
-    from .live import Explorer
+    try:
+        from .live import Explorer
+    except ImportError as e:
+        raise ImportError(f"attnscope.explore needs anywidget (pip install 'attnscope[notebook]'): {e}") from None
     return Explorer(model, text, pair, **kw)
