@@ -43,13 +43,13 @@ test("the example notebook runs in JupyterLab and every view draws on canvas", a
   await openNotebook(page, lab, EXAMPLE);
   await runAll(page);
   await waitIdle(page);
-  // model, head, heatmap, stats and explore draw; explore's static twin is hidden while it runs.
-  await page.waitForFunction(() => document.querySelectorAll('.attnscope-live[data-drawn="1"]').length >= 5, null, { timeout: 60000 });
-  console.log(`# run all → 5 views drawn: ${(performance.now() - t0).toFixed(0)} ms`);
+  // model, head, heatmap, neuron, stats and explore draw; explore's static twin is hidden while it runs.
+  await page.waitForFunction(() => document.querySelectorAll('.attnscope-live[data-drawn="1"]').length >= 6, null, { timeout: 60000 });
+  console.log(`# run all → 6 views drawn: ${(performance.now() - t0).toFixed(0)} ms`);
   const outs = await outputs(page);
   await page.screenshot({ path: join(ARTIFACTS, "lab-example.png"), fullPage: true });
   const drawn = outs.filter(live);
-  assert.equal(drawn.length, 5, JSON.stringify(outs));
+  assert.equal(drawn.length, 6, JSON.stringify(outs));
   for (const o of drawn) {
     assert.ok(o.drawn, "a view did not draw");
     assert.ok(o.ink > 20, `a view's canvas is blank (${o.ink} inked samples)`);
@@ -118,7 +118,7 @@ async function saveExample() {
   await openNotebook(page, lab, EXAMPLE);
   await runAll(page);
   await waitIdle(page);
-  await page.waitForFunction(() => document.querySelectorAll('.attnscope-live[data-drawn="1"]').length >= 5, null, { timeout: 60000 });
+  await page.waitForFunction(() => document.querySelectorAll('.attnscope-live[data-drawn="1"]').length >= 6, null, { timeout: 60000 });
   const file = join(dir, EXAMPLE);
   const before = statSync(file).mtimeMs;
   await page.locator(".jp-NotebookPanel .jp-Cell").first().click();
@@ -132,14 +132,14 @@ test("the saved notebook opened untrusted in a fresh JupyterLab shows every view
   await lab.stop();
   lab = await startLab(dir);  // new data dir: a new signature database, so the notebook is untrusted
   await openNotebook(page, lab, EXAMPLE);
-  await page.waitForFunction(() => document.querySelectorAll("img.attnscope-static").length >= 5, null, { timeout: 30000 });
+  await page.waitForFunction(() => document.querySelectorAll("img.attnscope-static").length >= 6, null, { timeout: 30000 });
   await page.waitForTimeout(1000);
   const outs = await outputs(page);
   await page.screenshot({ path: join(ARTIFACTS, "lab-untrusted.png"), fullPage: true });
   const pictures = outs.filter((o) => o.imgShown && o.imgWidth > 100);
   console.log(`# untrusted reopen: ${pictures.length} static pictures shown, ${outs.filter((o) => o.drawn).length} scripts ran`);
   assert.equal(outs.filter((o) => o.drawn).length, 0, "an untrusted notebook ran a script");
-  assert.equal(pictures.length, 5, JSON.stringify(outs));  // model, head, heatmap, stats, explore's twin
+  assert.equal(pictures.length, 6, JSON.stringify(outs));  // model, head, heatmap, neuron, stats, explore's twin
 });
 
 test("nbconvert's HTML opened with every network request blocked still shows its views", async () => {
@@ -159,12 +159,12 @@ test("nbconvert's HTML opened with every network request blocked still shows its
   const errors = [];
   p.on("pageerror", (e) => errors.push(e.message));
   await p.goto(pathToFileURL(html).href);
-  await p.waitForFunction(() => document.querySelectorAll('.attnscope-live[data-drawn="1"]').length >= 4, null, { timeout: 30000 });
+  await p.waitForFunction(() => document.querySelectorAll('.attnscope-live[data-drawn="1"]').length >= 5, null, { timeout: 30000 });
   const outs = await outputs(p);
   await p.screenshot({ path: join(ARTIFACTS, "nbconvert-offline.png"), fullPage: true });
   console.log(`# nbconvert HTML ${(size / 1e6).toFixed(2)} MB; blocked requests: ${blocked.length} ${blocked.slice(0, 3).join(" ")}`);
   const drawn = outs.filter((o) => o.drawn && o.ink > 20);
-  assert.equal(drawn.length, 4, JSON.stringify(outs));  // model, head, heatmap, stats; explore is a widget
+  assert.equal(drawn.length, 5, JSON.stringify(outs));  // model, head, heatmap, neuron, stats; explore is a widget
   const twin = outs.find((o) => o.twin);
   assert.ok(twin?.imgShown, "explore's static twin is not shown in the HTML");
   assert.deepEqual(errors, []);

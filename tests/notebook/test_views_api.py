@@ -147,3 +147,19 @@ def test_512_tokens_stay_compact(attnscope_pkg, minilm):
     full = 6 * 12 * n * n * 4
     print(f"512 tokens, 6 x 12 heads: float32 {full / 1e6:.1f} MB -> output html {len(html) / 1e6:.2f} MB, png {len(v.png) / 1e6:.2f} MB")
     assert len(html) < full / 4
+
+
+def test_neuron_view_embeds_one_heads_vectors_exactly(attnscope_pkg, minilm):
+    out = minilm("The output shows the attention values", output_qkv=True, output_scores=True)
+    v = attnscope_pkg.neuron_view(out, layer=2, head=5, token=3, html_action="return")
+    p = payload_of(v.html())
+    w = p["neuron"]
+    assert (w["layer"], w["head"], w["n"]) == (2, 5, 8) and p["layers"] == [2] and p["heads"] == [5]
+    q = np.frombuffer(base64.b64decode(w["queries_b64"]), "<f4").reshape(w["n"], w["head_dim"])
+    ref = attnscope_pkg.neuron(out, 2, 5)["queries"]
+    assert np.array_equal(q, ref)
+    png_size(v.png)
+    with pytest.raises(ValueError, match="output_qkv=True"):
+        attnscope_pkg.neuron_view(minilm("hi"), 0, 0, html_action="return")
+    with pytest.raises(ValueError, match="token 9 is out of range"):
+        attnscope_pkg.neuron_view(out, 0, 0, token=9, html_action="return")

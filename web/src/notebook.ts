@@ -14,6 +14,7 @@ import { el, setTooltipElement } from "./ui";
 import { detailView } from "./views/detailView";
 import { headView } from "./views/headView";
 import { modelView } from "./views/modelView";
+import { neuronView, setNeuronSource, type NeuronWire } from "./views/neuronView";
 import { statsView } from "./views/statsView";
 import type { Ctx, View } from "./views/view";
 
@@ -32,10 +33,13 @@ export interface Payload {
   state: Partial<AppState>;
   title: string;
   stats?: Stats;
+  neuron?: NeuronWire;        // one head's query/key vectors and scores (float32, exact), for the neuron view
 }
 
-const VIEWS: Partial<Record<ViewName, View>> = { model: modelView, head: headView, detail: detailView, stats: statsView };
-const LABELS: Partial<Record<ViewName, string>> = { model: "Model view", head: "Head view", detail: "Head detail", stats: "Head statistics" };
+const VIEWS: Partial<Record<ViewName, View>> = { model: modelView, head: headView, detail: detailView, stats: statsView,
+  neuron: neuronView };
+const LABELS: Partial<Record<ViewName, string>> = { model: "Model view", head: "Head view", detail: "Head detail", stats: "Head statistics",
+  neuron: "Neuron view" };
 
 function base64Bytes(b64: string): Uint8Array {
   const bin = atob(b64);
@@ -165,6 +169,14 @@ export async function mount(outer: HTMLElement): Promise<void> {
   const root = outer.querySelector<HTMLElement>(":scope > .attnscope-live");
   if (!json || !root) return;
   const p = JSON.parse(json.textContent ?? "{}") as Payload;
+  const neuron = p.neuron;
+  if (neuron) {
+    // The output holds one head's vectors: the embedded layer and head are index 0 of its own selection.
+    setNeuronSource(async (body) => {
+      if (body.layer !== 0 || body.head !== 0) throw new Error(`this output holds layer ${neuron.layer}, head ${neuron.head} only`);
+      return neuron;
+    });
+  }
   const m = frame(root, p.views, { ...p.state, view: p.view }, p.title);
   try {
     m.show(await decodePayload(p), describe(p));

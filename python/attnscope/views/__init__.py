@@ -10,12 +10,15 @@ the same data, for untrusted notebooks, nbconvert's HTML and viewers that run no
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Sequence
+
+import numpy as np
 
 from ._inputs import Attention, check
 from ._output import ViewOutput, show
 
-__all__ = ["head_view", "model_view", "heatmap", "stats_view", "explore", "ViewOutput"]
+__all__ = ["head_view", "model_view", "heatmap", "stats_view", "neuron_view", "explore", "ViewOutput"]
 
 
 def _listed(v: Any) -> list[int] | None:
@@ -109,6 +112,27 @@ def stats_view(out: Any, stat: str = "entropy", html_action: str = "view", *, in
     a = check(**_from_model_output(out, index))
     return show(ViewOutput("stats_view", a, "stats", ["stats", "model", "head", "detail"], "attnscope · head statistics",
                            state={"stat": stat, "sort": "-" + stat}, stats=stats), html_action)
+
+
+def neuron_view(out: Any, layer: int = 0, head: int = 0, token: int = 1, html_action: str = "view", *, index: int = 0):
+    """BertViz's neuron view for any model the engine runs: for one head and query token, the query vector,
+    each key vector, their elementwise product, the scaled dot product and the softmax. Takes an attnscope
+    output computed with output_qkv=True, output_scores=True; the vectors are embedded exactly (float32)."""
+    if not (hasattr(out, "sequence") and hasattr(out, "encodings")):
+        raise TypeError(f"neuron_view needs the output of an attnscope model, got {type(out).__name__}")
+    from .. import neuron  # the library computes; this face presents
+    if isinstance(token, bool) or not isinstance(token, int):
+        raise TypeError(f"token must be an integer, got {type(token).__name__}")
+    a = check(**_from_model_output(out, index), include_layers=[layer] if isinstance(layer, int) else layer,
+              include_heads=[head] if isinstance(head, int) else head)
+    if not 0 <= token < a.att.shape[-1]:
+        raise ValueError(f"token {token} is out of range for {a.att.shape[-1]} tokens")
+    doc = neuron(out, layer, head, index)
+    wire = {k: doc[k] for k in ("tokens", "layer", "head", "head_dim", "n", "scale")}
+    for k in ("queries", "keys", "scores", "attention"):
+        wire[k + "_b64"] = base64.b64encode(np.ascontiguousarray(doc[k], dtype="<f4").tobytes()).decode("ascii")
+    return show(ViewOutput("neuron_view", a, "neuron", ["neuron", "detail"], f"attnscope · neuron view, layer {layer}, head {head}",
+                           state={"token": token}, neuron=wire), html_action)
 
 
 def explore(model: Any, text: str = "The output shows the attention values", pair: str | None = None, **kw: Any):

@@ -67,7 +67,8 @@ class ViewOutput:
     gives), `.png` / `.svg` the static pictures, `.save(path)` writes .html, .png or .svg by the suffix."""
 
     def __init__(self, kind: str, a: Attention, view: str, views: list[str], title: str,
-                 state: dict[str, Any] | None = None, head: int = 0, stats: dict[str, Any] | None = None):
+                 state: dict[str, Any] | None = None, head: int = 0, stats: dict[str, Any] | None = None,
+                 neuron: dict[str, Any] | None = None):
         self.kind = kind
         self.attention = a
         codes, err = quantize(a.att)
@@ -80,6 +81,8 @@ class ViewOutput:
         self._payload = payload(a, codes, err, view, views, title, {**self._state, "head": head})
         if stats is not None:
             self._payload["stats"] = _plain(stats)
+        if neuron is not None:
+            self._payload["neuron"] = neuron
         self.title = title
         self.png = self._picture("png")
         self._svg: bytes | None = None
@@ -104,7 +107,7 @@ class ViewOutput:
             return r.grid(values, a.layers, a.heads, f"{label} per head · {self._caption()}", False, fmt=fmt)
         if self.view == "model":
             return r.model_view(*args, fmt=fmt)
-        if self.view == "detail":
+        if self.view in ("detail", "neuron"):  # the neuron view's picture: the head's attention it explains
             return r.heatmap(*args, layer=a.layer, head=self._head, fmt=fmt)
         heads = a.selected if a.selected is not None else list(range(len(a.heads)))
         return r.head_view(*args, layer=a.layer, heads=heads, fmt=fmt)
