@@ -27,9 +27,21 @@ export class Analysis {
   layersDone = 0;
   stats: Stats | null = null;
   forwardMs = 0;
+  // The model's own layer and head numbers when only some are shown (a notebook's include_layers /
+  // include_heads): the views label with these, index with 0..L-1.
+  layerIds: number[] | null = null;
+  headIds: number[] | null = null;
 
   constructor(readonly encoding: Encoding, readonly L: number, readonly H: number) {
     this.att = new Float32Array(L * H * this.n * this.n);
+  }
+
+  layerName(l: number): string {
+    return String(this.layerIds?.[l] ?? l);
+  }
+
+  headName(h: number): string {
+    return String(this.headIds?.[h] ?? h);
   }
 
   get n(): number {
