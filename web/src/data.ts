@@ -1,26 +1,12 @@
 // One analysed input as the page holds it: tokens, every attention matrix (one Float32Array, filled
 // layer by layer as frames arrive), and the per-head statistics the server computed.
-export interface Encoding {
-  tokens: string[];
-  input_ids: number[];
-  token_type_ids: number[];
-  special_tokens_mask: number[];
-  sentence_b_start: number | null;
-}
+// The fields the page reads, taken from the library's schema (schema.ts), so a field the library renames
+// fails the type check instead of leaving a view blank.
+import type * as schema from "./schema";
 
-export interface HeadStat {
-  layer: number;
-  head: number;
-  pattern: string;
-  map_colour: string;
-  [key: string]: number | string | object;
-}
-
-export interface Stats {
-  heads: HeadStat[];
-  statistics: { key: string; label: string; unit: string }[];
-  uniform_entropy: number;
-}
+export type Encoding = Pick<schema.Encoding, "tokens" | "input_ids" | "token_type_ids" | "special_tokens_mask" | "sentence_b_start">;
+export type HeadStat = schema.HeadStat;
+export type Stats = Omit<schema.Stats, "schema_version">;
 
 export class Analysis {
   readonly att: Float32Array;

@@ -6,20 +6,13 @@ import { themeColours } from "../colors";
 import { CanvasPainter } from "../painter";
 import { el, sizeCanvas } from "../ui";
 import { gridCanvas, type GridSpec } from "./heatmapGrid";
+import type * as schema from "../schema";
 import type { Ctx } from "./view";
 
 const FLOW_MAX_TOKENS = 64;  // the library's kMaxFlowTokens: flow runs n² max-flows
 
-interface RolloutWire {  // the schema's rollout object (docs/formats.md)
-  layers: number;
-  n: number;
-  rollout_b64: string;
-  flow_b64?: string;
-}
-
-interface NormsWire {
-  heads: { layer: number; head: number; special_attention_share: number; special_norm_share: number; spearman: number }[];
-}
+type RolloutWire = Pick<schema.RolloutAnswer, "layers" | "n" | "rollout_b64" | "flow_b64">;
+type NormsWire = Pick<schema.NormsAnswer, "heads">;
 
 function bars(tokens: string[], series: { label: string; values: Float32Array; colour: string }[]): HTMLCanvasElement {
   const rowH = 16, labelW = 110, barW = 180, top = 18;

@@ -6,20 +6,11 @@ import { css, diverging, themeColours } from "../colors";
 import { formatF32 } from "../data";
 import { CanvasPainter, type Painter } from "../painter";
 import { el, select, sizeCanvas, tooltip } from "../ui";
+import type * as schema from "../schema";
 import type { Ctx, View } from "./view";
 
-export interface NeuronWire {
-  tokens: string[];
-  layer: number;
-  head: number;
-  head_dim: number;
-  n: number;
-  scale: number;
-  queries_b64: string;
-  keys_b64: string;
-  scores_b64: string;
-  attention_b64: string;
-}
+// The schema's neuron object; a notebook output that embeds one may leave out the version.
+export type NeuronWire = Omit<schema.NeuronAnswer, "schema_version">;
 
 // Rows of the flat float32 arrays the server sends: [n][head_dim] vectors, [n][n] scores and probabilities.
 interface NeuronData {
