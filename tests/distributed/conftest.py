@@ -29,6 +29,8 @@ RAY_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "disabled"
            "RAY_GRACEFUL_SHUTDOWN_DRAIN_TIMEOUT_S": "1"}
 LOOPBACK = {"127.0.0.1", "[::ffff:127.0.0.1]", "[::1]", "::1", "::ffff:127.0.0.1"}
 OBJECT_STORE = 256 * 2**20
+# Ray reads these when it is imported: set as soon as pytest loads this folder, before any test imports Ray.
+os.environ.update(RAY_ENV)
 
 
 def _missing(what):
@@ -78,15 +80,22 @@ def ray_listeners():
     return found
 
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 @pytest.fixture(scope="session")
 def ray_cluster(attnscope_pkg):
     try:
-        import ray  # noqa: F401
         import psutil  # noqa: F401
+        import ray  # noqa: F401
     except ImportError:
         _missing("Ray (ray[data]) or psutil is not installed in .venv")
-    for k, v in RAY_ENV.items():
-        os.environ[k] = v
+    from ray._private import ray_constants
+
+    assert not ray_constants.ENABLE_RAY_CLUSTER, "Ray was imported before RAY_ENV was set: nodes would leave loopback"
+    # A SIGTERM (the lane's timeout) becomes an exception, so the teardown below still stops the cluster.
+    previous = signal.signal(signal.SIGTERM, _terminate)
     tmp = tempfile.mkdtemp(prefix="rt", dir="/tmp")  # short: socket paths live under it
     os.environ["RAY_TMPDIR"] = tmp
     pkg_dir = str(pathlib.Path(attnscope_pkg.__file__).resolve().parents[1])
@@ -125,4 +134,5 @@ def ray_cluster(attnscope_pkg):
             except Exception:
                 pass
         shutil.rmtree(tmp, ignore_errors=True)
+        signal.signal(signal.SIGTERM, previous)
         print(f"ray cluster: stopped in {time.monotonic() - stopping:.1f} s", file=sys.stderr)

@@ -37,15 +37,17 @@ class Block:
 class CorpusFile:
     """One input file held as bytes with the offset of every line."""
 
-    def __init__(self, path):
+    def __init__(self, path, data=None, jsonl=None):
         self.path = os.fspath(path)
         self.name = os.path.basename(self.path)
-        self.jsonl = os.path.splitext(self.path)[1] in JSONL_SUFFIXES
-        try:
-            with open(self.path, "rb") as f:
-                self.data = f.read()
-        except OSError as e:
-            raise Error(f"{self.path}: cannot open ({e.strerror})") from None
+        self.jsonl = os.path.splitext(self.path)[1] in JSONL_SUFFIXES if jsonl is None else jsonl
+        if data is None:
+            try:
+                with open(self.path, "rb") as f:
+                    data = f.read()
+            except OSError as e:
+                raise Error(f"{self.path}: cannot open ({e.strerror})") from None
+        self.data = data
         ends = np.flatnonzero(np.frombuffer(self.data, dtype=np.uint8) == 10)
         if self.data and not self.data.endswith(b"\n"):
             ends = np.append(ends, len(self.data))  # a last line without a newline is a line
@@ -63,11 +65,29 @@ class CorpusFile:
         return {"name": self.name, "lines": self.lines, "bytes": len(self.data)}
 
 
+def dataset_file(ds, name="dataset"):
+    """A ray.data.Dataset with a `text` column (and optionally `pair`) as one JSON Lines input, its rows in
+    the dataset's order numbered from 1 like the lines of a file."""
+    import json
+
+    columns = ds.columns()
+    if "text" not in columns:
+        raise Error(f"corpus: the dataset has no 'text' column (its columns: {', '.join(columns)})")
+    rows = []
+    for r in ds.select_columns([c for c in ("text", "pair") if c in columns]).iter_rows():
+        text, pair = r.get("text"), r.get("pair")
+        row = {"text": text} if isinstance(text, str) else {"text": None}  # not a string: skipped like the CLI does
+        if isinstance(pair, str):
+            row["pair"] = pair
+        rows.append(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
+    return CorpusFile(name, b"".join(rows), jsonl=True)
+
+
 class Corpus:
     def __init__(self, paths):
         if not paths:
             raise Error("corpus: no input files")
-        self.files = [CorpusFile(p) for p in paths]
+        self.files = [p if isinstance(p, CorpusFile) else CorpusFile(p) for p in paths]
         for f in self.files:
             if f.lines == 0:
                 raise Error(f"{f.path}: the file is empty: nothing to analyse")

@@ -11,7 +11,7 @@ from ..corpus import CorpusResult, check_options
 from ..errors import Error
 from . import cluster
 from .merge import BlockMerger
-from .plan import Corpus, block_lines_for, head_map_end, plan_blocks
+from .plan import Corpus, block_lines_for, dataset_file, head_map_end, plan_blocks
 from .progress import Progress
 
 CHECKPOINT_FORMAT = "attnscope-distributed-run"
@@ -80,6 +80,10 @@ def _done_ranges(corpus, done_through, pending_keys):
     return ranges
 
 
+def _is_dataset(x):
+    return type(x).__name__ == "Dataset" and type(x).__module__.startswith("ray.data")
+
+
 def _model_spec(model):
     from ..model import Model
 
@@ -91,7 +95,8 @@ def _model_spec(model):
 def corpus(model, inputs, *, output=None, address=None, actors=None, threads_per_actor=1, cpus_per_actor=None,
            batch=32, truncate=False, head_map=True, head_map_docs=1000, resume=False, block_lines=None,
            progress=True, timeout=None, on_block=None, quiet=False):
-    """Corpus statistics of `inputs` (paths of text / JSONL files, as `attnscope corpus` reads them) on a Ray
+    """Corpus statistics of `inputs` (paths of text / JSONL files, as `attnscope corpus` reads them, or a
+    ray.data.Dataset with a `text` and optionally a `pair` column, its rows numbered like lines) on a Ray
     cluster: `address` ("auto", "HOST:PORT", or None to start a local instance on this machine; an already
     connected Ray is used as it is), `actors` processes each running `threads_per_actor` engine threads and
     reserving `cpus_per_actor` CPUs (default: threads_per_actor). Returns the CorpusResult that
@@ -111,9 +116,11 @@ def corpus(model, inputs, *, output=None, address=None, actors=None, threads_per
         raise Error(f"cpus_per_actor {cpus_per_actor!r}: must be more than 0")
     if block_lines is not None and (not isinstance(block_lines, int) or block_lines < 1):
         raise Error(f"block_lines {block_lines!r}: must be an integer of at least 1")
-    if isinstance(inputs, (str, os.PathLike)):
+    if isinstance(inputs, (str, os.PathLike)) or _is_dataset(inputs):
         inputs = [inputs]
     inputs = list(inputs)
+    if output is None and any(_is_dataset(i) for i in inputs):
+        raise Error("corpus: a dataset input needs an output prefix")
     prefix = _output_prefix(output, inputs)
     state_path = prefix + ".json"
     if os.path.exists(state_path) and not resume:
@@ -122,7 +129,7 @@ def corpus(model, inputs, *, output=None, address=None, actors=None, threads_per
     spec = _model_spec(model)
     driver_model = from_pretrained(spec, threads=threads_per_actor)  # the head-map plan and the fingerprint
     fingerprint = _core.corpus_fingerprint(driver_model._core)
-    c = Corpus(inputs)
+    c = Corpus([dataset_file(i, f"dataset{k}" if k else "dataset") if _is_dataset(i) else i for k, i in enumerate(inputs)])
     options = _run_options(truncate, head_map, head_map_docs, fingerprint, c)
     base, done_through, pending = (None, None, [])
     if resume and os.path.exists(state_path):
@@ -187,7 +194,7 @@ def _execute(ray, c, blocks, merger, bar, spec, options, actors, cpus_per_actor,
 
     ds = ds.map_batches(BlockProcessor, fn_constructor_kwargs={"model": spec, "options": options}, batch_size=1,
                         compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=cpus_per_actor,
-                        batch_format="numpy", max_restarts=-1, max_task_retries=-1)
+                        batch_format="numpy")  # Ray Data restarts a dead actor and retries its block by default
     timer = None
     timed_out = threading.Event()
     if timeout is not None:
