@@ -74,7 +74,8 @@ def head_map(out, index=0, *, include_distances=False, as_frame=False, threads=N
     att, enc, _ = _sequence(out, index)
     doc = json.loads(_core.head_map(att, enc, out.model._core.tokenizer, include_distances, _threads(out, threads)))
     if "distances" in doc:
-        doc["distances"] = np.asarray(doc["distances"], dtype=np.float64)
+        m = len(doc["heads"])
+        doc["distances"] = np.asarray(doc["distances"], dtype=np.float64).reshape(m, m)
     if as_frame:
         return _frame(doc["heads"]).set_index(["layer", "head"])
     return doc

@@ -207,9 +207,8 @@ class Model:
                     _ids_array(enc["attention_mask"], "attention_mask"), enc.encodings, batched)
         if text_pair is not None:
             raise ValueError("text_pair needs a text")
-        raw = input_ids.detach().cpu().numpy() if hasattr(input_ids, "detach") else np.asarray(input_ids)
-        batched = raw.ndim == 2
         ids = _ids_array(input_ids, "input_ids")
+        batched = ids.shape[0] > 1  # a [1, n] tensor from return_tensors="pt" is one input, not a batch
         types = (np.zeros_like(ids) if token_type_ids is None
                  else _ids_array(token_type_ids, "token_type_ids", ids.shape))
         mask = np.ones_like(ids) if attention_mask is None else _ids_array(attention_mask, "attention_mask", ids.shape)

@@ -40,7 +40,8 @@ class ModelOutput:
 
     @property
     def tokens(self):
-        """The tokens of the input (a list per sequence when the input was a batch)."""
+        """The tokens of the input: one list, or a list per sequence when the input was a list of texts or
+        input_ids of more than one row."""
         per_sequence = [list(e.tokens) for e in self.encodings]
         return per_sequence if self.is_batched else per_sequence[0]
 

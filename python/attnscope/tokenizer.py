@@ -157,6 +157,8 @@ class Tokenizer:
         else:
             limit_pad = limit
         batched = not _is_text(text)
+        if not batched and text_pair in ("", b""):
+            text_pair = None  # transformers treats an empty pair as no pair ([CLS] A [SEP], not A [SEP] [SEP])
         if batched:
             if not isinstance(text, (list, tuple)):
                 raise TypeError(f"text must be str or a list of str, not {type(text).__name__}")

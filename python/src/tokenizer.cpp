@@ -63,7 +63,7 @@ void bind_tokenizer(nb::module_& m) {
             nb::arg("directory"))
         .def(
             "tokenize", [](const PyTokenizer& t, nb::handle text) { return t.tok->tokenize(text_arg(text, "text")); },
-            nb::arg("text"))
+            nb::arg("text").none())
         .def(
             "tokenize_with_offsets",
             [](const PyTokenizer& t, nb::handle text) {
@@ -73,7 +73,7 @@ void bind_tokenizer(nb::module_& m) {
                 }
                 return out;
             },
-            nb::arg("text"))
+            nb::arg("text").none())
         .def(
             "convert_tokens_to_ids",
             [](const PyTokenizer& t, const std::vector<std::string>& tokens) { return t.tok->convert_tokens_to_ids(tokens); },
@@ -102,7 +102,7 @@ void bind_tokenizer(nb::module_& m) {
                 nb::gil_scoped_release release;
                 return t.tok->encode(a, b ? std::optional<std::string_view>(*b) : std::nullopt, o);
             },
-            nb::arg("text"), nb::arg("pair") = nb::none(), nb::arg("add_special_tokens") = true,
+            nb::arg("text").none(), nb::arg("pair").none() = nb::none(), nb::arg("add_special_tokens") = true,
             nb::arg("truncation") = false, nb::arg("max_length") = 0)
         .def(
             "encode_batch",
@@ -125,7 +125,7 @@ void bind_tokenizer(nb::module_& m) {
                 }
                 return out;
             },
-            nb::arg("texts"), nb::arg("pairs") = nb::none(), nb::arg("add_special_tokens") = true,
+            nb::arg("texts").none(), nb::arg("pairs").none() = nb::none(), nb::arg("add_special_tokens") = true,
             nb::arg("truncation") = false, nb::arg("max_length") = 0)
         // An Encoding from ids a caller made (model(**inputs)): tokens from the vocabulary, offsets unknown.
         .def(
