@@ -24,7 +24,10 @@ step_done "Ray"
 step "the CLI (reference) and the Python package"
 configure_build build
 cmake --build build --target attnscope -j2
-CMAKE_BUILD_PARALLEL_LEVEL=2 .venv/bin/pip install -q --no-deps --no-build-isolation .
+# The package as scripts/test-python.sh installs it: its pinned build backend, -Werror, two compile jobs.
+.venv/bin/pip install -q --no-cache-dir -r scripts/requirements-python.txt
+CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" .venv/bin/pip install -q --no-build-isolation \
+    --no-deps --config-settings=cmake.define.ATTNSCOPE_WERROR=ON .
 step_done "builds"
 
 step "distributed tests (loopback Ray cluster: a head and a second node)"
