@@ -81,7 +81,10 @@ def _done_ranges(corpus, done_through, pending_keys):
 
 
 def _is_dataset(x):
-    return type(x).__name__ == "Dataset" and type(x).__module__.startswith("ray.data")
+    import sys
+
+    data = sys.modules.get("ray.data")  # a Dataset exists only when its caller imported Ray Data
+    return data is not None and isinstance(x, data.Dataset)
 
 
 def _model_spec(model):
