@@ -46,7 +46,8 @@ class CorpusResult:
 
     @property
     def skipped(self):
-        """[(line, error)] of the lines that were not analysed, in corpus order."""
+        """[(line, error)] of the lines that were not analysed, in corpus order; with several files the error
+        starts with the file's name ("b.txt: line 7: invalid JSON: ...")."""
         return self._stats.skipped
 
     @property
@@ -116,7 +117,8 @@ def corpus(model, files, *, output=None, batch=32, truncate=False, head_map=True
     for b in blocks:
         f = c.files[b.file]
         merger.add(b.key, _core.corpus_block(model._core, c.block_data(b), f.name, f.jsonl, b.first, batch=batch,
-                                             truncate=truncate, head_map=b.head_map, threads=threads))
+                                             truncate=truncate, head_map=b.head_map, threads=threads,
+                                             file_in_errors=len(c.files) > 1))
     result = CorpusResult(merger.state)
     if result.docs == 0:
         first = result.skipped[0]

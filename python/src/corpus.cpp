@@ -32,14 +32,31 @@ std::string bytes_arg(nb::handle data, const char* what) {
     return std::string(p, static_cast<size_t>(size));
 }
 
-CorpusStats state_from_text(const std::string& text, const std::string& source) {
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-        throw Error(fmt::format("{}: not JSON: {}", source, e.what()));
+// The state's JSON text either way the library offers it: to_json_text/from_json_text (text in the public
+// header), or to_json/from_json over nlohmann::json (older headers). Templates, so that only the one the
+// header has is compiled.
+template <class S>
+std::string state_to_text(const S& s) {
+    if constexpr (requires { s.to_json_text(); }) {
+        return s.to_json_text();
+    } else {
+        return s.to_json().dump();
     }
-    return CorpusStats::from_json(j.is_object() && j.contains("state") ? j["state"] : j, source);
+}
+
+template <class S = CorpusStats>
+S state_from_text(const std::string& text, const std::string& source) {
+    if constexpr (requires { S::from_json_text(std::string_view(text), source); }) {
+        return S::from_json_text(text, source);
+    } else {
+        nlohmann::json j;
+        try {
+            j = nlohmann::json::parse(text);
+        } catch (const nlohmann::json::exception& e) {
+            throw Error(fmt::format("{}: not JSON: {}", source, e.what()));
+        }
+        return S::from_json(j.is_object() && j.contains("state") ? j["state"] : j, source);
+    }
 }
 
 }  // namespace
@@ -47,9 +64,9 @@ CorpusStats state_from_text(const std::string& text, const std::string& source) 
 void bind_corpus(nb::module_& m) {
     nb::class_<CorpusStats>(m, "CorpusStats",
                             "Per-head corpus statistics in sums that merge exactly (the state of PREFIX.json)")
-        .def_static("from_json", &state_from_text, nb::arg("text"), nb::arg("source") = "corpus state",
+        .def_static("from_json", &state_from_text<CorpusStats>, nb::arg("text"), nb::arg("source") = "corpus state",
                     "A state from its JSON text (a bare state or a PREFIX.json with a \"state\" field)")
-        .def("to_json", [](const CorpusStats& s) { return s.to_json().dump(); }, "The state as JSON text")
+        .def("to_json", &state_to_text<CorpusStats>, "The state as JSON text")
         .def("merge", &CorpusStats::merge, nb::arg("other"), "Adds another state's sums (exact, any order)")
         .def("copy", [](const CorpusStats& s) { return CorpusStats(s); })
         .def_prop_ro("docs", &CorpusStats::docs)
@@ -70,7 +87,7 @@ void bind_corpus(nb::module_& m) {
     m.def(
         "corpus_block",
         [](const PyModel& pm, nb::handle data, const std::string& source, bool jsonl, uint64_t first_line, size_t batch,
-           bool truncate, bool head_map, int threads) {
+           bool truncate, bool head_map, int threads, bool file_in_errors) {
             CorpusBlockOptions o;
             o.source = source;
             o.jsonl = jsonl;
@@ -79,14 +96,17 @@ void bind_corpus(nb::module_& m) {
             o.truncate = truncate;
             o.head_map = head_map;
             o.threads = threads;
+            o.file_in_errors = file_in_errors;
             const std::string text = bytes_arg(data, "data");
             nb::gil_scoped_release release;  // the forward and the analyses run without the interpreter
             return process_corpus_block(*pm.model, pm.location.name, text, o);
         },
         nb::arg("model"), nb::arg("data"), nb::arg("source"), nb::arg("jsonl"), nb::arg("first_line"),
         nb::arg("batch") = 32, nb::arg("truncate") = false, nb::arg("head_map") = true, nb::arg("threads") = 0,
+        nb::arg("file_in_errors") = false,
         "Statistics of consecutive corpus lines (bytes, '\\n'-separated) starting at line `first_line` of `source`: "
-        "malformed lines are skipped with their number; the head map covers every input when head_map is set.");
+        "malformed lines are skipped with their number (and `source` in the message with file_in_errors); the head map "
+        "covers every input when head_map is set.");
 
     m.def(
         "corpus_valid_lines",

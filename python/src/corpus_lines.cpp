@@ -89,6 +89,13 @@ tokenizer::Encoding encode_line(const tokenizer::Tokenizer& tok, uint64_t number
     }
 }
 
+// The analyses' threads, where the library takes them per call (CorpusOptions::threads); older headers
+// use one per core.
+template <class O>
+void set_analysis_threads(O& options, int threads) {
+    if constexpr (requires { options.threads = threads; }) options.threads = threads;
+}
+
 }  // namespace
 
 std::string corpus_fingerprint(const model::Model& m) {
@@ -111,6 +118,7 @@ analysis::CorpusStats process_corpus_block(const model::Model& model, const std:
     analysis::CorpusOptions copts;
     copts.head_map = o.head_map;
     copts.head_map_docs = std::numeric_limits<uint64_t>::max();
+    set_analysis_threads(copts, o.threads);
     ForwardOptions fo;
     fo.threads = o.threads;
     std::vector<tokenizer::Encoding> batch;
@@ -130,7 +138,7 @@ analysis::CorpusStats process_corpus_block(const model::Model& model, const std:
             classes.push_back(analysis::TokenClasses::from_encoding(enc, tok.config().cls_token, tok.config().sep_token));
             batch.push_back(std::move(enc));
         } catch (const Error& e) {
-            stats.skipped.push_back({number, e.what()});
+            stats.skipped.push_back({number, o.file_in_errors ? fmt::format("{}: {}", o.source, e.what()) : e.what()});
         }
         if (batch.size() >= o.batch) run_batch();
     }

@@ -19,6 +19,7 @@ struct CorpusBlockOptions {
     size_t batch = 32;
     bool truncate = false;
     bool head_map = true;  // every input of the block goes into the head map
+    bool file_in_errors = false;  // "FILE: line N: ..." in skipped lines (a corpus of several files)
     int threads = 0;
 };
 

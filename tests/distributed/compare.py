@@ -19,14 +19,14 @@ def differences(a, b):
     return len(keys), sorted(k for k in keys if la.get(k, object()) != lb.get(k, object()))
 
 
-def assert_same_corpus(cli_json, other_json, label):
+def assert_same_corpus(cli_json, other_json, label, ignore=("sources",)):
     """results equal value for value; the state (the exact sums, counts, skipped lines) equal except its
-    list of sources, which names each block."""
+    list of sources, which names each block (and whatever else `ignore` names)."""
     cli = json.loads(open(cli_json, encoding="utf-8").read())
     other = json.loads(open(other_json, encoding="utf-8").read())
     n, diff = differences(cli["results"], other["results"])
-    state_a = {k: v for k, v in cli["state"].items() if k != "sources"}
-    state_b = {k: v for k, v in other["state"].items() if k != "sources"}
+    state_a = {k: v for k, v in cli["state"].items() if k not in ignore}
+    state_b = {k: v for k, v in other["state"].items() if k not in ignore}
     m, sdiff = differences(state_a, state_b)
     print(f"{label}: {n} result values compared, {len(diff)} differ; {m} state values (exact sums) compared, "
           f"{len(sdiff)} differ; {cli['results']['docs']} inputs, {cli['results']['skipped_lines']} skipped")

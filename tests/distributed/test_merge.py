@@ -102,3 +102,47 @@ def test_jsonl_file_equals_the_cli(attnscope_pkg, attnscope, minilm_dir, model, 
     attnscope("corpus", path, "-m", minilm_dir, "-o", tmp_path / "cli", "-q")
     attnscope_pkg.corpus(model, [path], output=tmp_path / "py")
     assert_same_corpus(tmp_path / "cli.json", tmp_path / "py.json", "attnscope.corpus on JSON Lines")
+
+
+def test_several_files_name_the_file_of_each_skipped_line(attnscope_pkg, attnscope, minilm_dir, model, tmp_path):
+    """Two files, fewer inputs than the head map takes: attnscope.corpus over both equals `attnscope merge`
+    of one CLI run per file, and each skipped line says which file it is in."""
+    a = write_corpus(tmp_path / "a.txt", n=260, seed=8)
+    b = write_jsonl(tmp_path / "b.jsonl", n=120)
+    for p in (a, b):
+        attnscope("corpus", p, "-m", minilm_dir, "-o", tmp_path / p.stem, "-q")
+    attnscope("merge", tmp_path / "a.json", tmp_path / "b.json", "-o", tmp_path / "cli")
+    result = attnscope_pkg.corpus(model, [a, b], output=tmp_path / "py")
+    assert_same_corpus(tmp_path / "cli.json", tmp_path / "py.json", "two files vs attnscope merge of two runs",
+                       ignore=("sources", "skipped"))
+    cli_skipped = json.loads((tmp_path / "cli.json").read_text())["state"]["skipped"]
+    assert [line for line, _ in result.skipped] == [s["line"] for s in cli_skipped]
+    names = [error.split(":", 1)[0] for _, error in result.skipped]
+    assert set(names) == {"a.txt", "b.jsonl"} and names == sorted(names), result.skipped
+    assert [e for _, e in result.skipped] == [f"{n}: {s['error']}" for n, s in zip(names, cli_skipped)]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["missing.txt"], "missing.txt: cannot open"),
+    (["{corpus}", "--batch", "0"], "batch 0: must be an integer of at least 1"),
+    (["{corpus}", "--actors", "0"], "actors 0: must be an integer of at least 1"),
+    (["{corpus}", "--threads-per-actor", "-1"], "threads_per_actor -1: must be an integer of at least 1"),
+    (["{corpus}", "--output", "/nonexistent/dir/x"], "/nonexistent/dir: no such folder"),
+    (["{empty}"], "the file is empty"),
+])
+def test_command_refuses_bad_input_in_one_line(attnscope_pkg, minilm_dir, tmp_path, args, message):
+    """Before Ray starts: a clear one-line error and status 1."""
+    import subprocess
+    import sys
+
+    corpus = write_corpus(tmp_path / "c.txt", n=5)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    argv = [a.format(corpus=corpus, empty=tmp_path / "empty.txt") for a in args]
+    if "--output" not in argv:
+        argv += ["--output", str(tmp_path / "out")]
+    proc = subprocess.run([sys.executable, "-m", "attnscope.distributed", "corpus", *argv, "--model", str(minilm_dir)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1 and lines[0].startswith("attnscope.distributed: error: "), proc.stderr
+    assert message in lines[0]
+    assert not (tmp_path / "out.json").exists()

@@ -28,7 +28,7 @@ class BlockProcessor:
             state = _core.corpus_block(self._model._core, bytes(batch["data"][i]), o["names"][int(batch["file"][i])],
                                        o["jsonl"][int(batch["file"][i])], int(batch["first"][i]), batch=o["batch"],
                                        truncate=o["truncate"], head_map=bool(batch["head_map"][i]),
-                                       threads=o["threads"])
+                                       threads=o["threads"], file_in_errors=len(o["names"]) > 1)
             text = state.to_json()
             out["engine_s"].append(time.perf_counter() - t0)
             out["state"].append(text)

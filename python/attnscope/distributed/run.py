@@ -108,9 +108,9 @@ def corpus(model, inputs, *, output=None, address=None, actors=None, threads_per
     `on_block(info)` is called on the driver after each block with its key, pid and timings."""
     from ..model import from_pretrained
 
-    check_options(batch, head_map_docs, threads_per_actor)
-    if threads_per_actor == 0:
-        raise Error("threads_per_actor must be at least 1 (an actor's engine threads)")
+    check_options(batch, head_map_docs, 0)
+    if not isinstance(threads_per_actor, int) or threads_per_actor < 1:
+        raise Error(f"threads_per_actor {threads_per_actor!r}: must be an integer of at least 1 (an actor's engine threads)")
     if actors is not None and (not isinstance(actors, int) or actors < 1):
         raise Error(f"actors {actors!r}: must be an integer of at least 1")
     if cpus_per_actor is None:
@@ -168,7 +168,8 @@ def corpus(model, inputs, *, output=None, address=None, actors=None, threads_per
                     "continue with --resume")
     result = CorpusResult(merger.state, run=run)
     if result.docs == 0:
-        os.remove(state_path) if os.path.exists(state_path) else None
+        if os.path.exists(state_path):  # a checkpoint of nothing would only block the next run
+            os.remove(state_path)
         first = result.skipped[0]
         raise Error(f"no input could be analysed: all {len(result.skipped)} lines were skipped "
                     f"(line {first[0]}: {first[1]})")
