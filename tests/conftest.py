@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-BINARY = ROOT / "build" / "attnscope"
+# ATTNSCOPE_BINARY runs the suites against another build (scripts/test-sanitize.sh: the ASan + UBSan one).
+BINARY = pathlib.Path(os.environ.get("ATTNSCOPE_BINARY", ROOT / "build" / "attnscope")).resolve()
 MINILM = ROOT / "models" / "all-MiniLM-L6-v2"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CACHE = ROOT / ".cache"

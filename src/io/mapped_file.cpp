@@ -1,9 +1,7 @@
 #include "io/mapped_file.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,33 +9,18 @@
 #include <cstring>
 
 #include "attnscope/error.h"
+#include "util/files.h"
 
 namespace attnscope::io {
 
 MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        int e = errno;
-        ::close(fd);
-        throw Error(fmt::format("{}: cannot stat: {}", path.string(), std::strerror(e)));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
-        throw Error(fmt::format("{}: not a regular file", path.string()));
-    }
-    size_ = static_cast<size_t>(st.st_size);
+    // Refuses FIFOs, directories and devices before mapping (see open_regular_file).
+    util::UniqueFd fd = util::open_regular_file(path, &size_);
     if (size_ > 0) {
-        void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p == MAP_FAILED) {
-            int e = errno;
-            ::close(fd);
-            throw Error(fmt::format("{}: cannot memory-map: {}", path.string(), std::strerror(e)));
-        }
+        void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+        if (p == MAP_FAILED) throw Error(fmt::format("{}: cannot memory-map: {}", path.string(), std::strerror(errno)));
         data_ = static_cast<const uint8_t*>(p);
     }
-    ::close(fd);
 }
 
 MappedFile::~MappedFile() {

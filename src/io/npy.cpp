@@ -6,9 +6,14 @@
 #include <regex>
 
 #include "attnscope/error.h"
+#include "util/checked_math.h"
 #include "util/files.h"
 
 namespace attnscope::io {
+
+namespace {
+constexpr size_t kMaxHeader = 10000;
+}  // namespace
 
 NpyArray read_npy(const std::filesystem::path& path) {
     const std::string bytes = util::read_text_file(path);
@@ -26,7 +31,12 @@ NpyArray read_npy(const std::filesystem::path& path) {
     } else {
         throw Error(fmt::format("{}: unsupported .npy version {}", src, major));
     }
-    if (offset + header_len > bytes.size()) throw Error(fmt::format("{}: truncated header", src));
+    // numpy itself refuses headers over 10,000 bytes (max_header_size) for the same reason: the header is
+    // untrusted text that is parsed (here with std::regex, whose matcher recurses per character).
+    if (header_len > kMaxHeader) {
+        throw Error(fmt::format("{}: a {}-byte header is more than the {} bytes numpy writes", src, header_len, kMaxHeader));
+    }
+    if (!util::range_inside(offset, header_len, bytes.size())) throw Error(fmt::format("{}: truncated header", src));
     const std::string header = bytes.substr(offset, header_len);
     std::smatch m;
     static const std::regex descr_re(R"('descr'\s*:\s*'([^']*)')"), order_re(R"('fortran_order'\s*:\s*(True|False))"),
@@ -39,14 +49,20 @@ NpyArray read_npy(const std::filesystem::path& path) {
     NpyArray out;
     const std::string dims = m[1];
     static const std::regex num_re(R"(\d+)");
-    size_t count = 1;
     for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num_re); it != std::sregex_iterator(); ++it) {
-        out.shape.push_back(std::stoull(it->str()));
-        count *= out.shape.back();
+        // std::stoull would throw std::out_of_range on 30 digits; a dimension that large fits no file anyway.
+        const std::string digits = it->str();
+        if (digits.size() > 18) throw Error(fmt::format("{}: dimension {} is too large", src, digits));
+        out.shape.push_back(static_cast<size_t>(std::stoull(digits)));
     }
     const size_t width = descr == "<f4" ? 4 : 8;
     const size_t data_at = offset + header_len;
-    if (bytes.size() - data_at != count * width) {
+    // Overflow-checked: a shape whose product wraps to the data size would otherwise pass.
+    const auto count_checked = util::checked_product(out.shape);
+    const auto data_bytes = count_checked ? util::checked_mul(*count_checked, width) : std::nullopt;
+    if (!data_bytes) throw Error(fmt::format("{}: the shape's element count does not fit in 64 bits", src));
+    const size_t count = static_cast<size_t>(*count_checked);
+    if (bytes.size() - data_at != *data_bytes) {
         throw Error(fmt::format("{}: {} bytes of data for shape with {} elements of {} bytes (truncated?)", src,
                                 bytes.size() - data_at, count, width));
     }

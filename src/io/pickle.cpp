@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <unordered_map>
 
@@ -12,11 +13,10 @@ namespace {
 
 using Kind = Value::Kind;
 
-ValuePtr make(Kind k) {
-    auto v = std::make_shared<Value>();
-    v->kind = k;
-    return v;
-}
+// The most values the stack may hold at once. A state dict's deepest moment is one SETITEMS batch
+// (Python's pickler writes 1,000 pairs per batch: ~2,000 values); the bound stops a file of a million
+// EMPTY_LISTs before it costs hundreds of megabytes.
+constexpr size_t kMaxStack = 100000;
 
 const char* kind_name(Kind k) {
     switch (k) {
@@ -54,8 +54,8 @@ bool allowed_global(const std::string& module, const std::string& name, Callable
 
 class Machine {
 public:
-    Machine(const uint8_t* p, size_t n, const PersistentLoad& pl, const std::string& source)
-        : p_(p), n_(n), persistent_load_(pl), source_(source) {}
+    Machine(Arena& arena, const uint8_t* p, size_t n, const PersistentLoad& pl, const std::string& source)
+        : arena_(arena), p_(p), n_(n), persistent_load_(pl), source_(source) {}
 
     ValuePtr run(size_t* consumed) {
         while (true) {
@@ -68,36 +68,36 @@ public:
                     ValuePtr v = pop();
                     return v;
                 }
-                case '(': stack_.push_back(make(Kind::Mark)); break;
-                case '}': stack_.push_back(make(Kind::Dict)); break;
-                case ']': stack_.push_back(make(Kind::List)); break;
-                case ')': stack_.push_back(make(Kind::Tuple)); break;
+                case '(': push(make(Kind::Mark)); break;
+                case '}': push(make(Kind::Dict)); break;
+                case ']': push(make(Kind::List)); break;
+                case ')': push(make(Kind::Tuple)); break;
                 case 't': {
                     auto t = make(Kind::Tuple);
-                    t->items = pop_to_mark();
-                    stack_.push_back(t);
+                    for (auto v : pop_to_mark()) t->items.push_back(attach(t, v));
+                    push(t);
                     break;
                 }
                 case 0x85: case 0x86: case 0x87: {            // TUPLE1..3
                     const size_t k = static_cast<size_t>(op - 0x84);
                     auto t = make(Kind::Tuple);
                     t->items.resize(k);
-                    for (size_t i = k; i-- > 0;) t->items[i] = pop();
-                    stack_.push_back(t);
+                    for (size_t i = k; i-- > 0;) t->items[i] = attach(t, pop());
+                    push(t);
                     break;
                 }
                 case 'l': {
                     auto l = make(Kind::List);
-                    l->items = pop_to_mark();
-                    stack_.push_back(l);
+                    for (auto v : pop_to_mark()) l->items.push_back(attach(l, v));
+                    push(l);
                     break;
                 }
                 case 'd': {
                     auto d = make(Kind::Dict);
                     auto items = pop_to_mark();
                     if (items.size() % 2) fail("DICT with an odd number of items");
-                    for (size_t i = 0; i < items.size(); i += 2) d->dict.emplace_back(items[i], items[i + 1]);
-                    stack_.push_back(d);
+                    for (size_t i = 0; i < items.size(); i += 2) d->dict.emplace_back(attach(d, items[i]), attach(d, items[i + 1]));
+                    push(d);
                     break;
                 }
                 case 'X': push_string(Kind::String, u32()); break;          // BINUNICODE
@@ -119,16 +119,16 @@ public:
                     for (int i = 0; i < 8; ++i) bits = (bits << 8) | byte();
                     auto v = make(Kind::Float);
                     std::memcpy(&v->f, &bits, 8);
-                    stack_.push_back(v);
+                    push(v);
                     break;
                 }
                 case 0x88: case 0x89: {                                     // NEWTRUE, NEWFALSE
                     auto v = make(Kind::Bool);
                     v->b = op == 0x88;
-                    stack_.push_back(v);
+                    push(v);
                     break;
                 }
-                case 'N': stack_.push_back(make(Kind::None)); break;
+                case 'N': push(make(Kind::None)); break;
                 case 'c': {                                                 // GLOBAL module\nname\n
                     const std::string module = line(), name = line();
                     push_global(module, name);
@@ -142,8 +142,8 @@ public:
                 }
                 case 'R': reduce(); break;
                 case 'b': {                                                 // BUILD: obj.__setstate__(state)
-                    auto state = pop();
-                    auto& obj = top();
+                    pop();  // the state, which is not applied (below)
+                    auto obj = top();
                     // OrderedDict's state is {'_metadata': ...} (module versions) and a parameter's state
                     // its Python attributes: neither changes the tensors.
                     if (obj->kind != Kind::Dict && obj->kind != Kind::Tensor) {
@@ -158,25 +158,29 @@ public:
                 case 'j': push_memo(u32()); break;                          // LONG_BINGET
                 case 's': {                                                 // SETITEM
                     auto value = pop(), key = pop();
-                    dict_of(top()).emplace_back(key, value);
+                    auto d = top();
+                    dict_of(d).emplace_back(attach(d, key), attach(d, value));
                     break;
                 }
                 case 'u': {                                                 // SETITEMS
                     auto items = pop_to_mark();
                     if (items.size() % 2) fail("SETITEMS with an odd number of items");
-                    auto& d = dict_of(top());
-                    for (size_t i = 0; i < items.size(); i += 2) d.emplace_back(items[i], items[i + 1]);
+                    auto target = top();
+                    auto& d = dict_of(target);
+                    for (size_t i = 0; i < items.size(); i += 2) d.emplace_back(attach(target, items[i]), attach(target, items[i + 1]));
                     break;
                 }
                 case 'a': {                                                 // APPEND
                     auto v = pop();
-                    list_of(top()).push_back(v);
+                    auto l = top();
+                    list_of(l).push_back(attach(l, v));
                     break;
                 }
                 case 'e': {                                                 // APPENDS
                     auto items = pop_to_mark();
-                    auto& l = list_of(top());
-                    l.insert(l.end(), items.begin(), items.end());
+                    auto target = top();
+                    auto& l = list_of(target);
+                    for (auto v : items) l.push_back(attach(target, v));
                     break;
                 }
                 case 'Q': {                                                 // BINPERSID
@@ -184,12 +188,12 @@ public:
                     if (!persistent_load_) fail("a persistent id where none is expected");
                     auto v = make(Kind::Storage);
                     v->storage = persistent_load_(*pid);
-                    stack_.push_back(v);
+                    push(v);
                     break;
                 }
                 case '0': pop(); break;                                     // POP
                 case '1': pop_to_mark(); break;                             // POP_MARK
-                case '2': stack_.push_back(top()); break;                   // DUP
+                case '2': push(top()); break;                               // DUP
                 default:
                     fail(fmt::format("opcode 0x{:02x} ('{}') is not used by plain state dicts", op,
                                      op >= 32 && op < 127 ? static_cast<char>(op) : '?'));
@@ -198,6 +202,25 @@ public:
     }
 
 private:
+    ValuePtr make(Kind k) { return arena_.make(k); }
+    void push(ValuePtr v) {
+        if (stack_.size() >= kMaxStack) fail(fmt::format("more than {} values on the stack", kMaxStack));
+        stack_.push_back(v);
+    }
+    // Puts `child` into `container` (returns child): the depth bound and the rule that keeps depths true
+    // and cycles out — a container is filled only while no other container holds it.
+    ValuePtr attach(ValuePtr container, ValuePtr child) {
+        if (container->contained || container == child) {
+            fail(fmt::format("a {} is changed after it was put inside another container (a recursive structure, "
+                             "which a state dict never has)",
+                             kind_name(container->kind)));
+        }
+        if (child->depth + 1 > kMaxDepth) fail(fmt::format("containers nested deeper than {}", kMaxDepth));
+        container->depth = std::max(container->depth, child->depth + 1);
+        child->contained = true;
+        return child;
+    }
+
     [[noreturn]] void fail(const std::string& what) const {
         throw Error(fmt::format("{}: cannot read the pickle at byte {}: {}", source_, pos_, what));
     }
@@ -238,7 +261,7 @@ private:
         if (v->kind == Kind::Mark) fail("a MARK where a value is expected");
         return v;
     }
-    ValuePtr& top() {
+    ValuePtr top() {
         if (stack_.empty() || stack_.back()->kind == Kind::Mark) fail("the stack is empty");
         return stack_.back();
     }
@@ -266,12 +289,12 @@ private:
         if (length > n_ - pos_) fail("a string runs past the end (the file is truncated)");
         auto v = make(k);
         v->s.assign(reinterpret_cast<const char*>(take(static_cast<size_t>(length))), static_cast<size_t>(length));
-        stack_.push_back(v);
+        push(v);
     }
     void push_int(int64_t i) {
         auto v = make(Kind::Int);
         v->i = i;
-        stack_.push_back(v);
+        push(v);
     }
     void push_long(uint64_t length) {
         if (length > 64) fail("an integer wider than 512 bits");
@@ -280,7 +303,7 @@ private:
             // Only the legacy format's magic number is this wide: keep its bytes (little-endian) in s.
             auto v = make(Kind::Int);
             v->s.assign(reinterpret_cast<const char*>(b), static_cast<size_t>(length));
-            stack_.push_back(v);
+            push(v);
             return;
         }
         uint64_t u = 0;
@@ -291,7 +314,7 @@ private:
     void push_memo(uint32_t key) {
         auto it = memo_.find(key);
         if (it == memo_.end()) fail(fmt::format("memo key {} was never stored", key));
-        stack_.push_back(it->second);
+        push(it->second);
     }
     void push_global(const std::string& module, const std::string& name) {
         Callable what;
@@ -304,14 +327,16 @@ private:
         auto v = make(Kind::Global);
         v->s = module + "." + name;
         v->i = static_cast<int64_t>(what);
-        stack_.push_back(v);
+        push(v);
     }
 
     std::vector<int64_t> int_tuple(const ValuePtr& v, const char* what) {
         if (v->kind != Kind::Tuple) fail(fmt::format("{} is a {}, not a tuple", what, kind_name(v->kind)));
         std::vector<int64_t> out;
         for (const auto& x : v->items) {
-            if (x->kind != Kind::Int || x->i < 0) fail(fmt::format("{} holds a {}", what, kind_name(x->kind)));
+            if (!is_int64(*x) || x->i < 0) {
+                fail(fmt::format("{} holds a {}", what, is_int64(*x) ? "negative int" : x->kind == Kind::Int ? "wide int" : kind_name(x->kind)));
+            }
             out.push_back(x->i);
         }
         return out;
@@ -326,34 +351,36 @@ private:
         switch (static_cast<Callable>(fn->i)) {
             case Callable::OrderedDict:
                 if (!a.empty()) fail("OrderedDict called with arguments");
-                stack_.push_back(make(Kind::Dict));
+                push(make(Kind::Dict));
                 return;
             case Callable::RebuildTensorV2:
             case Callable::RebuildTensor: {
-                if (a.size() < 4 || a[0]->kind != Kind::Storage || a[1]->kind != Kind::Int) {
+                if (a.size() < 4 || a[0]->kind != Kind::Storage || !is_int64(*a[1])) {
                     fail(fmt::format("{} with unexpected arguments", fn->s));
                 }
                 auto t = std::make_shared<Tensor>();
                 t->storage = a[0]->storage;
                 t->offset = a[1]->i;
+                if (t->offset < 0) fail(fmt::format("{} with a negative storage offset {}", fn->s, t->offset));
                 t->size = int_tuple(a[2], "the tensor size");
                 t->stride = int_tuple(a[3], "the tensor stride");
                 if (t->size.size() != t->stride.size()) fail("size and stride differ in length");
                 auto v = make(Kind::Tensor);
                 v->tensor = t;
-                stack_.push_back(v);
+                push(v);
                 return;
             }
             case Callable::RebuildParameter:
             case Callable::RebuildParameterWithState:
                 if (a.empty() || a[0]->kind != Kind::Tensor) fail(fmt::format("{} without a tensor", fn->s));
-                stack_.push_back(a[0]);
+                push(a[0]);
                 return;
             case Callable::StorageClass:
                 fail(fmt::format("{} is called, not used as a storage type", fn->s));
         }
     }
 
+    Arena& arena_;
     const uint8_t* p_;
     size_t n_;
     size_t pos_ = 0;
@@ -379,9 +406,15 @@ StorageType storage_type(const std::string& name) {
     return {};
 }
 
-ValuePtr load(const uint8_t* bytes, size_t size, const PersistentLoad& persistent_load, const std::string& source,
-              size_t* consumed) {
-    Machine m(bytes, size, persistent_load, source);
+ValuePtr Arena::make(Value::Kind kind) {
+    Value& v = values_.emplace_back();
+    v.kind = kind;
+    return &v;
+}
+
+ValuePtr load(Arena& arena, const uint8_t* bytes, size_t size, const PersistentLoad& persistent_load,
+              const std::string& source, size_t* consumed) {
+    Machine m(arena, bytes, size, persistent_load, source);
     return m.run(consumed);
 }
 

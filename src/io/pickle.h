@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -18,7 +19,10 @@
 namespace attnscope::io::pickle {
 
 struct Value;
-using ValuePtr = std::shared_ptr<Value>;
+// Values are owned by an Arena and point at each other with plain pointers: freeing a pickle nested two
+// million deep is then one flat loop over the arena, never a recursive destructor (shared_ptr children
+// overflowed the stack), and a reference cycle cannot leak.
+using ValuePtr = Value*;
 
 // A storage's element type, from its pickled class (torch.FloatStorage, ...).
 struct StorageType {
@@ -52,7 +56,28 @@ struct Value {
     std::vector<std::pair<ValuePtr, ValuePtr>> dict;  // Dict, in insertion order
     std::shared_ptr<Storage> storage;
     std::shared_ptr<Tensor> tensor;
+    // Containers: 1 + the depth of the deepest child (0 for scalars). A container that is already inside
+    // another one is never changed again (load() refuses that), so the depth stays true and no cycle forms.
+    size_t depth = 0;
+    bool contained = false;
 };
+
+// An Int that fits in int64 (wider ones keep their bytes in s and must not be read as i).
+inline bool is_int64(const Value& v) { return v.kind == Value::Kind::Int && v.s.empty(); }
+
+// Owns every Value one or more load() calls create; they live as long as the arena.
+class Arena {
+public:
+    ValuePtr make(Value::Kind kind);
+    size_t size() const { return values_.size(); }
+
+private:
+    std::deque<Value> values_;  // a deque: growing it never moves the values pointers refer to
+};
+
+// The deepest nesting of containers load() accepts. A state dict needs four (dict → REDUCE arguments →
+// size tuple → int); Python's own unpickler would overflow its C stack near 100,000.
+constexpr size_t kMaxDepth = 1000;
 
 // Called for BINPERSID with the persistent id (a tuple); returns the storage it names.
 using PersistentLoad = std::function<std::shared_ptr<Storage>(const Value& pid)>;
@@ -60,8 +85,9 @@ using PersistentLoad = std::function<std::shared_ptr<Storage>(const Value& pid)>
 // Runs one pickle from bytes[0..size); *consumed receives the length of the pickle (up to and including
 // STOP), so several pickles written back to back (the legacy format) can be read in turn. `source`
 // names the file in errors.
-ValuePtr load(const uint8_t* bytes, size_t size, const PersistentLoad& persistent_load, const std::string& source,
-              size_t* consumed = nullptr);
+// The values live in `arena`.
+ValuePtr load(Arena& arena, const uint8_t* bytes, size_t size, const PersistentLoad& persistent_load,
+              const std::string& source, size_t* consumed = nullptr);
 
 // torch.<Name>Storage → its dtype; OTHER for unknown names.
 StorageType storage_type(const std::string& class_name);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attnscope/error.h"
+#include "util/checked_math.h"
 
 namespace attnscope::io {
 namespace {
@@ -139,10 +140,12 @@ void validate_safetensors_bytes(const uint8_t* bytes, size_t size, const std::st
                 throw Error(fmt::format("{}: tensor '{}': shape entries must be non-negative integers", source, name));
             }
             uint64_t dim = d.get<uint64_t>();
-            if (dim != 0 && numel > std::numeric_limits<uint64_t>::max() / 64 / dim) {
+            // Bounded so that numel × bits (≤ 64) below cannot wrap either.
+            const auto next = util::checked_mul(numel, dim);
+            if (!next || *next > std::numeric_limits<uint64_t>::max() / 64) {
                 throw Error(fmt::format("{}: tensor '{}': shape is too large", source, name));
             }
-            numel *= dim;
+            numel = *next;
             t.shape.push_back(static_cast<int64_t>(dim));
         }
         const json& off = entry["data_offsets"];
@@ -160,7 +163,7 @@ void validate_safetensors_bytes(const uint8_t* bytes, size_t size, const std::st
             throw Error(fmt::format("{}: tensor '{}': {} with shape {} needs {} bytes but data_offsets span {}", source,
                                     name, t.dtype_name, shape_string(t.shape), bits / 8, end - begin));
         }
-        if (end > data_size) {
+        if (!util::range_inside(begin, end - begin, data_size)) {
             throw Error(fmt::format("{}: tensor '{}' ends at byte {} of a {}-byte data section (truncated file?)", source,
                                     name, end, data_size));
         }

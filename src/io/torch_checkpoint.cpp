@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <cstring>
+#include <optional>
 
 #include "attnscope/error.h"
 #include "io/pickle.h"
 #include "io/zip_archive.h"
+#include "util/checked_math.h"
 
 namespace attnscope::io {
 
@@ -32,7 +35,8 @@ const std::string* string_item(const Value& tuple, size_t i) {
 }  // namespace
 
 struct TorchCheckpoint::Collected {
-    pickle::ValuePtr root;
+    pickle::Arena arena;  // owns every value of the pickles; freed flat when reading is done
+    pickle::ValuePtr root = nullptr;
 };
 
 TorchCheckpoint::TorchCheckpoint(const std::filesystem::path& path)
@@ -75,7 +79,7 @@ void TorchCheckpoint::read_zip() {
         const std::string* tag = string_item(pid, 0);
         const std::string* key = string_item(pid, 2);
         if (!tag || *tag != "storage" || !key || pid.items.size() < 5 || pid.items[1]->kind != Kind::Global ||
-            pid.items[4]->kind != Kind::Int) {
+            !pickle::is_int64(*pid.items[4])) {
             throw Error(fmt::format("{}: data.pkl has a persistent id that is not a storage", source_));
         }
         if (auto it = storages.find(*key); it != storages.end()) return it->second;
@@ -94,7 +98,7 @@ void TorchCheckpoint::read_zip() {
         return s;
     };
     Collected c;
-    c.root = pickle::load(pkl->data, pkl->size, persistent_load, source_ + " (data.pkl)");
+    c.root = pickle::load(c.arena, pkl->data, pkl->size, persistent_load, source_ + " (data.pkl)");
     collect(c);
 }
 
@@ -102,9 +106,10 @@ void TorchCheckpoint::read_legacy() {
     const uint8_t* p = file_->data();
     const size_t n = file_->size();
     size_t pos = 0;
+    Collected c;
     auto next = [&](const pickle::PersistentLoad& pl) {
         size_t used = 0;
-        auto v = pickle::load(p + pos, n - pos, pl, source_, &used);
+        auto v = pickle::load(c.arena, p + pos, n - pos, pl, source_, &used);
         pos += used;
         return v;
     };
@@ -147,8 +152,8 @@ void TorchCheckpoint::read_legacy() {
         const Value& view = *pid.items[5];
         if (view.kind == Kind::None) return root;
         // (view_key, offset, size): a storage that is a slice of the root (files from PyTorch < 1.0).
-        if (view.kind != Kind::Tuple || view.items.size() != 3 || view.items[1]->kind != Kind::Int ||
-            view.items[2]->kind != Kind::Int) {
+        if (view.kind != Kind::Tuple || view.items.size() != 3 || !pickle::is_int64(*view.items[1]) ||
+            !pickle::is_int64(*view.items[2])) {
             throw Error(fmt::format("{}: a storage view the legacy format does not define", source_));
         }
         auto s = std::make_shared<pickle::Storage>();
@@ -156,7 +161,6 @@ void TorchCheckpoint::read_legacy() {
         views.push_back({s, *key, view.items[1]->i, view.items[2]->i});
         return s;
     };
-    Collected c;
     c.root = next(persistent_load);
     auto keys = next(nullptr);
     if (keys->kind != Kind::List) throw Error(fmt::format("{}: the list of storages is missing", source_));
@@ -182,7 +186,9 @@ void TorchCheckpoint::read_legacy() {
     for (auto& v : views) {
         const auto& root = roots.at(v.root);
         const size_t es = std::max<size_t>(1, root->type.element_size);
-        if (v.offset < 0 || v.size < 0 || static_cast<size_t>(v.offset + v.size) * es > root->bytes) {
+        // In elements, so that neither offset + size nor offset × element size can wrap.
+        if (v.offset < 0 || v.size < 0 ||
+            !util::range_inside(static_cast<uint64_t>(v.offset), static_cast<uint64_t>(v.size), root->bytes / es)) {
             throw Error(fmt::format("{}: a storage view runs past storage '{}'", source_, v.root));
         }
         v.storage->data = root->data + static_cast<size_t>(v.offset) * es;
@@ -208,36 +214,59 @@ void TorchCheckpoint::collect(const Collected& c) {
         const auto& st = *t.storage;
         if (st.type.dtype == DType::OTHER) throw Error(fmt::format("{}: '{}' has an unknown storage type", source_, k->s));
         const size_t es = st.type.element_size;
-        const size_t storage_elements = st.bytes / es;
+        const uint64_t storage_elements = st.bytes / es;
         TensorView view;
         view.name = k->s;
         view.dtype = st.type.dtype;
         view.dtype_name = dtype_name(st.type.dtype);
         view.shape = t.size;
         view.file = &file_->path();
-        const size_t numel = view.numel();
-        view.nbytes = numel * es;
+        // Every size, stride and offset comes from the file: each product and sum below is overflow-checked
+        // (a size × stride that wraps would pass the bounds check and read outside the storage).
+        if (t.offset < 0) throw Error(fmt::format("{}: tensor '{}' has a negative storage offset", source_, k->s));
+        const auto numel = util::checked_product(t.size);
+        const auto nbytes = numel ? util::checked_mul(*numel, es) : std::nullopt;
+        if (!nbytes || *nbytes > SIZE_MAX / 2) {
+            throw Error(fmt::format("{}: tensor '{}' has a shape too large to address", source_, k->s));
+        }
+        view.nbytes = static_cast<size_t>(*nbytes);
+        if (*numel == 0) {
+            view.data = st.data;
+            tensors_.emplace(view.name, std::move(view));
+            continue;
+        }
         // The largest element index the view touches must lie inside the storage.
         uint64_t last = static_cast<uint64_t>(t.offset);
         bool contiguous = true;
-        int64_t expected = 1;
+        uint64_t expected = 1;  // a suffix product of a non-empty shape: at most numel, so it cannot wrap
         for (size_t d = t.size.size(); d-- > 0;) {
-            if (t.size[d] == 0) last = 0;
-            if (t.size[d] > 1 && t.stride[d] != expected) contiguous = false;
-            last += static_cast<uint64_t>(t.size[d] > 0 ? t.size[d] - 1 : 0) * static_cast<uint64_t>(t.stride[d]);
-            expected *= t.size[d];
+            const uint64_t size = static_cast<uint64_t>(t.size[d]), stride = static_cast<uint64_t>(t.stride[d]);
+            if (size > 1 && stride != expected) contiguous = false;
+            expected *= size;
+            const auto step = util::checked_mul(size - 1, stride);
+            const auto next = step ? util::checked_add(last, *step) : std::nullopt;
+            if (!next) throw Error(fmt::format("{}: tensor '{}' reaches past the end of any storage", source_, k->s));
+            last = *next;
         }
-        if (numel > 0 && last >= storage_elements) {
+        if (last >= storage_elements) {
             throw Error(fmt::format("{}: tensor '{}' reaches element {} of a storage with {}", source_, k->s, last,
                                     storage_elements));
         }
-        if (contiguous || numel == 0) {
+        // A strided view is gathered into a buffer of its own; one that claims more elements than its storage
+        // holds overlaps itself (stride 0, an expanded tensor), which a saved state dict does not do and which
+        // would let a tiny file ask for an arbitrarily large buffer.
+        if (!contiguous && *numel > storage_elements) {
+            throw Error(fmt::format("{}: tensor '{}' is a view of {} elements over a storage of {} (overlapping "
+                                    "strides are not supported)",
+                                    source_, k->s, *numel, storage_elements));
+        }
+        if (contiguous) {
             view.data = st.data + static_cast<size_t>(t.offset) * es;
         } else {
             // A strided view (e.g. a transposed or sliced tensor): gather it in C order.
             auto& buf = owned_.emplace_back(view.nbytes);
             std::vector<int64_t> index(t.size.size(), 0);
-            for (size_t e = 0; e < numel; ++e) {
+            for (size_t e = 0; e < *numel; ++e) {
                 int64_t src = t.offset;
                 for (size_t d = 0; d < index.size(); ++d) src += index[d] * t.stride[d];
                 std::memcpy(buf.data() + e * es, st.data + static_cast<size_t>(src) * es, es);

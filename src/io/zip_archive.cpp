@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "attnscope/error.h"
+#include "util/checked_math.h"
 
 namespace attnscope::io {
 namespace {
@@ -23,7 +24,7 @@ public:
         throw Error(fmt::format("{}: not a readable PyTorch zip checkpoint: {}", source_, what));
     }
     void need(uint64_t offset, uint64_t length) const {
-        if (offset > n_ || length > n_ - offset) fail("a record points past the end of the file (is it truncated?)");
+        if (!util::range_inside(offset, length, n_)) fail("a record points past the end of the file (is it truncated?)");
     }
     uint16_t u16(uint64_t at) const {
         need(at, 2);

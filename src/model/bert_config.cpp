@@ -90,7 +90,18 @@ BertConfig BertConfig::from_json_text(const std::string& text, const std::string
     if (!distil) c.type_vocab_size = positive_int(j, "type_vocab_size", c.type_vocab_size, src, 1 << 16);
     c.embedding_size = c.family == Family::Electra ? positive_int(j, "embedding_size", c.embedding_size, src, 1 << 16)
                                                    : c.hidden_size;
-    if (j.contains("pad_token_id") && j["pad_token_id"].is_number_integer()) c.pad_token_id = j["pad_token_id"].get<int>();
+    if (j.contains("pad_token_id") && !j["pad_token_id"].is_null()) {
+        // torch.nn.Embedding accepts a padding_idx in [-vocab_size, vocab_size); get<int> alone would keep
+        // the low 32 bits of 2^40 without a word.
+        const json& v = j["pad_token_id"];
+        if (!v.is_number_integer()) throw Error(fmt::format("{}: 'pad_token_id' must be an integer, got {}", src, v.dump()));
+        const long long id = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{1} << 62 ? (1LL << 62) : v.get<long long>();
+        if (id < -static_cast<long long>(c.vocab_size) || id >= c.vocab_size) {
+            throw Error(fmt::format("{}: 'pad_token_id' = {} is outside the vocabulary of {} tokens", src, v.dump(),
+                                    c.vocab_size));
+        }
+        c.pad_token_id = static_cast<int>(id);
+    }
     if (c.family == Family::Roberta && (c.pad_token_id < 0 || c.pad_token_id + 1 >= c.max_position_embeddings)) {
         throw Error(fmt::format("{}: pad_token_id {} does not fit RoBERTa's position table of {}", src, c.pad_token_id,
                                 c.max_position_embeddings));

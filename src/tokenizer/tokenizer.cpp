@@ -8,6 +8,7 @@
 #include "attnscope/error.h"
 #include "tokenizer/added_tokens.h"
 #include "tokenizer/byte_level_bpe.h"
+#include "tokenizer/limits.h"
 #include "tokenizer/normalizer.h"
 #include "tokenizer/unicode.h"
 #include "tokenizer/wordpiece.h"
@@ -231,12 +232,17 @@ Tokenizer::Tokenizer(std::unordered_map<std::string, int32_t> vocab, TokenizerCo
     im.config = std::move(config);
     int32_t max_id = -1;
     for (auto& [token, id] : vocab) {
-        if (id < 0) throw Error(fmt::format("tokenizer: token '{}' has a negative id {}", token, id));
+        if (id < 0 || id > kMaxTokenId) {
+            throw Error(fmt::format("tokenizer: token '{}' has id {}, outside 0..{}", token, id, kMaxTokenId));
+        }
         max_id = std::max(max_id, id);
         im.vocab.emplace(token, id);
     }
     im.added = std::move(added_tokens);
     for (const auto& a : im.added) {
+        if (a.id < 0 || a.id > kMaxTokenId) {
+            throw Error(fmt::format("tokenizer: added token '{}' has id {}, outside 0..{}", a.content, a.id, kMaxTokenId));
+        }
         im.vocab.emplace(a.content, a.id);  // added tokens outside the model vocab still resolve
         max_id = std::max(max_id, a.id);
     }

@@ -3,10 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
 
 #include "attnscope/error.h"
 #include "attnscope/tokenizer.h"
+#include "tokenizer/limits.h"
 #include "tokenizer/unicode.h"
 #include "util/files.h"
 
@@ -45,6 +45,31 @@ T get_field(const json& obj, const char* key, const T& fallback, const std::stri
     }
 }
 
+// The lines of a text file as std::getline yields them: split on '\n', no empty line after a final one.
+// Read through util::read_text_file, so a FIFO or a device is refused instead of blocking.
+std::vector<std::string> read_lines(const fs::path& path) {
+    const std::string text = util::read_text_file(path);
+    std::vector<std::string> lines;
+    size_t at = 0;
+    while (at < text.size()) {
+        size_t nl = text.find('\n', at);
+        if (nl == std::string::npos) nl = text.size();
+        lines.emplace_back(text, at, nl - at);
+        at = nl + 1;
+    }
+    return lines;
+}
+
+// A token id from a JSON file: an integer in [0, kMaxTokenId]. nlohmann's get<int32_t> would keep the
+// low 32 bits of 2^40 (id 0) without a word.
+int32_t token_id(const json& id, const std::string& src, const std::string& what) {
+    if (id.is_number_unsigned() && id.get<uint64_t>() <= static_cast<uint64_t>(kMaxTokenId)) {
+        return static_cast<int32_t>(id.get<uint64_t>());
+    }
+    if (!id.is_number_integer()) throw Error(fmt::format("{}: {} has a non-integer id {}", src, what, id.dump()));
+    throw Error(fmt::format("{}: {} has id {}, outside 0..{}", src, what, id.dump(), kMaxTokenId));
+}
+
 // Rust's str::trim_end, which WordPiece::read_file applies to every vocab.txt line.
 std::string trim_end(const std::string& line) {
     auto cps = unicode::decode_utf8(line);
@@ -54,12 +79,14 @@ std::string trim_end(const std::string& line) {
 }
 
 std::unordered_map<std::string, int32_t> read_vocab_txt(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(fmt::format("{}: cannot open", path.string()));
+    const std::vector<std::string> lines = read_lines(path);
+    if (lines.size() > static_cast<size_t>(kMaxTokenId) + 1) {
+        throw Error(fmt::format("{}: {} lines is more than the {} tokens a vocabulary may have", path.string(),
+                                lines.size(), static_cast<size_t>(kMaxTokenId) + 1));
+    }
     std::unordered_map<std::string, int32_t> vocab;
-    std::string line;
     int32_t index = 0;
-    while (std::getline(in, line)) {
+    for (const auto& line : lines) {
         try {
             vocab[trim_end(line)] = index;  // a later duplicate wins, as in tokenizers and transformers
         } catch (const Error&) {
@@ -86,7 +113,8 @@ std::pair<std::string, std::string> parse_merge(const json& m, const std::string
         const auto space = line.find(' ');
         if (space != std::string::npos && space > 0 && space + 1 < line.size()) return {line.substr(0, space), line.substr(space + 1)};
     }
-    throw Error(fmt::format("{}: a merge that is not two tokens: {}", src, m.dump()));
+    throw Error(fmt::format("{}: a merge that is not two tokens: {}", src,
+                            m.dump(-1, ' ', false, json::error_handler_t::replace)));
 }
 
 void read_bpe_model(const json& model, TokenizerConfig& cfg, const std::string& src) {
@@ -111,19 +139,15 @@ std::unordered_map<std::string, int32_t> read_vocab_json(const fs::path& path) {
     if (!j.is_object() || j.empty()) throw Error(fmt::format("{}: expected an object of token to id", path.string()));
     std::unordered_map<std::string, int32_t> vocab;
     for (const auto& [token, id] : j.items()) {
-        if (!id.is_number_integer()) throw Error(fmt::format("{}: '{}' has a non-integer id", path.string(), token));
-        vocab[token] = id.get<int32_t>();
+        vocab[token] = token_id(id, path.string(), fmt::format("'{}'", token));
     }
     return vocab;
 }
 
 std::vector<std::pair<std::string, std::string>> read_merges_txt(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(fmt::format("{}: cannot open", path.string()));
     std::vector<std::pair<std::string, std::string>> merges;
-    std::string line;
     size_t number = 0;
-    while (std::getline(in, line)) {
+    for (std::string line : read_lines(path)) {
         ++number;
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if ((number == 1 && line.rfind("#version", 0) == 0) || line.empty()) continue;
@@ -152,8 +176,7 @@ void read_tokenizer_json(const fs::path& path, std::unordered_map<std::string, i
         throw Error(fmt::format("{}: 'model.vocab' must be an object of token to id", src));
     }
     for (const auto& [token, id] : model["vocab"].items()) {
-        if (!id.is_number_integer()) throw Error(fmt::format("{}: vocab entry '{}' has a non-integer id", src, token));
-        vocab[token] = id.get<int32_t>();
+        vocab[token] = token_id(id, src, fmt::format("vocab entry '{}'", token));
     }
     const bool bpe = cfg.model == TokenizerConfig::Model::ByteLevelBpe;
     cfg.unk_token = get_field<std::string>(model, "unk_token", cfg.unk_token, src);
@@ -219,7 +242,8 @@ void read_tokenizer_json(const fs::path& path, std::unordered_map<std::string, i
         for (const auto& a : j["added_tokens"]) {
             AddedToken t;
             t.content = get_field<std::string>(a, "content", "", src);
-            t.id = get_field<int32_t>(a, "id", -1, src);
+            if (!a.is_object()) throw Error(fmt::format("{}: an added token that is not an object", src));
+            t.id = a.contains("id") ? token_id(a["id"], src, fmt::format("added token '{}'", t.content)) : -1;
             t.special = get_field<bool>(a, "special", false, src);
             t.normalized = get_field<bool>(a, "normalized", !t.special, src);
             t.lstrip = get_field<bool>(a, "lstrip", false, src);

@@ -1,24 +1,80 @@
 #include "util/files.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "attnscope/error.h"
+#include "util/file_writer.h"
 
 namespace attnscope::util {
 
-std::string read_text_file(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) throw Error(fmt::format("{}: read failed", path.string()));
-    return ss.str();
+UniqueFd::~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
+    if (this != &o) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = o.fd_;
+        o.fd_ = -1;
+    }
+    return *this;
+}
+
+namespace {
+
+const char* file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a regular file";
+}
+
+}  // namespace
+
+UniqueFd open_regular_file(const std::filesystem::path& path, size_t* size) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
+    if (fd.get() < 0) throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw Error(fmt::format("{}: cannot stat: {}", path.string(), std::strerror(errno)));
+    if (!S_ISREG(st.st_mode)) {
+        throw Error(fmt::format("{}: is {}, not a regular file (attnscope reads model files only from regular files)",
+                                path.string(), file_kind(st.st_mode)));
+    }
+    // Regular files never block; clear the flag anyway so that every later read is an ordinary one.
+    const int flags = ::fcntl(fd.get(), F_GETFL);
+    if (flags < 0 || ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        throw Error(fmt::format("{}: cannot set file flags: {}", path.string(), std::strerror(errno)));
+    }
+    if (size) *size = static_cast<size_t>(st.st_size);
+    return fd;
+}
+
+std::string read_text_file(const std::filesystem::path& path, size_t max_bytes) {
+    size_t size = 0;
+    UniqueFd fd = open_regular_file(path, &size);
+    if (size > max_bytes) {
+        throw Error(fmt::format("{}: {} bytes is more than the {}-byte limit for this file", path.string(), size, max_bytes));
+    }
+    std::string out(size, '\0');
+    size_t have = 0;
+    while (have < size) {
+        const ssize_t got = ::read(fd.get(), out.data() + have, size - have);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throw Error(fmt::format("{}: read failed: {}", path.string(), std::strerror(errno)));
+        if (got == 0) break;  // the file shrank while we read it: keep what is there
+        have += static_cast<size_t>(got);
+    }
+    out.resize(have);
+    return out;
 }
 
 nlohmann::json parse_json(const std::string& text, const std::string& source) {
@@ -37,25 +93,9 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
 }
 
 void write_file_atomic(const std::filesystem::path& path, const std::string& contents) {
-    std::filesystem::path tmp = path;
-    tmp += fmt::format(".tmp{}", static_cast<long>(getpid()));
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw Error(fmt::format("{}: cannot write: {}", path.string(), std::strerror(errno)));
-        out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-        out.flush();
-        if (!out) {
-            std::error_code ec;
-            std::filesystem::remove(tmp, ec);
-            throw Error(fmt::format("{}: write failed: {}", path.string(), std::strerror(errno)));
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::filesystem::remove(tmp, ec);
-        throw Error(fmt::format("{}: cannot rename into place: {}", path.string(), ec.message()));
-    }
+    FileWriter out(path, FileWriter::Mode::Atomic);
+    out.write(contents);
+    out.commit();
 }
 
 }  // namespace attnscope::util
