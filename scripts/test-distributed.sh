@@ -26,8 +26,11 @@ configure_build build
 cmake --build build --target attnscope -j2
 # The package as scripts/test-python.sh installs it: its pinned build backend, -Werror, two compile jobs.
 .venv/bin/pip install -q --no-cache-dir -r scripts/requirements-python.txt
+# The compiler by the name build/ uses (ccache keys on it): the library's objects come from build/'s.
+CXX_NAME="$(command -v c++ || command -v g++)"
 CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" .venv/bin/pip install -q --no-build-isolation \
-    --no-deps --config-settings=cmake.define.ATTNSCOPE_WERROR=ON .
+    --no-deps --config-settings=cmake.define.ATTNSCOPE_WERROR=ON \
+    --config-settings=cmake.define.CMAKE_CXX_COMPILER="$CXX_NAME" .
 step_done "builds"
 
 step "distributed tests (loopback Ray cluster: a head and a second node)"
