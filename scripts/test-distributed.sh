@@ -22,7 +22,7 @@ command -v ss >/dev/null || apt_install iproute2  # the listener check
 step_done "Ray"
 
 step "the CLI (reference) and the Python package"
-configure_build build
+configure_build build -DATTNSCOPE_BUILD_TESTS=ON  # the one test build everyone shares (only its CLI is built here)
 cmake --build build --target attnscope -j2
 # The package as scripts/test-python.sh installs it: its pinned build backend, -Werror, two compile jobs.
 .venv/bin/pip install -q --no-cache-dir -r scripts/requirements-python.txt
