@@ -21,5 +21,8 @@ target_include_directories(_core PRIVATE ${CMAKE_CURRENT_LIST_DIR}/../python/src
 target_link_libraries(_core PRIVATE attnscope_core attnscope_hub nlohmann_json::nlohmann_json)
 install(TARGETS _core LIBRARY DESTINATION attnscope)
 
+# The corpus report writers ("ray" owns that file).
+include(${CMAKE_CURRENT_LIST_DIR}/python_corpus.cmake OPTIONAL)
+
 # The notebook views' module and web assets ("views" owns that file).
 include(${CMAKE_CURRENT_LIST_DIR}/python_views.cmake OPTIONAL)

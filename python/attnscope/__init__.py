@@ -13,6 +13,7 @@ The same C++ library as the attnscope command line (no second engine); see docs/
 from . import _core
 from .analysis import (ablate, attention_flow, attention_rollout, counterfactual, fill_mask, head_map, head_norms,
                        head_statistics, neuron, pattern_types, rollout)
+from .corpus import CorpusResult, corpus, merge as corpus_merge  # the module attnscope.corpus is shadowed by its function
 from .errors import Error, ModelNotFoundError
 from .model import Config, Model, from_pretrained
 from .output import ModelOutput
@@ -24,4 +25,5 @@ __version__ = _core.__version__
 __all__ = ["from_pretrained", "Model", "Config", "ModelOutput", "Tokenizer", "BatchEncoding", "Error",
            "ModelNotFoundError", "head_statistics", "pattern_types", "head_map", "rollout", "attention_rollout",
            "attention_flow", "head_norms", "ablate", "fill_mask", "counterfactual", "neuron",
-           "head_view", "model_view", "heatmap", "stats_view", "neuron_view", "explore"]
+           "head_view", "model_view", "heatmap", "stats_view", "neuron_view", "explore", "corpus", "corpus_merge",
+           "CorpusResult"]

@@ -35,5 +35,7 @@ void bind_tokenizer(nb::module_& m);
 void bind_model(nb::module_& m);
 void bind_analysis(nb::module_& m);
 void bind_hub(nb::module_& m);
+void bind_corpus(nb::module_& m);
+void bind_corpus_report(nb::module_& m);
 
 }  // namespace attnscope::python

@@ -10,4 +10,6 @@ NB_MODULE(_core, m) {
     bind_model(m);
     bind_analysis(m);
     bind_hub(m);
+    bind_corpus(m);
+    bind_corpus_report(m);
 }
