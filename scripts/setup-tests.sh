@@ -12,7 +12,7 @@ source "$ROOT/scripts/lib.sh"
 # pip's cache would keep a second, compressed copy of torch and its CUDA libraries (3 GB) for good.
 export PIP_NO_CACHE_DIR=1
 
-apt_install libgtest-dev googletest chromium clang libclang-rt-14-dev python3-venv
+apt_install libgtest-dev googletest chromium clang clang-format libclang-rt-14-dev python3-venv
 
 PYTHON="${PYTHON:-python3}"
 VENV="$ROOT/.venv"
