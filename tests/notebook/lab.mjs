@@ -97,8 +97,10 @@ export async function openNotebook(page, lab, name) {
 
 // Run All through the Run menu, once the kernel is idle (a click while it connects is lost).
 export async function runAll(page) {
-  await page.waitForFunction(() => /Idle/.test(document.querySelector(".jp-StatusBar-TextItem, .jp-StatusBar")?.textContent ?? ""), null,
-    { timeout: 60000 }).catch(() => {});
+  await page.waitForFunction(() => {
+    const indicator = document.querySelector(".jp-Notebook-ExecutionIndicator");
+    return indicator?.getAttribute("data-status") === "idle" || /\|\s*Idle/.test(document.querySelector(".jp-StatusBar")?.textContent ?? "");
+  }, null, { timeout: 60000 });
   await page.locator(".jp-NotebookPanel .jp-Cell").first().click();
   await page.locator(".lm-MenuBar-itemLabel", { hasText: /^Run$/ }).click();
   await page.locator(".lm-Menu-item:not(.lm-mod-disabled)", { hasText: /^Run All Cells/ }).first().click();
