@@ -13,8 +13,11 @@ namespace attnscope::render {
 namespace {
 
 constexpr int kMinCode = 3;          // 3 / 255 ≈ 0.0118: the first code at or above 1%
-constexpr std::size_t kMaxLines = 20000;  // beyond this the strongest are drawn and the caption says so
-constexpr double kMaxPixels = 3e6;
+// The canvas's frame budget (headView.ts: LINE_BUDGET, PIXEL_BUDGET), so the picture shows the lines the
+// canvas shows; beyond it the strongest are drawn and the caption says so. It also keeps the PNG small: at
+// 512 tokens a 20,000-line picture was 1.1 MB, a third of the whole output, embedded twice.
+constexpr std::size_t kMaxLines = 6000;
+constexpr double kMaxPixels = 1.2e6;
 constexpr int kLevels = 10;
 
 std::size_t utf8_length(const std::string& s) {
@@ -52,7 +55,7 @@ std::string head_view(const Codes& c, const Labels& labels, int layer, const std
         s.text(label_w + gap, y(i), labels.tokens[i], font, sp ? th.muted : th.fg, -1);
     }
     // The threshold that keeps at most kMaxLines lines and kMaxPixels pixels of line (cairo's rasterising
-    // time follows the length: ~0.5 µs per pixel measured): a histogram over the 256 codes, like the canvas's.
+    // time follows the length): a histogram over the 256 codes, like the canvas's.
     std::array<std::size_t, 256> count{};
     std::array<double, 256> pixels{};
     for (int h : heads) {
