@@ -10,6 +10,7 @@
 #include <nanobind/stl/vector.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 
@@ -173,13 +174,18 @@ nb::dict forward(const PyModel& pm, IdArray ids, IdArray type_ids, IdArray mask,
             }
         };
     }
+    std::chrono::nanoseconds engine{};
     {
         auto model = pm.model;
         nb::gil_scoped_release release;
+        const auto start = std::chrono::steady_clock::now();
         model->forward_batch_into(encodings, traces, options, observer);
+        engine = std::chrono::steady_clock::now() - start;
     }
     if (callback_failed) throw nb::python_error();
     out["cancelled"] = cancel.load();
+    // The engine's own time (bench/python_api.py: the binding's overhead is the rest of a call).
+    out["_forward_ns"] = static_cast<int64_t>(engine.count());
     // Where the engine wrote sequence 0's attentions: the zero-copy check compares it with the array's memory.
     out["_attentions_address"] = reinterpret_cast<uintptr_t>(traces[0].attentions.data());
     return out;
