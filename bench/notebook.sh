@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python -m pip install -q -r scripts/requirements-notebook.txt bertviz==1.4.1
 .venv/bin/python -m pip install -q --no-deps --no-build-isolation --force-reinstall .
+ATTNSCOPE_TEST_MODEL=models/all-MiniLM-L6-v2 .venv/bin/python bench/notebook.py
 node bench/notebook.mjs

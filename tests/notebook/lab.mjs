@@ -95,15 +95,26 @@ export async function openNotebook(page, lab, name) {
   }, null, { timeout: 60000 });
 }
 
-// Run All through the Run menu, once the kernel is idle (a click while it connects is lost).
+// Run All through the Run menu, once the kernel is idle. A click while the kernel still connects can be
+// lost, so it is repeated (up to three times) until a prompt shows a cell queued or run.
 export async function runAll(page) {
-  await page.waitForFunction(() => /Idle/.test(document.querySelector(".jp-StatusBar-TextItem, .jp-StatusBar")?.textContent ?? ""), null,
-    { timeout: 60000 }).catch(() => {});
-  await page.locator(".jp-NotebookPanel .jp-Cell").first().click();
-  await page.locator(".lm-MenuBar-itemLabel", { hasText: /^Run$/ }).click();
-  await page.locator(".lm-Menu-item:not(.lm-mod-disabled)", { hasText: /^Run All Cells/ }).first().click();
-  await page.waitForFunction(() => [...document.querySelectorAll(".jp-InputArea-prompt")].some((p) => /\[[\d*]+\]/.test(p.textContent ?? "")),
-    null, { timeout: 30000 });
+  await page.waitForFunction(() => {
+    const indicator = document.querySelector(".jp-Notebook-ExecutionIndicator");
+    return indicator?.getAttribute("data-status") === "idle" || /\|\s*Idle/.test(document.querySelector(".jp-StatusBar")?.textContent ?? "");
+  }, null, { timeout: 60000 });
+  for (let attempt = 1; ; attempt++) {
+    await page.locator(".jp-NotebookPanel .jp-Cell").first().click();
+    await page.locator(".lm-MenuBar-itemLabel", { hasText: /^Run$/ }).click();
+    await page.locator(".lm-Menu-item:not(.lm-mod-disabled)", { hasText: /^Run All Cells/ }).first().click();
+    const started = await page.waitForFunction(() => [...document.querySelectorAll(".jp-InputArea-prompt")]
+      .some((p) => /\[[\d*]+\]/.test(p.textContent ?? "")), null, { timeout: 10000 }).then(() => true).catch(() => false);
+    if (started) return;
+    if (attempt === 3) {
+      await page.screenshot({ path: join(ARTIFACTS, "run-all-failed.png") });
+      throw new Error("Run All Cells did not start any cell (3 tries); see tests/artifacts/notebook/run-all-failed.png");
+    }
+    await page.keyboard.press("Escape");
+  }
 }
 
 // Every output of every cell has settled: no cell queued or running ("[*]").

@@ -41,8 +41,11 @@ function live(o) {
 test("the example notebook runs in JupyterLab and every view draws on canvas", async () => {
   const t0 = performance.now();
   await openNotebook(page, lab, EXAMPLE);
+  const t1 = performance.now();
   await runAll(page);
+  const t2 = performance.now();
   await waitIdle(page);
+  console.log(`# open ${(t1 - t0).toFixed(0)} ms · run all clicked ${(t2 - t1).toFixed(0)} ms · cells done ${(performance.now() - t2).toFixed(0)} ms`);
   // model, head, heatmap, neuron, stats and explore draw; explore's static twin is hidden while it runs.
   await page.waitForFunction(() => document.querySelectorAll('.attnscope-live[data-drawn="1"]').length >= 6, null, { timeout: 60000 });
   console.log(`# run all → 6 views drawn: ${(performance.now() - t0).toFixed(0)} ms`);
@@ -100,6 +103,7 @@ test("typing in explore recomputes in the kernel and redraws", async () => {
   assert.deepEqual(tokens, ["[CLS]", "the", "cat", "was", "not", "amused", ".", "[SEP]"]);
   const o = (await outputs(page)).find((x) => x.explore);
   assert.ok(o.ink > 20);
+  await save(EXAMPLE);  // for the untrusted and nbconvert tests
 });
 
 test("BertViz's call on transformers attentions (and a causal map) draws", async () => {
@@ -114,21 +118,19 @@ test("BertViz's call on transformers attentions (and a causal map) draws", async
   assert.deepEqual(scriptErrors, []);
 });
 
-async function saveExample() {
-  await openNotebook(page, lab, EXAMPLE);
-  await runAll(page);
-  await waitIdle(page);
-  await page.waitForFunction(() => document.querySelectorAll('.attnscope-live[data-drawn="1"]').length >= 6, null, { timeout: 60000 });
-  const file = join(dir, EXAMPLE);
-  const before = statSync(file).mtimeMs;
-  await page.locator(".jp-NotebookPanel .jp-Cell").first().click();
-  await page.keyboard.press("Control+s");
-  for (let i = 0; i < 100 && statSync(file).mtimeMs === before; i++) await page.waitForTimeout(100);
-  assert.ok(readFileSync(file, "utf8").includes("attnscope-static-twin"), "the saved notebook has no outputs");
+// Saves the open notebook (File → Save, as a user would) and waits until the file holds the views' outputs.
+async function save(name) {
+  const file = join(dir, name);
+  await page.locator(".lm-MenuBar-itemLabel", { hasText: /^File$/ }).click();
+  await page.locator(".lm-Menu-item:not(.lm-mod-disabled)", { hasText: /^Save Notebook/ }).first().click();
+  for (let i = 0; i < 300; i++) {
+    if (readFileSync(file, "utf8").includes("attnscope-static-twin")) return;
+    await page.waitForTimeout(100);
+  }
+  assert.fail(`${name} was not saved with its outputs`);
 }
 
 test("the saved notebook opened untrusted in a fresh JupyterLab shows every view's static picture", async () => {
-  await saveExample();
   await lab.stop();
   lab = await startLab(dir);  // new data dir: a new signature database, so the notebook is untrusted
   await openNotebook(page, lab, EXAMPLE);

@@ -47,7 +47,8 @@ def test_example_executes_and_matches_transformers(attnscope_pkg, tmp_path):
           f"over {result['layers']} layers")
     assert result["max_abs_diff"] < 1e-5
     assert result["tokens"] == ["[CLS]", "the", "output", "shows", "the", "attention", "values", "[SEP]"]
-    kinds = [o.get("data", {}).keys() for c in nb.cells if c.cell_type == "code" for o in c.outputs
+    # The example's own cells (the comparison cell's transformers progress bar is a widget too).
+    kinds = [o.get("data", {}).keys() for c in nb.cells[:-1] if c.cell_type == "code" for o in c.outputs
              if o.output_type == "display_data"]
     statics = [k for k in kinds if {"text/html", "image/png", "text/plain"} <= set(k)]
     widgets = [k for k in kinds if "application/vnd.jupyter.widget-view+json" in k]
