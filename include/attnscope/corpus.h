@@ -5,27 +5,29 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "attnscope/analysis.h"
 
 namespace attnscope::analysis {
 
+struct CorpusStatsJson;
+
 // A sum that is associative: fixed point with 2⁻⁴⁸ resolution in 128 bits. Floating-point sums depend on
-// the order of the additions; these do not, which is what makes shard merges exact.
+// the order of the additions; these do not, which is what makes shard merges exact. The 128 bits are kept
+// as two words (two's complement, low word first) so that this header needs no compiler extension.
 class ExactSum {
 public:
     void add(double x);
-    void add(const ExactSum& other) { value_ += other.value_; }
+    void add(const ExactSum& other);
     double value() const;
-    std::string to_string() const;
+    std::string to_string() const;  // the integer in units of 2⁻⁴⁸, in decimal
     static ExactSum from_string(const std::string& s);
-    bool operator==(const ExactSum& o) const { return value_ == o.value_; }
+    bool operator==(const ExactSum& o) const { return lo_ == o.lo_ && hi_ == o.hi_; }
 
 private:
-    __int128 value_ = 0;
+    uint64_t lo_ = 0, hi_ = 0;
 };
 
 // The largest layers × heads a corpus state may have (the head map is its square).
@@ -35,6 +37,7 @@ struct CorpusOptions {
     bool head_map = true;           // accumulate Clark's JS head distances ...
     uint64_t head_map_docs = 1000;  // ... over the first this-many inputs (Clark used 1,000 segments)
     PatternThresholds patterns;
+    int threads = 0;  // the analyses' threads for add_batch (0 = one per core, at most kMaxThreads)
 };
 
 class CorpusStats {
@@ -50,8 +53,11 @@ public:
     // Throws Error when the two were made with different models.
     void merge(const CorpusStats& other);
 
-    nlohmann::json to_json() const;
-    static CorpusStats from_json(const nlohmann::json& j, const std::string& source);
+    // The state as JSON text (docs/formats.md, "Corpus state"), and back. from_json_text takes the state
+    // object or a document holding it under "state" (PREFIX.json, a checkpoint); it validates the shapes
+    // and the counts and throws Error naming `source` for anything else.
+    std::string to_json_text() const;
+    static CorpusStats from_json_text(std::string_view text, const std::string& source);
 
     // Results.
     uint64_t docs() const { return docs_; }
@@ -81,6 +87,7 @@ public:
     uint64_t lines_done = 0;           // input lines consumed (including skipped ones), for --resume
 
 private:
+    friend struct CorpusStatsJson;  // the JSON form (src/analysis/corpus_json.h)
     struct InputResults;  // everything one input adds
     void check_counts(const std::string& source) const;
     InputResults analyse(const Trace& trace, const TokenClasses& tokens, const CorpusOptions& options, bool head_map) const;

@@ -13,6 +13,7 @@
 
 #include "attnscope/ablation.h"
 #include "attnscope/analysis.h"
+#include "attnscope/corpus.h"
 #include "attnscope/model.h"
 #include "attnscope/model_analyses.h"
 #include "attnscope/model_source.h"
@@ -60,6 +61,13 @@ std::string ablation(const analysis::AblationResult& result);
 // What one head's neuron view needs: {"tokens", "layer", "head", "head_dim", "n", "scale", "queries" [n][d],
 //  "keys" [n][d], "scores" [n][n], "attention" [n][n]} from a trace captured with qkv and scores.
 std::string neuron(const Trace& trace, const tokenizer::Encoding& e, int layer, int head, Arrays arrays);
+
+// Corpus results: {"docs", "tokens", "uniform_entropy", "skipped_lines", "weighting", "heads": [{"layer",
+//  "head", "document_weighted" and "token_weighted" {every statistic key}, "patterns" {label: count},
+//  "pattern", "pattern_features" {"vertical", "diagonal", "block"}, "map_colour", "map_xy" (with a head map),
+//  "importance" (when measured)}], "layers": [{"layer", "patterns"}], "head_map" {"docs", "stress",
+//  "distance"}} — PREFIX.json's "results" (the mergeable state beside it: CorpusStats::to_json_text).
+std::string corpus(const analysis::CorpusStats& stats);
 
 // Base64 of little-endian float32 values: the encoding of Arrays::Base64.
 std::string base64_floats(const float* data, size_t count);

@@ -1,5 +1,7 @@
 #include "attnscope/corpus.h"
 
+#include "analysis/corpus_json.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -7,6 +9,7 @@
 
 #include "attnscope/error.h"
 #include "kernels/threads.h"
+#include "util/files.h"
 
 namespace attnscope::analysis {
 
@@ -15,25 +18,41 @@ constexpr long double kScale = 281474976710656.0L;  // 2^48
 constexpr int kFormat = 1;                          // version of the JSON state
 }  // namespace
 
+namespace {
+// The two words as the 128-bit integer they are, and back (two's complement both ways).
+__int128 to_int128(uint64_t lo, uint64_t hi) {
+    return static_cast<__int128>((static_cast<unsigned __int128>(hi) << 64) | lo);
+}
+void from_int128(__int128 v, uint64_t& lo, uint64_t& hi) {
+    const auto u = static_cast<unsigned __int128>(v);
+    lo = static_cast<uint64_t>(u);
+    hi = static_cast<uint64_t>(u >> 64);
+}
+}  // namespace
+
 void ExactSum::add(double x) {
     if (!std::isfinite(x)) return;
+    __int128 value = to_int128(lo_, hi_);
     // Fast path: x·2^48 is exact in double (a power-of-two scale) and fits int64 when |x| < 2^14.
     if (std::fabs(x) < 16384.0) {
-        value_ += static_cast<__int128>(std::llround(x * 281474976710656.0));
-        return;
+        value += static_cast<__int128>(std::llround(x * 281474976710656.0));
+    } else {
+        // Integer part shifted into place, fractional part rounded to 2^-48: no overflow for |x| < 2^63.
+        const long double whole = std::floor(static_cast<long double>(x));
+        const long double frac = static_cast<long double>(x) - whole;
+        value += static_cast<__int128>(static_cast<long long>(whole)) * (static_cast<__int128>(1) << 48) +
+                 static_cast<__int128>(std::llroundl(frac * kScale));
     }
-    // Integer part shifted into place, fractional part rounded to 2^-48: no overflow for |x| < 2^63.
-    const long double whole = std::floor(static_cast<long double>(x));
-    const long double frac = static_cast<long double>(x) - whole;
-    value_ += static_cast<__int128>(static_cast<long long>(whole)) * (static_cast<__int128>(1) << 48) +
-              static_cast<__int128>(std::llroundl(frac * kScale));
+    from_int128(value, lo_, hi_);
 }
 
-double ExactSum::value() const { return static_cast<double>(static_cast<long double>(value_) / kScale); }
+void ExactSum::add(const ExactSum& other) { from_int128(to_int128(lo_, hi_) + to_int128(other.lo_, other.hi_), lo_, hi_); }
+
+double ExactSum::value() const { return static_cast<double>(static_cast<long double>(to_int128(lo_, hi_)) / kScale); }
 
 std::string ExactSum::to_string() const {
-    if (value_ == 0) return "0";
-    __int128 v = value_;
+    __int128 v = to_int128(lo_, hi_);
+    if (v == 0) return "0";
     bool negative = v < 0;
     std::string digits;
     while (v != 0) {
@@ -56,12 +75,13 @@ ExactSum ExactSum::from_string(const std::string& s) {
     if (i >= s.size()) throw Error("an empty number");
     // |value| < 2^126 leaves room to add; more digits than that is no sum this program wrote.
     constexpr __int128 kLimit = static_cast<__int128>(1) << 126;
+    __int128 value = 0;
     for (; i < s.size(); ++i) {
         if (s[i] < '0' || s[i] > '9') throw Error(fmt::format("'{}' is not an integer", s));
-        if (out.value_ > (kLimit - (s[i] - '0')) / 10) throw Error(fmt::format("'{}' is out of range", s));
-        out.value_ = out.value_ * 10 + (s[i] - '0');
+        if (value > (kLimit - (s[i] - '0')) / 10) throw Error(fmt::format("'{}' is out of range", s));
+        value = value * 10 + (s[i] - '0');
     }
-    if (negative) out.value_ = -out.value_;
+    from_int128(negative ? -value : value, out.lo_, out.hi_);
     return out;
 }
 
@@ -126,7 +146,11 @@ void CorpusStats::add_batch(const std::vector<Trace>& traces, const std::vector<
     std::vector<InputResults> results(count);
     std::string error;
     // Nested regions inside the analyses run on one thread here (OpenMP's default of one active level).
-#pragma omp parallel for num_threads(kernels::default_threads()) schedule(dynamic, 1)
+    if (options.threads < 0 || options.threads > kMaxThreads) {
+        throw Error(fmt::format("threads {}: expected 0 (one per core) to {}", options.threads, kMaxThreads));
+    }
+    const int threads = options.threads > 0 ? options.threads : kernels::default_threads();
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
     for (long s = 0; s < static_cast<long>(count); ++s) {
         const auto i = static_cast<size_t>(s);
         try {
@@ -259,7 +283,14 @@ double CorpusStats::importance(int head) const {
     return importance_tokens_ ? importance_[static_cast<size_t>(head)].value() / static_cast<double>(importance_tokens_) : 0;
 }
 
-nlohmann::json CorpusStats::to_json() const {
+std::string CorpusStats::to_json_text() const { return CorpusStatsJson::to_json(*this).dump(); }
+
+CorpusStats CorpusStats::from_json_text(std::string_view text, const std::string& source) {
+    const nlohmann::json j = util::parse_json(std::string(text), source);
+    return CorpusStatsJson::from_json(j.is_object() && j.contains("state") ? j["state"] : j, source);
+}
+
+nlohmann::json CorpusStatsJson::to_json(const CorpusStats& c) {
     using nlohmann::json;
     auto sums = [](const std::vector<ExactSum>& v) {
         json a = json::array();
@@ -269,25 +300,25 @@ nlohmann::json CorpusStats::to_json() const {
     json j;
     j["format"] = "attnscope-corpus-state";
     j["version"] = kFormat;
-    j["model"] = model_name_;
-    j["fingerprint"] = fingerprint_;
-    j["layers"] = layers_;
-    j["heads"] = heads_;
-    j["docs"] = docs_;
-    j["tokens"] = tokens_;
-    j["head_map_docs"] = map_docs_;
-    j["importance_tokens"] = importance_tokens_;
-    j["lines_done"] = lines_done;
-    j["sources"] = sources;
+    j["model"] = c.model_name_;
+    j["fingerprint"] = c.fingerprint_;
+    j["layers"] = c.layers_;
+    j["heads"] = c.heads_;
+    j["docs"] = c.docs_;
+    j["tokens"] = c.tokens_;
+    j["head_map_docs"] = c.map_docs_;
+    j["importance_tokens"] = c.importance_tokens_;
+    j["lines_done"] = c.lines_done;
+    j["sources"] = c.sources;
     j["skipped"] = json::array();
-    for (const auto& s : skipped) j["skipped"].push_back({{"line", s.line}, {"error", s.error}});
+    for (const auto& s : c.skipped) j["skipped"].push_back({{"line", s.line}, {"error", s.error}});
     j["stats"] = json::array();
     for (int s = 0; s < kNumStats; ++s) j["stats"].push_back(stat_info(s).key);
-    j["sums"] = {{"log_n", log_n_.to_string()},         {"document", sums(doc_sum_)},
-                 {"weighted", sums(weighted_sum_)},     {"weight", sums(weight_)},
-                 {"pattern_features", sums(pattern_features_)}, {"head_distance", sums(distance_)},
-                 {"importance", sums(importance_)}};
-    j["pattern_counts"] = pattern_counts_;
+    j["sums"] = {{"log_n", c.log_n_.to_string()},         {"document", sums(c.doc_sum_)},
+                 {"weighted", sums(c.weighted_sum_)},     {"weight", sums(c.weight_)},
+                 {"pattern_features", sums(c.pattern_features_)}, {"head_distance", sums(c.distance_)},
+                 {"importance", sums(c.importance_)}};
+    j["pattern_counts"] = c.pattern_counts_;
     return j;
 }
 
@@ -308,7 +339,7 @@ void CorpusStats::check_counts(const std::string& source) const {
     if (sources.empty()) throw Error(fmt::format("{}: inconsistent corpus state: no sources", source));
 }
 
-CorpusStats CorpusStats::from_json(const nlohmann::json& j, const std::string& source) {
+CorpusStats CorpusStatsJson::from_json(const nlohmann::json& j, const std::string& source) {
     try {
         if (!j.is_object() || j.value("format", "") != "attnscope-corpus-state") {
             throw Error(fmt::format("{}: not an attnscope corpus state (no \"format\": \"attnscope-corpus-state\")", source));

@@ -1,23 +1,24 @@
 // attnscope corpus / merge / report: per-head statistics over a whole corpus, computed in batches while
 // the model runs, without keeping attention matrices; interruptible and resumable; shards merge exactly.
+// The driver is the library's (attnscope/corpus_run.h); this face parses the options, shows the progress,
+// stores the checkpoints and handles Ctrl-C.
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <nlohmann/json.hpp>
+#include <optional>
 
-#include "attnscope/ablation.h"
 #include "attnscope/corpus.h"
+#include "attnscope/corpus_report.h"
+#include "attnscope/corpus_run.h"
 #include "attnscope/error.h"
 #include "commands.h"
 #include "common.h"
-#include "corpus_report.h"
 #include "output.h"
-#include "util/files.h"
 
 namespace attnscope::cli {
 namespace {
@@ -44,77 +45,56 @@ struct CorpusOptions {
     bool quiet = false;
 };
 
-struct Line {
-    uint64_t number;
-    std::string text;
-    std::optional<std::string> pair;
-};
-
-// One input per line: a JSON string or {"text": ..., "pair": ...} (JSON Lines), or plain text with an
-// optional TAB separating a sentence pair.
-Line parse_line(uint64_t number, const std::string& raw, bool jsonl) {
-    Line l{number, {}, std::nullopt};
-    std::string s = raw;
-    if (!s.empty() && s.back() == '\r') s.pop_back();
-    if (jsonl) {
-        nlohmann::json j = util::parse_json(s, fmt::format("line {}", number));
-        if (j.is_string()) {
-            l.text = j.get<std::string>();
-        } else if (j.is_object() && j.contains("text") && j["text"].is_string()) {
-            l.text = j["text"].get<std::string>();
-            if (j.contains("pair") && j["pair"].is_string()) l.pair = j["pair"].get<std::string>();
-        } else {
-            throw Error(fmt::format("line {}: expected a JSON string or an object with \"text\"", number));
-        }
-    } else {
-        auto tab = s.find('\t');
-        if (tab != std::string::npos) {
-            l.text = s.substr(0, tab);
-            l.pair = s.substr(tab + 1);
-        } else {
-            l.text = s;
-        }
-    }
-    return l;
-}
-
-std::string fingerprint(const model::Model& m) {
-    const auto& c = m.config();
-    return fmt::format("bert L{} H{} D{} I{} V{} P{} act={} eps={:g}", c.num_hidden_layers, c.num_attention_heads,
-                       c.hidden_size, c.intermediate_size, c.vocab_size, c.max_position_embeddings, c.hidden_act,
-                       c.layer_norm_eps);
-}
-
 std::string format_duration(double s) {
     if (!(s >= 0) || s > 360000) return "--";
     const long t = static_cast<long>(s);
     return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, t % 3600 / 60) : fmt::format("{}m{:02}s", t / 60, t % 60);
 }
 
+// The progress bar on a terminal (redrawn), or a line every 30 s in a log.
+class ProgressBar {
+public:
+    void show(const analysis::CorpusProgress& p, bool final) {
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+        const double rate = elapsed > 0 ? static_cast<double>(p.lines_this_run) / elapsed : 0;
+        const double eta = rate > 0 ? static_cast<double>(p.lines_total - p.lines_done) / rate : -1;
+        const double frac = p.lines_total ? static_cast<double>(p.lines_done) / static_cast<double>(p.lines_total) : 1;
+        const int width = 30, filled = static_cast<int>(frac * width);
+        std::string bar = std::string(static_cast<size_t>(filled), '=') + (filled < width ? ">" : "") +
+                          std::string(static_cast<size_t>(std::max(0, width - filled - 1)), ' ');
+        const std::string line = fmt::format("[{}] {}/{} lines · {:.1f} inputs/s · ETA {} · {} skipped", bar, p.lines_done,
+                                             p.lines_total, rate, final ? "0m00s" : format_duration(eta), p.skipped);
+        if (tty_) {
+            fmt::print(stderr, "\r{}{}", line, final ? "\n" : "");
+        } else if (final || std::chrono::duration<double>(std::chrono::steady_clock::now() - last_).count() > 30) {
+            fmt::print(stderr, "{}\n", line);
+            last_ = std::chrono::steady_clock::now();
+        }
+    }
+
+private:
+    bool tty_ = ::isatty(STDERR_FILENO) == 1;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now(), last_ = started_;
+};
+
 void corpus_command(const CorpusOptions& o) {
-    if (o.on_error != "skip" && o.on_error != "stop") throw Error(fmt::format("--on-error {}: expected skip or stop", o.on_error));
+    analysis::CorpusRunOptions run;
+    if (o.on_error == "skip") run.on_error = analysis::OnError::Skip;
+    else if (o.on_error == "stop") run.on_error = analysis::OnError::Stop;
+    else throw Error(fmt::format("--on-error {}: expected skip or stop", o.on_error));
     if (o.batch == 0) throw Error("--batch must be at least 1");
     if (o.checkpoint_every == 0) throw Error("--checkpoint-every must be at least 1");
-    if (o.threads < 0) throw Error(fmt::format("--threads {}: must be 0 (one per core) or more", o.threads));
-    std::ifstream in(o.file, std::ios::binary);
-    if (!in) throw Error(fmt::format("{}: cannot open", o.file));
-    const bool jsonl = fs::path(o.file).extension() == ".jsonl" || fs::path(o.file).extension() == ".json";
-    uint64_t first = 1, last = UINT64_MAX;
-    if (!o.lines.empty()) {
-        auto colon = o.lines.find(':');
-        // Digits only: std::stoull takes "-1" as 2⁶⁴ − 1, which read as "to the end".
-        auto digits = [](const std::string& s) { return !s.empty() && s.size() <= 19 && s.find_first_not_of("0123456789") == std::string::npos; };
-        try {
-            if (colon == std::string::npos || !digits(o.lines.substr(0, colon))) throw std::invalid_argument("lines");
-            const std::string tail = o.lines.substr(colon + 1);
-            if (!tail.empty() && !digits(tail)) throw std::invalid_argument("lines");
-            first = std::stoull(o.lines.substr(0, colon));
-            last = !tail.empty() ? std::stoull(tail) : UINT64_MAX;
-        } catch (const std::exception&) {
-            throw Error(fmt::format("--lines {}: expected FIRST:LAST (1-based, inclusive; LAST may be empty)", o.lines));
-        }
-        if (first == 0 || last < first) throw Error(fmt::format("--lines {}: expected 1 ≤ FIRST ≤ LAST", o.lines));
-    }
+    run.batch = o.batch;
+    run.checkpoint_every = o.checkpoint_every;
+    run.truncate = o.truncate;
+    run.importance = o.importance;
+    run.threads = o.threads;
+    run.statistics.head_map = !o.no_head_map;
+    run.statistics.head_map_docs = o.head_map_docs;
+    run.statistics.threads = o.threads;
+
+    const analysis::CorpusInput input = analysis::plan_corpus_input(
+        o.file, o.lines.empty() ? analysis::LineRange{} : analysis::parse_line_range(o.lines));
     const std::string prefix = o.output.empty() ? fs::path(o.file).replace_extension("").string() + ".attnscope" : o.output;
     const std::string state_path = prefix + ".json";
     // The state is saved during the run and the results written at its end: an output folder that cannot
@@ -122,155 +102,44 @@ void corpus_command(const CorpusOptions& o) {
     const fs::path out_dir = fs::path(prefix).parent_path().empty() ? fs::path(".") : fs::path(prefix).parent_path();
     if (!fs::is_directory(out_dir)) throw Error(fmt::format("{}: no such folder for the outputs ({}.json, .csv, .html)", out_dir.string(), prefix));
     if (::access(out_dir.c_str(), W_OK) != 0) throw Error(fmt::format("{}: cannot write the outputs there", out_dir.string()));
+    const bool resumed = fs::exists(state_path);
+    if (resumed && !o.resume) {
+        throw Error(fmt::format("{} exists: pass --resume to continue that run, or -o another prefix", state_path));
+    }
 
     LoadedModel lm = load_model(o.model, o.quiet);
-    const auto& tok = lm.model->tokenizer();
-    analysis::CorpusStats stats(lm.location.name, fingerprint(*lm.model), lm.model->config().num_hidden_layers,
-                                lm.model->config().num_attention_heads);
-    const std::string source = fmt::format("{}:{}-{}", fs::path(o.file).filename().string(), first,
-                                           last == UINT64_MAX ? std::string("end") : std::to_string(last));
-    const bool resumed = fs::exists(state_path);
+    analysis::CorpusStats stats;
     if (resumed) {
-        if (!o.resume) {
-            throw Error(fmt::format("{} exists: pass --resume to continue that run, or -o another prefix", state_path));
-        }
-        auto j = util::read_json_file(state_path);
-        stats = analysis::CorpusStats::from_json(j.contains("state") ? j["state"] : j, state_path);
-        if (stats.sources.size() != 1 || stats.sources[0] != source) {
-            throw Error(fmt::format("{} was made from {}, not {}", state_path, stats.sources.empty() ? "?" : stats.sources[0], source));
-        }
-        if (stats.fingerprint() != fingerprint(*lm.model)) {
-            throw Error(fmt::format("{} was made with another model ({})", state_path, stats.model_name()));
-        }
+        stats = analysis::read_corpus_state(state_path);
+        analysis::check_resumable(stats, input, *lm.model, state_path);
     } else {
-        stats.sources.push_back(source);
-    }
-    // Total lines for the progress bar.
-    uint64_t total = 0;
-    {
-        std::string l;
-        while (std::getline(in, l)) ++total;
-        in.clear();
-        in.seekg(0);
-    }
-    const uint64_t range_end = std::min(last, total);
-    const uint64_t range_total = range_end >= first ? range_end - first + 1 : 0;
-    const uint64_t resume_from = first + stats.lines_done;
-    if (range_total == 0) {
-        throw Error(total == 0 ? fmt::format("{}: the file is empty: nothing to analyse", o.file)
-                               : fmt::format("--lines {}: {} has only {} lines", o.lines, o.file, total));
+        stats = analysis::new_corpus_stats(*lm.model, lm.location.name, input);
     }
 
-    analysis::CorpusOptions copts;
-    copts.head_map = !o.no_head_map;
-    copts.head_map_docs = o.head_map_docs;
-    tokenizer::EncodeOptions eo;
-    eo.truncation = o.truncate;
-    ForwardOptions fo;
-    fo.threads = o.threads;
-    const bool tty = ::isatty(STDERR_FILENO) == 1;
+    ProgressBar bar;
+    analysis::CorpusCallbacks callbacks;
+    callbacks.checkpoint = [&](const analysis::CorpusStats& s) { analysis::write_corpus_state(s, state_path); };
+    callbacks.progress = [&](const analysis::CorpusProgress& p) { bar.show(p, false); };
+    callbacks.should_stop = [] { return g_interrupted.load(); };
     std::signal(SIGINT, on_interrupt);
     std::signal(SIGTERM, on_interrupt);
-
-    std::vector<tokenizer::Encoding> batch;
-    std::vector<analysis::TokenClasses> classes;
-    std::vector<Trace> traces;
-    uint64_t batches = 0, done_at_start = stats.lines_done;
-    double forward_s = 0, stats_s = 0;
-    auto started = std::chrono::steady_clock::now(), last_report = started;
-    std::string stop_error;
-
-    auto save_state = [&]() {
-        util::write_file_atomic(state_path, nlohmann::json{{"state", stats.to_json()}}.dump() + "\n");
-    };
-    auto progress = [&](bool final) {
-        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        const uint64_t now_done = stats.lines_done - done_at_start;
-        const double rate = elapsed > 0 ? static_cast<double>(now_done) / elapsed : 0;
-        const double eta = rate > 0 ? static_cast<double>(range_total - stats.lines_done) / rate : -1;
-        const double frac = range_total ? static_cast<double>(stats.lines_done) / static_cast<double>(range_total) : 1;
-        const int width = 30, filled = static_cast<int>(frac * width);
-        std::string bar = std::string(static_cast<size_t>(filled), '=') + (filled < width ? ">" : "") +
-                          std::string(static_cast<size_t>(std::max(0, width - filled - 1)), ' ');
-        const std::string line = fmt::format("[{}] {}/{} lines · {:.1f} inputs/s · ETA {} · {} skipped", bar, stats.lines_done,
-                                             range_total, rate, final ? "0m00s" : format_duration(eta), stats.skipped.size());
-        if (tty) {
-            fmt::print(stderr, "\r{}{}", line, final ? "\n" : "");
-        } else if (final || std::chrono::duration<double>(std::chrono::steady_clock::now() - last_report).count() > 30) {
-            fmt::print(stderr, "{}\n", line);
-            last_report = std::chrono::steady_clock::now();
-        }
-    };
-    uint64_t lines_in_batch = 0;
-    auto run_batch = [&]() {
-        if (!batch.empty()) {
-            auto t0 = std::chrono::steady_clock::now();
-            lm.model->forward_batch_into(batch, traces, fo);
-            forward_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            t0 = std::chrono::steady_clock::now();
-            stats.add_batch(traces, classes, copts);
-            stats_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            if (o.importance) {
-                const auto imp = analysis::head_importance(*lm.model, batch, HeadAblation::Zero);
-                uint64_t tokens = 0;
-                for (const auto& e : batch) tokens += e.size();
-                std::vector<double> sums(imp.size());
-                for (size_t h = 0; h < imp.size(); ++h) sums[h] = imp[h] * static_cast<double>(tokens);
-                stats.add_importance(sums, tokens);
-            }
-        }
-        stats.lines_done += lines_in_batch;  // counted only once their results are in: a resume redoes nothing twice
-        lines_in_batch = 0;
-        batch.clear();
-        classes.clear();
-        ++batches;
-        if (batches % o.checkpoint_every == 0) save_state();
-        progress(false);
-    };
-
-    std::string raw;
-    uint64_t number = 0;
-    while (std::getline(in, raw)) {
-        ++number;
-        if (number < resume_from) continue;
-        if (number > last) break;
-        ++lines_in_batch;
-        if (raw.empty() || raw == "\r") {
-            stats.skipped.push_back({number, "empty line"});
-        } else {
-            try {
-                Line l = parse_line(number, raw, jsonl);
-                auto enc = tok.encode(l.text, l.pair ? std::optional<std::string_view>(*l.pair) : std::nullopt, eo);
-                if (std::count(enc.sequence_ids.begin(), enc.sequence_ids.end(), 0) == 0) throw Error("no tokens");
-                if (enc.size() > tok.config().model_max_length) {
-                    throw Error(fmt::format("{} tokens, longer than the model's {} (use --truncate)", enc.size(),
-                                            tok.config().model_max_length));
-                }
-                classes.push_back(analysis::TokenClasses::from_encoding(enc, tok.config().cls_token, tok.config().sep_token));
-                batch.push_back(std::move(enc));
-            } catch (const Error& e) {
-                std::string msg = e.what();
-                if (msg.rfind("line ", 0) != 0) msg = fmt::format("line {}: {}", number, msg);
-                if (o.on_error == "stop") {
-                    --lines_in_batch;  // this line is not done; a resume starts at it
-                    stop_error = msg;
-                    break;
-                }
-                stats.skipped.push_back({number, msg});
-            }
-        }
-        if (batch.size() >= o.batch) run_batch();
-        if (g_interrupted.load()) break;
+    analysis::CorpusRunResult result;
+    try {
+        result = analysis::run_corpus(*lm.model, input, stats, run, callbacks);
+    } catch (...) {
+        std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGTERM, SIG_DFL);
+        throw;
     }
-    run_batch();
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
-    progress(true);
-    if (g_interrupted.load() || !stop_error.empty()) {
-        save_state();
-        if (!stop_error.empty()) {
+    bar.show(result.progress, true);
+    using Status = analysis::CorpusRunResult::Status;
+    if (result.status != Status::Done) {
+        analysis::write_corpus_state(stats, state_path);
+        if (result.status == Status::Stopped) {
             throw Error(fmt::format("{} (stopped; {} lines done are saved in {}: fix the line and continue with --resume)",
-                                    stop_error, stats.lines_done, state_path));
+                                    result.error, stats.lines_done, state_path));
         }
         throw Error(fmt::format("interrupted after {} lines; saved in {}: continue with --resume", stats.lines_done, state_path));
     }
@@ -286,9 +155,9 @@ void corpus_command(const CorpusOptions& o) {
         throw Error(fmt::format("no input could be analysed: all {} lines were skipped (line {}: {})", stats.skipped.size(),
                                 s0.line, s0.error));
     }
-    const auto written = write_corpus_outputs(stats, prefix, fmt::format("attnscope corpus report: {}", fs::path(o.file).filename().string()));
+    const auto written = analysis::write_corpus_outputs(stats, prefix, fmt::format("attnscope corpus report: {}", fs::path(o.file).filename().string()));
     if (!o.quiet) {
-        const double share = forward_s > 0 ? stats_s / forward_s : 0;
+        const double share = result.progress.forward_seconds > 0 ? result.progress.statistics_seconds / result.progress.forward_seconds : 0;
         fmt::print(stderr, "attnscope: {} inputs, {} tokens, {} skipped · statistics took {:.1f}% of the forward time\n",
                    stats.docs(), stats.tokens(), stats.skipped.size(), 100 * share);
         for (const auto& w : written) fmt::print(stderr, "attnscope: wrote {}\n", w);
@@ -299,22 +168,20 @@ void merge_command(const std::vector<std::string>& inputs, const std::string& ou
     if (inputs.size() < 2) throw Error("merge needs at least two corpus results");
     std::optional<analysis::CorpusStats> total;
     for (const auto& path : inputs) {
-        auto j = util::read_json_file(path);
-        auto part = analysis::CorpusStats::from_json(j.contains("state") ? j["state"] : j, path);
+        auto part = analysis::read_corpus_state(path);
         if (!total) total = std::move(part);
         else total->merge(part);
     }
     const std::string prefix = fs::path(output).extension() == ".json" ? fs::path(output).replace_extension("").string() : output;
-    for (const auto& w : write_corpus_outputs(*total, prefix, "attnscope corpus report (merged)")) {
+    for (const auto& w : analysis::write_corpus_outputs(*total, prefix, "attnscope corpus report (merged)")) {
         fmt::print(stderr, "attnscope: wrote {}\n", w);
     }
 }
 
 void report_command(const std::string& input, const std::string& output) {
-    auto j = util::read_json_file(input);
-    auto stats = analysis::CorpusStats::from_json(j.contains("state") ? j["state"] : j, input);
+    const auto stats = analysis::read_corpus_state(input);
     Output out(output, true);
-    out.write(corpus_report_html(stats, corpus_results_json(stats), fmt::format("attnscope corpus report: {}", input)));
+    out.write(analysis::corpus_report_html(stats, fmt::format("attnscope corpus report: {}", input)));
     out.commit();
 }
 

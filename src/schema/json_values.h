@@ -12,6 +12,7 @@ namespace attnscope::schema {
 
 nlohmann::json model_info_json(const model::Model& model, const ModelLocation& where);
 nlohmann::json encoding_json(const tokenizer::Encoding& e);
+nlohmann::json corpus_json(const analysis::CorpusStats& stats);
 nlohmann::json head_statistics_json(const analysis::HeadStatistics& stats, const std::vector<analysis::PatternFeatures>& patterns);
 
 // out[key] = nested arrays of the float32 values (each written in its shortest round-trip form), or

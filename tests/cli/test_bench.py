@@ -97,7 +97,6 @@ def test_gemm_tables_program():
     (["-n", "0"], "--lengths 0: must be 1..512"),
     (["-n", "8,600"], "--lengths 600: must be 1..512"),
     (["-b", "0"], "--batch 0: must be 1 or more"),
-    (["--threads=-3"], "--threads -3: must be 0 or more"),
     (["--reps=-1"], "--reps -1: must be 0 or more"),
     (["-b", "100000", "-n", "512"], "the attention maps alone take"),
     (["--weights", "fp8"], "--weights fp8: expected fp32"),
@@ -106,4 +105,12 @@ def test_bad_options_fail_before_measuring(attnscope, minilm_dir, args, message)
     proc = attnscope("bench", "--model", minilm_dir, "-q", *args, check=False)
     err = proc.stderr.decode().strip()
     assert proc.returncode == 1 and message in err, err
+    assert err.count("\n") == 0 and proc.stdout == b""
+
+
+def test_bad_thread_count_is_a_usage_error(attnscope, minilm_dir):
+    """--threads goes through the one validator every command shares (tests/cli/test_reliability.py)."""
+    proc = attnscope("bench", "--model", minilm_dir, "-q", "--threads=-3", check=False)
+    err = proc.stderr.decode().strip()
+    assert proc.returncode == 2 and "--threads: -3: expected 0 (one per core) to 256 threads" in err, err
     assert err.count("\n") == 0 and proc.stdout == b""

@@ -1,90 +1,46 @@
-#include "corpus_report.h"
+#include "attnscope/corpus_report.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <nlohmann/json.hpp>
 
-#include "output.h"
-#include "terminal_render.h"
+#include "analysis/corpus_json.h"
+#include "schema/json_values.h"
+#include "util/colour.h"
+#include "util/files.h"
 
-namespace attnscope::cli {
+namespace attnscope::analysis {
 
 using nlohmann::json;
-using analysis::CorpusStats;
 
-json corpus_results_json(const CorpusStats& c) {
-    json r;
-    const int L = c.layers(), H = c.heads();
-    r["docs"] = c.docs();
-    r["tokens"] = c.tokens();
-    r["uniform_entropy"] = c.uniform_entropy();
-    r["skipped_lines"] = c.skipped.size();
-    r["weighting"] = {{"document", "mean over inputs of each input's value (Clark et al. 2019)"},
-                      {"token", "inputs weighted by the rows each value averages (transformers bertology script)"}};
-    std::vector<double> layout;
-    double stress = 0;
-    if (c.head_map_docs() > 0) layout = analysis::metric_mds(c.head_distances(), static_cast<size_t>(L * H), &stress);
-    r["heads"] = json::array();
-    for (int l = 0; l < L; ++l) {
-        for (int h = 0; h < H; ++h) {
-            const int i = l * H + h;
-            json head = {{"layer", l}, {"head", h}};
-            json doc, tok;
-            std::array<double, analysis::kNumStats> values{};
-            for (int s = 0; s < analysis::kNumStats; ++s) {
-                doc[analysis::stat_info(s).key] = c.document_weighted(i, s);
-                tok[analysis::stat_info(s).key] = c.token_weighted(i, s);
-                values[static_cast<size_t>(s)] = c.document_weighted(i, s);
-            }
-            head["document_weighted"] = doc;
-            head["token_weighted"] = tok;
-            json patterns;
-            for (int p = 0; p < analysis::kNumPatterns; ++p) {
-                patterns[analysis::pattern_name(static_cast<analysis::Pattern>(p))] = c.pattern_count(i, static_cast<analysis::Pattern>(p));
-            }
-            head["patterns"] = patterns;
-            head["pattern"] = analysis::pattern_name(c.majority_pattern(i));
-            head["pattern_features"] = {{"vertical", c.pattern_feature(i, 0)}, {"diagonal", c.pattern_feature(i, 1)},
-                                        {"block", c.pattern_feature(i, 2)}};
-            head["map_colour"] = analysis::head_map_colour(values);
-            if (!layout.empty()) head["map_xy"] = {layout[static_cast<size_t>(i) * 2], layout[static_cast<size_t>(i) * 2 + 1]};
-            if (c.has_importance()) head["importance"] = c.importance(i);
-            r["heads"].push_back(head);
-        }
-    }
-    r["layers"] = json::array();
-    for (int l = 0; l < L; ++l) {
-        json counts;
-        for (int p = 0; p < analysis::kNumPatterns; ++p) {
-            uint64_t total = 0;
-            for (int h = 0; h < H; ++h) total += c.pattern_count(l * H + h, static_cast<analysis::Pattern>(p));
-            counts[analysis::pattern_name(static_cast<analysis::Pattern>(p))] = total;
-        }
-        r["layers"].push_back({{"layer", l}, {"patterns", counts}});
-    }
-    if (!layout.empty()) {
-        r["head_map"] = {{"docs", c.head_map_docs()}, {"stress", stress},
-                         {"distance", "Σ over inputs and rows of JS(Ã_a, Ã_b), Ã = 0.999·A + 0.001/n"}};
-    }
-    return r;
+namespace {
+
+json document_json(const CorpusStats& stats, const json& results) {
+    return {{"state", CorpusStatsJson::to_json(stats)}, {"results", results}};
 }
+
+std::string report_html(const CorpusStats& c, const json& r, const std::string& title);
+
+}  // namespace
 
 std::string corpus_results_csv(const CorpusStats& c) {
     std::string out = "layer,head";
-    for (int s = 0; s < analysis::kNumStats; ++s) out += fmt::format(",{}", analysis::stat_info(s).key);
-    for (int s = 0; s < analysis::kNumStats; ++s) out += fmt::format(",{}_token_weighted", analysis::stat_info(s).key);
+    for (int s = 0; s < kNumStats; ++s) out += fmt::format(",{}", stat_info(s).key);
+    for (int s = 0; s < kNumStats; ++s) out += fmt::format(",{}_token_weighted", stat_info(s).key);
     out += ",pattern";
-    for (int p = 0; p < analysis::kNumPatterns; ++p) out += fmt::format(",{}", analysis::pattern_name(static_cast<analysis::Pattern>(p)));
+    for (int p = 0; p < kNumPatterns; ++p) out += fmt::format(",{}", pattern_name(static_cast<Pattern>(p)));
     out += c.has_importance() ? ",importance\n" : "\n";
     for (int l = 0; l < c.layers(); ++l) {
         for (int h = 0; h < c.heads(); ++h) {
             const int i = l * c.heads() + h;
             out += fmt::format("{},{}", l, h);
-            for (int s = 0; s < analysis::kNumStats; ++s) out += fmt::format(",{}", c.document_weighted(i, s));
-            for (int s = 0; s < analysis::kNumStats; ++s) out += fmt::format(",{}", c.token_weighted(i, s));
-            out += fmt::format(",{}", analysis::pattern_name(c.majority_pattern(i)));
-            for (int p = 0; p < analysis::kNumPatterns; ++p) out += fmt::format(",{}", c.pattern_count(i, static_cast<analysis::Pattern>(p)));
+            for (int s = 0; s < kNumStats; ++s) out += fmt::format(",{}", c.document_weighted(i, s));
+            for (int s = 0; s < kNumStats; ++s) out += fmt::format(",{}", c.token_weighted(i, s));
+            out += fmt::format(",{}", pattern_name(c.majority_pattern(i)));
+            for (int p = 0; p < kNumPatterns; ++p) out += fmt::format(",{}", c.pattern_count(i, static_cast<Pattern>(p)));
             out += c.has_importance() ? fmt::format(",{}\n", c.importance(i)) : "\n";
         }
     }
@@ -107,7 +63,7 @@ std::string escape(const std::string& s) {
     return o;
 }
 
-std::string hex(Rgb c) { return fmt::format("#{:02x}{:02x}{:02x}", c.r, c.g, c.b); }
+std::string hex(util::Rgb c) { return fmt::format("#{:02x}{:02x}{:02x}", c.r, c.g, c.b); }
 
 // An L × H heatmap as inline SVG with a tooltip per cell.
 std::string heatmap_svg(int L, int H, const std::function<double(int, int)>& v, const std::string& label) {
@@ -127,7 +83,7 @@ std::string heatmap_svg(int L, int H, const std::function<double(int, int)>& v, 
         for (int h = 0; h < H; ++h) {
             const double x = v(l, h);
             s += fmt::format("<rect x='{}' y='{}' width='{}' height='{}' fill='{}'><title>layer {} head {}: {:.4f}</title></rect>",
-                             left + h * cell, top + l * cell, cell - 1, cell - 1, hex(viridis((x - lo) / (hi - lo))), l, h, x);
+                             left + h * cell, top + l * cell, cell - 1, cell - 1, hex(util::viridis((x - lo) / (hi - lo))), l, h, x);
         }
     }
     s += fmt::format("<text x='{}' y='{}' class='lg'>{:.3f} … {:.3f}</text></svg>", left, top + L * cell + 16, lo, hi);
@@ -155,7 +111,11 @@ const char* map_colour(const std::string& c) {
 
 }  // namespace
 
-std::string corpus_report_html(const CorpusStats& c, const json& r, const std::string& title) {
+std::string corpus_report_html(const CorpusStats& c, const std::string& title) { return report_html(c, schema::corpus_json(c), title); }
+
+namespace {
+
+std::string report_html(const CorpusStats& c, const json& r, const std::string& title) {
     const int L = c.layers(), H = c.heads();
     std::string h = "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>" + escape(title) + "</title><style>"
                     "body{font:14px system-ui,sans-serif;margin:24px;color:#222;background:#fff}"
@@ -171,8 +131,8 @@ std::string corpus_report_html(const CorpusStats& c, const json& r, const std::s
                      "entropy {:.3f} nats</p>",
                      c.docs(), c.tokens(), c.skipped.size(), escape(c.model_name()), L, H, c.uniform_entropy());
     h += "<h2>Statistics per head (document-weighted means)</h2><div class='grid'>";
-    for (int s = 0; s < analysis::kNumStats; ++s) {
-        const auto& info = analysis::stat_info(s);
+    for (int s = 0; s < kNumStats; ++s) {
+        const auto& info = stat_info(s);
         h += fmt::format("<figure><figcaption>{} ({})</figcaption>{}</figure>", escape(info.label), info.unit,
                          heatmap_svg(L, H, [&](int l, int hh) { return c.document_weighted(l * H + hh, s); }, info.label));
     }
@@ -183,8 +143,8 @@ std::string corpus_report_html(const CorpusStats& c, const json& r, const std::s
     }
     // Pattern grid.
     h += "<h2>Pattern types (majority label per head)</h2><p class='key'>";
-    for (int p = 0; p < analysis::kNumPatterns; ++p) {
-        const char* name = analysis::pattern_name(static_cast<analysis::Pattern>(p));
+    for (int p = 0; p < kNumPatterns; ++p) {
+        const char* name = pattern_name(static_cast<Pattern>(p));
         h += fmt::format("<span style='background:{}'></span>{}", pattern_colour(name), name);
     }
     h += "</p>";
@@ -217,8 +177,8 @@ std::string corpus_report_html(const CorpusStats& c, const json& r, const std::s
             for (const auto& [k, v] : counts.items()) total += v.get<double>();
             double x = left;
             s += fmt::format("<text x='{}' y='{}' class='ay'>{}</text>", left - 6, l * row_h + 13, l);
-            for (int p = 0; p < analysis::kNumPatterns; ++p) {
-                const char* name = analysis::pattern_name(static_cast<analysis::Pattern>(p));
+            for (int p = 0; p < kNumPatterns; ++p) {
+                const char* name = pattern_name(static_cast<Pattern>(p));
                 const double w = total > 0 ? counts[name].get<double>() / total * bar_w : 0;
                 s += fmt::format("<rect x='{:.1f}' y='{}' width='{:.1f}' height='{}' fill='{}'><title>layer {}: {} {:.1f}%</title></rect>",
                                  x, l * row_h + 2, w, row_h - 3, pattern_colour(name), l, name, total > 0 ? 100 * w / bar_w : 0);
@@ -265,20 +225,29 @@ std::string corpus_report_html(const CorpusStats& c, const json& r, const std::s
     return h;
 }
 
+}  // namespace
+
+std::string corpus_document(const CorpusStats& stats) { return document_json(stats, schema::corpus_json(stats)).dump(1) + "\n"; }
+
 std::vector<std::string> write_corpus_outputs(const CorpusStats& stats, const std::string& prefix, const std::string& title) {
-    const json results = corpus_results_json(stats);
-    json all = {{"state", stats.to_json()}, {"results", results}};
+    const json results = schema::corpus_json(stats);
     std::vector<std::string> written;
     auto write = [&](const std::string& path, const std::string& content) {
-        Output out(path, true);
-        out.write(content);
-        out.commit();
+        util::write_file_atomic(path, content);
         written.push_back(path);
     };
-    write(prefix + ".json", all.dump(1) + "\n");
+    write(prefix + ".json", document_json(stats, results).dump(1) + "\n");
     write(prefix + ".csv", corpus_results_csv(stats));
-    write(prefix + ".html", corpus_report_html(stats, results, title));
+    write(prefix + ".html", report_html(stats, results, title));
     return written;
 }
 
-}  // namespace attnscope::cli
+void write_corpus_state(const CorpusStats& stats, const std::filesystem::path& path) {
+    util::write_file_atomic(path, json{{"state", CorpusStatsJson::to_json(stats)}}.dump() + "\n");
+}
+
+CorpusStats read_corpus_state(const std::filesystem::path& path) {
+    return CorpusStats::from_json_text(util::read_text_file(path), path.string());
+}
+
+}  // namespace attnscope::analysis
