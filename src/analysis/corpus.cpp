@@ -240,8 +240,18 @@ CorpusStats CorpusStats::from_json(const nlohmann::json& j, const std::string& s
             throw Error(fmt::format("{}: not an attnscope corpus state (no \"format\": \"attnscope-corpus-state\")", source));
         }
         if (j.at("version").get<int>() != kFormat) throw Error(fmt::format("{}: unsupported state version", source));
-        CorpusStats c(j.at("model").get<std::string>(), j.at("fingerprint").get<std::string>(), j.at("layers").get<int>(),
-                      j.at("heads").get<int>());
+        // The layout comes from the file: check it against the arrays the file holds before anything is
+        // allocated (layers -1 was std::length_error, heads 2^20 a 16 TB allocation; found by fuzz_corpus_state).
+        const int64_t layers = j.at("layers").get<int64_t>(), heads = j.at("heads").get<int64_t>();
+        if (layers <= 0 || heads <= 0 || layers > 1024 || heads > 1024) {
+            throw Error(fmt::format("{}: {} layers of {} heads is not a model's layout", source, layers, heads));
+        }
+        const uint64_t lh = static_cast<uint64_t>(layers * heads);
+        if (j.at("pattern_counts").size() != lh * kNumPatterns || j.at("sums").at("head_distance").size() != lh * lh) {
+            throw Error(fmt::format("{}: the arrays do not match {} layers × {} heads", source, layers, heads));
+        }
+        CorpusStats c(j.at("model").get<std::string>(), j.at("fingerprint").get<std::string>(), static_cast<int>(layers),
+                      static_cast<int>(heads));
         if (std::vector<std::string>(j.at("stats").begin(), j.at("stats").end()).size() != kNumStats) {
             throw Error(fmt::format("{}: written by a version with other statistics", source));
         }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "attnscope/corpus.h"
 #include "attnscope/error.h"
 #include "attnscope/model.h"
 #include "attnscope/tokenizer.h"
@@ -296,4 +297,21 @@ TEST(FuzzFindings, EmptyNpyArrayReadsWithoutCopyingFromNull) {
     const auto a = attnscope::io::read_npy(dir.write("a.npy", file));
     EXPECT_EQ(a.shape, std::vector<size_t>{0});
     EXPECT_TRUE(a.data.empty());
+}
+
+TEST(FuzzFindings, CorpusStateLayoutIsCheckedBeforeAllocating) {
+    // Any well-formed state, then its layout changed: -1 layers was std::length_error ("internal error"),
+    // 2^20 heads a 16 TB allocation.
+    attnscope::analysis::CorpusStats stats("m", "fp", 1, 1);
+    auto j = stats.to_json();
+    EXPECT_EQ(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }), "(no error)");
+    j["layers"] = -1;
+    EXPECT_NE(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("-1 layers of 1 heads"),
+              std::string::npos);
+    j["layers"] = 1, j["heads"] = 1 << 20;
+    EXPECT_NE(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("not a model's layout"),
+              std::string::npos);
+    j["heads"] = 2;
+    EXPECT_NE(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("do not match 1 layers × 2"),
+              std::string::npos);
 }
