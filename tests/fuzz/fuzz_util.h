@@ -32,12 +32,17 @@ private:
     std::filesystem::path path_;
 };
 
-// A private folder for harnesses that read a model folder's files (tokenizer.json, vocab.txt, ...).
+// A private folder for harnesses that read a model folder's files (tokenizer.json, vocab.txt, ...),
+// removed when the fuzzer exits.
 inline const std::filesystem::path& scratch_dir() {
+    static char name[] = "/tmp/attnscope-fuzz-XXXXXX";  // a plain array: still there when atexit runs
     static const std::filesystem::path dir = [] {
-        char tmpl[] = "/tmp/attnscope-fuzz-XXXXXX";
-        if (!::mkdtemp(tmpl)) std::abort();
-        return std::filesystem::path(tmpl);
+        if (!::mkdtemp(name)) std::abort();
+        std::atexit([] {
+            std::error_code ec;
+            std::filesystem::remove_all(name, ec);
+        });
+        return std::filesystem::path(name);
     }();
     return dir;
 }
