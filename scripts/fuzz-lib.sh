@@ -27,6 +27,7 @@ run_fuzzer() {
                 -artifact_prefix="$FUZZ_BUILD/artifacts/$h-")
     [[ -f "$dict" ]] && args+=(-dict="$dict")
     ASAN_OPTIONS="abort_on_error=1:detect_leaks=1" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
+        LSAN_OPTIONS="suppressions=$ROOT/tests/lsan-suppressions.txt" \
         "$FUZZ_BUILD/tests/fuzz/fuzz_$h" "${args[@]}" "$work" "$seeds" >"$log" 2>&1 || rc=$?
     local done_line execs per_s
     done_line=$(grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' "$log" | tail -1 || true)
