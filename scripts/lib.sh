@@ -1,4 +1,5 @@
-# Sourced by setup.sh, test.sh and the test lanes (ROOT set by the caller).
+# Sourced by setup.sh, test.sh and the test lanes; ROOT is the checkout holding this file unless the caller set it.
+ROOT="${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 
 # need_free_gib GIB WHAT stops with one clear line when the file system holding the project has less than
 # GIB free: pip, npm and the tests otherwise die mid-way with "No space left on device" (a CI run did, 51 s
@@ -24,8 +25,10 @@ apt_install() {
     printf '\033[1m==> installing Debian packages: %s\033[0m\n' "${missing[*]}"
     local sudo=""
     [[ $(id -u) -ne 0 ]] && sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Another apt run (a second checkout's set-up) holds the lock for a while: wait for it, not fail.
+    $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null
 }
 
 # ccache keys objects by paths relative to the checkout, so the Python package's build (pip install .)

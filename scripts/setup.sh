@@ -15,7 +15,7 @@ source "$ROOT/scripts/lib.sh"
 
 apt_install build-essential cmake ninja-build pkg-config git unzip ca-certificates ccache python3 \
     libutf8proc-dev nlohmann-json3-dev libcli11-dev libfmt-dev libcpp-httplib-dev libedit-dev \
-    libcurl4-openssl-dev libssl-dev libopenblas-openmp-dev
+    libcurl4-openssl-dev libssl-dev libopenblas-openmp-dev libcairo2-dev
 # Node.js ≥ 20 with npm builds the web app; the machine's own is used when there is one.
 command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
 

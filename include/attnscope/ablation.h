@@ -37,8 +37,8 @@ std::vector<float> parse_head_list(const std::string& spec, int layers, int head
 std::vector<float> mean_head_outputs(const std::vector<Trace>& traces);
 
 // Single-head ablation ranking: for every head, the mean relative change of the final hidden states when
-// that head alone is ablated (L·H extra forwards per input). [L·H]
+// that head alone is ablated (L·H extra forwards per input), each forward on `threads` threads. [L·H]
 std::vector<double> head_importance(const model::Model& model, const std::vector<tokenizer::Encoding>& inputs,
-                                    HeadAblation mode, const std::vector<float>& mean_context = {});
+                                    HeadAblation mode, const std::vector<float>& mean_context = {}, int threads = 0);
 
 }  // namespace attnscope::analysis

@@ -28,6 +28,9 @@ private:
     __int128 value_ = 0;
 };
 
+// The largest layers × heads a corpus state may have (the head map is its square).
+inline constexpr int kMaxCorpusHeads = 4096;
+
 struct CorpusOptions {
     bool head_map = true;           // accumulate Clark's JS head distances ...
     uint64_t head_map_docs = 1000;  // ... over the first this-many inputs (Clark used 1,000 segments)
@@ -79,6 +82,7 @@ public:
 
 private:
     struct InputResults;  // everything one input adds
+    void check_counts(const std::string& source) const;
     InputResults analyse(const Trace& trace, const TokenClasses& tokens, const CorpusOptions& options, bool head_map) const;
     void accumulate(const InputResults& r, const TokenClasses& tokens, size_t seq_len);
     size_t heads_total() const { return static_cast<size_t>(layers_ * heads_); }

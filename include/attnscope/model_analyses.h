@@ -13,6 +13,17 @@
 
 namespace attnscope::analysis {
 
+// The token classes ([CLS], [SEP], punctuation...) of an encoding under the model's tokenizer.
+TokenClasses token_classes(const model::Model& model, const tokenizer::Encoding& e);
+
+// What every face shows beside one input's maps: the statistics of docs/analyses.md and the pattern type
+// of every head.
+struct InputStatistics {
+    HeadStatistics stats;
+    std::vector<PatternFeatures> patterns;  // [L·H]
+};
+InputStatistics input_statistics(const Trace& trace, const TokenClasses& tokens);
+
 // Kobayashi et al.'s norms for every head of a trace captured with capture.qkv.
 struct AllHeadNorms {
     int layers = 0, heads = 0;

@@ -26,7 +26,8 @@ enum class Arrays { Nested, Base64 };
 
 // {"name", "path", "resolved_by", "family", "layers", "heads", "hidden_size", "head_dim",
 //  "intermediate_size", "vocab_size", "max_length", "has_mlm_head", "weight_storage", "parameters"}
-std::string model_info(const model::Model& model, const ModelLocation& where);
+// `with_path` false leaves out "path" (the local folder), for what leaves the machine (offline HTML, HTTP).
+std::string model_info(const model::Model& model, const ModelLocation& where, bool with_path = true);
 
 // {"tokens", "input_ids", "token_type_ids", "attention_mask", "offsets", "byte_offsets",
 //  "special_tokens_mask", "sentence_b_start"}
@@ -36,6 +37,7 @@ std::string encoding(const tokenizer::Encoding& e);
 //             "pattern_features": {"vertical", "diagonal", "block", "block_uniform"}, "map_colour"}],
 //  "statistics": [{"key", "label", "unit"}], "uniform_entropy"}
 std::string head_statistics(const analysis::HeadStatistics& stats, const std::vector<analysis::PatternFeatures>& patterns);
+std::string head_statistics(const analysis::InputStatistics& statistics);
 
 // {"layers", "heads", "n", "heads": [{"layer", "head", "special_attention_share", "special_norm_share",
 //  "spearman"}], "value_norms" [L][H][n]}
@@ -61,5 +63,7 @@ std::string neuron(const Trace& trace, const tokenizer::Encoding& e, int layer, 
 
 // Base64 of little-endian float32 values: the encoding of Arrays::Base64.
 std::string base64_floats(const float* data, size_t count);
+// Base64 (RFC 4648, with padding) of any bytes.
+std::string base64(const void* data, size_t bytes);
 
 }  // namespace attnscope::schema

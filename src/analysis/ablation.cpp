@@ -117,14 +117,15 @@ std::vector<float> mean_head_outputs(const std::vector<Trace>& traces) {
 }
 
 std::vector<double> head_importance(const model::Model& model, const std::vector<tokenizer::Encoding>& inputs,
-                                    HeadAblation mode, const std::vector<float>& mean_context) {
+                                    HeadAblation mode, const std::vector<float>& mean_context, int threads) {
     const int L = model.config().num_hidden_layers, H = model.config().num_attention_heads;
     std::vector<double> out(static_cast<size_t>(L * H), 0.0);
     if (inputs.empty()) return out;
-    const auto base = model.forward_batch(inputs);
+    ForwardOptions opt;
+    opt.threads = threads;
+    const auto base = model.forward_batch(inputs, opt);
     size_t tokens = 0;
     for (const auto& e : inputs) tokens += e.size();
-    ForwardOptions opt;
     opt.ablation = mode;
     opt.mean_context = mean_context;
     std::vector<Trace> ablated;

@@ -53,9 +53,12 @@ ExactSum ExactSum::from_string(const std::string& s) {
         negative = true;
         i = 1;
     }
-    if (i >= s.size()) throw Error("corpus state: an empty number");
+    if (i >= s.size()) throw Error("an empty number");
+    // |value| < 2^126 leaves room to add; more digits than that is no sum this program wrote.
+    constexpr __int128 kLimit = static_cast<__int128>(1) << 126;
     for (; i < s.size(); ++i) {
-        if (s[i] < '0' || s[i] > '9') throw Error(fmt::format("corpus state: '{}' is not an integer", s));
+        if (s[i] < '0' || s[i] > '9') throw Error(fmt::format("'{}' is not an integer", s));
+        if (out.value_ > (kLimit - (s[i] - '0')) / 10) throw Error(fmt::format("'{}' is out of range", s));
         out.value_ = out.value_ * 10 + (s[i] - '0');
     }
     if (negative) out.value_ = -out.value_;
@@ -64,6 +67,11 @@ ExactSum ExactSum::from_string(const std::string& s) {
 
 CorpusStats::CorpusStats(std::string model_name, std::string fingerprint, int layers, int heads)
     : model_name_(std::move(model_name)), fingerprint_(std::move(fingerprint)), layers_(layers), heads_(heads) {
+    // The head map is [LH][LH]: bound the shape before anything is sized by it.
+    if (layers < 1 || heads < 1 || layers > kMaxCorpusHeads || heads > kMaxCorpusHeads || layers * heads > kMaxCorpusHeads) {
+        throw Error(fmt::format("corpus statistics of {} layers × {} heads: expected 1 or more of each, at most {} heads in all",
+                                layers, heads, kMaxCorpusHeads));
+    }
     const size_t lh = heads_total();
     doc_sum_.resize(lh * kNumStats);
     weighted_sum_.resize(lh * kNumStats);
@@ -137,9 +145,58 @@ void CorpusStats::add_importance(const std::vector<double>& per_head_sum, uint64
     importance_tokens_ += tokens;
 }
 
+namespace {
+
+// A source "NAME:FIRST-LAST" (LAST may be "end"); false for any other form.
+struct SourceRange {
+    std::string name;
+    uint64_t first = 0, last = 0;
+};
+bool parse_source(const std::string& s, SourceRange& out) {
+    const auto colon = s.rfind(':');
+    if (colon == std::string::npos) return false;
+    const auto dash = s.find('-', colon + 1);
+    if (dash == std::string::npos) return false;
+    auto number = [](const std::string& t, uint64_t& v) {
+        if (t.empty() || t.size() > 19 || t.find_first_not_of("0123456789") != std::string::npos) return false;
+        v = std::stoull(t);
+        return true;
+    };
+    out.name = s.substr(0, colon);
+    const std::string last = s.substr(dash + 1);
+    if (!number(s.substr(colon + 1, dash - colon - 1), out.first)) return false;
+    if (last == "end") out.last = UINT64_MAX;
+    else if (!number(last, out.last)) return false;
+    return out.first <= out.last;
+}
+
+// Two sources that share lines: the same file's ranges intersect (or, unparsed, the same text).
+bool overlap(const std::string& a, const std::string& b) {
+    SourceRange ra, rb;
+    if (!parse_source(a, ra) || !parse_source(b, rb)) return a == b;
+    return ra.name == rb.name && ra.first <= rb.last && rb.first <= ra.last;
+}
+
+}  // namespace
+
 void CorpusStats::merge(const CorpusStats& o) {
     if (o.fingerprint_ != fingerprint_) {
         throw Error(fmt::format("cannot merge statistics of different models ({} vs {})", model_name_, o.model_name_));
+    }
+    // A matching fingerprint is a claim of the file; the arrays' shapes are what the sums below index.
+    if (o.layers_ != layers_ || o.heads_ != heads_ || o.doc_sum_.size() != doc_sum_.size() ||
+        o.distance_.size() != distance_.size() || o.pattern_counts_.size() != pattern_counts_.size() ||
+        o.importance_.size() != importance_.size() || o.weight_.size() != weight_.size() ||
+        o.weighted_sum_.size() != weighted_sum_.size() || o.pattern_features_.size() != pattern_features_.size()) {
+        throw Error(fmt::format("cannot merge statistics of {} layers × {} heads with {} × {}", layers_, heads_, o.layers_, o.heads_));
+    }
+    // The same lines twice would count twice and read as a bigger corpus.
+    for (const auto& a : sources) {
+        for (const auto& b : o.sources) {
+            if (overlap(a, b)) {
+                throw Error(fmt::format("cannot merge: {} and {} cover the same lines, which would count twice", a, b));
+            }
+        }
     }
     auto add_all = [](std::vector<ExactSum>& a, const std::vector<ExactSum>& b) {
         for (size_t i = 0; i < a.size(); ++i) a[i].add(b[i]);
@@ -234,18 +291,36 @@ nlohmann::json CorpusStats::to_json() const {
     return j;
 }
 
+// The counts a resume and a report rely on, as one run or a merge of runs leaves them: every line consumed
+// was either analysed or skipped; the head map and importance cover at most the inputs analysed.
+void CorpusStats::check_counts(const std::string& source) const {
+    if (docs_ + skipped.size() != lines_done) {
+        throw Error(fmt::format("{}: inconsistent corpus state: {} lines done, but {} analysed and {} skipped", source,
+                                lines_done, docs_, skipped.size()));
+    }
+    if (map_docs_ > docs_) throw Error(fmt::format("{}: inconsistent corpus state: head_map_docs {} > docs {}", source, map_docs_, docs_));
+    if (tokens_ < docs_) throw Error(fmt::format("{}: inconsistent corpus state: {} tokens for {} inputs", source, tokens_, docs_));
+    for (size_t h = 0; h < heads_total(); ++h) {
+        uint64_t n = 0;
+        for (int p = 0; p < kNumPatterns; ++p) n += pattern_counts_[h * kNumPatterns + static_cast<size_t>(p)];
+        if (n != docs_) throw Error(fmt::format("{}: inconsistent corpus state: head {} has {} pattern labels for {} inputs", source, h, n, docs_));
+    }
+    if (sources.empty()) throw Error(fmt::format("{}: inconsistent corpus state: no sources", source));
+}
+
 CorpusStats CorpusStats::from_json(const nlohmann::json& j, const std::string& source) {
     try {
         if (!j.is_object() || j.value("format", "") != "attnscope-corpus-state") {
             throw Error(fmt::format("{}: not an attnscope corpus state (no \"format\": \"attnscope-corpus-state\")", source));
         }
         if (j.at("version").get<int>() != kFormat) throw Error(fmt::format("{}: unsupported state version", source));
-        // The layout comes from the file: check it against the arrays the file holds before anything is
-        // allocated (layers -1 was std::length_error, heads 2^20 a 16 TB allocation; found by fuzz_corpus_state).
+        // get<int64_t>: get<int> would keep the low 32 bits of 2^32 + 1.
         const int64_t layers = j.at("layers").get<int64_t>(), heads = j.at("heads").get<int64_t>();
-        if (layers <= 0 || heads <= 0 || layers > 1024 || heads > 1024) {
-            throw Error(fmt::format("{}: {} layers of {} heads is not a model's layout", source, layers, heads));
+        if (layers < 1 || heads < 1 || layers > kMaxCorpusHeads || heads > kMaxCorpusHeads || layers * heads > kMaxCorpusHeads) {
+            throw Error(fmt::format("{}: layers {} and heads {}: expected 1 or more of each, at most {} heads in all", source,
+                                    layers, heads, kMaxCorpusHeads));
         }
+        // The arrays must be in the file before their size is allocated (found by fuzz_corpus_state).
         const uint64_t lh = static_cast<uint64_t>(layers * heads);
         if (j.at("pattern_counts").size() != lh * kNumPatterns || j.at("sums").at("head_distance").size() != lh * lh) {
             throw Error(fmt::format("{}: the arrays do not match {} layers × {} heads", source, layers, heads));
@@ -263,12 +338,19 @@ CorpusStats CorpusStats::from_json(const nlohmann::json& j, const std::string& s
         c.sources = j.at("sources").get<std::vector<std::string>>();
         for (const auto& s : j.at("skipped")) c.skipped.push_back({s.at("line").get<uint64_t>(), s.at("error").get<std::string>()});
         const auto& sums = j.at("sums");
+        auto parse_sum = [&](const std::string& text, const char* key) {
+            try {
+                return ExactSum::from_string(text);
+            } catch (const Error& e) {
+                throw Error(fmt::format("{}: malformed corpus state: '{}': {}", source, key, e.what()));
+            }
+        };
         auto read = [&](const char* key, std::vector<ExactSum>& into) {
             const auto& a = sums.at(key);
             if (a.size() != into.size()) throw Error(fmt::format("{}: '{}' has {} entries, expected {}", source, key, a.size(), into.size()));
-            for (size_t i = 0; i < into.size(); ++i) into[i] = ExactSum::from_string(a[i].get<std::string>());
+            for (size_t i = 0; i < into.size(); ++i) into[i] = parse_sum(a[i].get<std::string>(), key);
         };
-        c.log_n_ = ExactSum::from_string(sums.at("log_n").get<std::string>());
+        c.log_n_ = parse_sum(sums.at("log_n").get<std::string>(), "log_n");
         read("document", c.doc_sum_);
         read("weighted", c.weighted_sum_);
         read("weight", c.weight_);
@@ -277,6 +359,7 @@ CorpusStats CorpusStats::from_json(const nlohmann::json& j, const std::string& s
         read("importance", c.importance_);
         c.pattern_counts_ = j.at("pattern_counts").get<std::vector<uint64_t>>();
         if (c.pattern_counts_.size() != c.heads_total() * kNumPatterns) throw Error(fmt::format("{}: pattern_counts has the wrong size", source));
+        c.check_counts(source);
         return c;
     } catch (const nlohmann::json::exception& e) {
         throw Error(fmt::format("{}: malformed corpus state: {}", source, e.what()));

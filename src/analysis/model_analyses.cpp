@@ -8,6 +8,15 @@
 
 namespace attnscope::analysis {
 
+TokenClasses token_classes(const model::Model& model, const tokenizer::Encoding& e) {
+    const auto& tc = model.tokenizer().config();
+    return TokenClasses::from_encoding(e, tc.cls_token, tc.sep_token);
+}
+
+InputStatistics input_statistics(const Trace& trace, const TokenClasses& tokens) {
+    return {head_statistics(trace, tokens), classify_heads(trace, tokens)};
+}
+
 AllHeadNorms all_head_norms(const model::Model& model, const Trace& t, const TokenClasses& tokens) {
     if (t.values.empty()) throw Error("norms need the value vectors: run the forward with capture.qkv");
     AllHeadNorms out{t.num_layers, t.num_heads, t.seq_len, {}};

@@ -10,6 +10,7 @@
 #include "attnscope/ablation.h"
 #include "attnscope/error.h"
 #include "commands.h"
+#include "output.h"
 #include "common.h"
 #include "head_grid.h"
 #include "json_writer.h"
@@ -59,11 +60,11 @@ nlohmann::json predictions_json(const std::vector<analysis::MaskPredictions>& p)
 }
 
 void print_predictions(const char* title, const std::vector<analysis::MaskPredictions>& p) {
-    fmt::print("{}\n", title);
+    print_out("{}\n", title);
     for (const auto& m : p) {
         std::string line = fmt::format("  position {:>3}:", m.position);
         for (const auto& t : m.top) line += fmt::format("  {} {:.3f}", t.token, t.probability);
-        fmt::print("{}\n", line);
+        print_out("{}\n", line);
     }
 }
 
@@ -93,14 +94,14 @@ void fill_mask_command(const AblateOptions& o) {
             j["ablated_predictions"] = predictions_json(after);
             j["hidden_state_change"] = change;
         }
-        fmt::print("{}\n", j.dump());
+        print_out("{}\n", j.dump());
         return;
     }
     print_predictions("predictions:", before);
     if (!o.heads.empty()) {
         print_predictions(fmt::format("\nwith heads {} ablated ({}):", o.heads, o.mode).c_str(), after);
         const double mean = std::accumulate(change.begin(), change.end(), 0.0) / static_cast<double>(change.size());
-        fmt::print("\nfinal hidden states changed by {:.4f} on average (relative L2 per token)\n", mean);
+        print_out("\nfinal hidden states changed by {:.4f} on average (relative L2 per token)\n", mean);
     }
 }
 
@@ -128,22 +129,22 @@ void ablate_command(const AblateOptions& o) {
                 j["ranking"].push_back({{"rank", r + 1}, {"layer", order[r] / static_cast<size_t>(H)},
                                         {"head", order[r] % static_cast<size_t>(H)}, {"importance", importance[order[r]]}});
             }
-            fmt::print("{}\n", j.dump());
+            print_out("{}\n", j.dump());
         } else if (o.format == "csv") {
-            fmt::print("rank,layer,head,importance\n");
+            print_out("rank,layer,head,importance\n");
             for (size_t r = 0; r < order.size(); ++r)
-                fmt::print("{},{},{},{}\n", r + 1, order[r] / static_cast<size_t>(H), order[r] % static_cast<size_t>(H), importance[order[r]]);
+                print_out("{},{},{},{}\n", r + 1, order[r] / static_cast<size_t>(H), order[r] % static_cast<size_t>(H), importance[order[r]]);
         } else {
-            fmt::print("single-head ablation ({}): mean relative change of the final hidden states\n\n", o.mode);
+            print_out("single-head ablation ({}): mean relative change of the final hidden states\n\n", o.mode);
             GridStyle gs;
             gs.color = use_color();
             gs.decimals = 3;
             gs.vmax = gs.vmin;
-            fmt::print("{}", render_head_grid(L, H, [&](int l, int h) { return importance[static_cast<size_t>(l * H + h)]; }, gs));
-            fmt::print("\nmost important:");
+            print_out("{}", render_head_grid(L, H, [&](int l, int h) { return importance[static_cast<size_t>(l * H + h)]; }, gs));
+            print_out("\nmost important:");
             for (size_t r = 0; r < std::min<size_t>(10, order.size()); ++r)
-                fmt::print(" {}:{} ({:.3f})", order[r] / static_cast<size_t>(H), order[r] % static_cast<size_t>(H), importance[order[r]]);
-            fmt::print("\n");
+                print_out(" {}:{} ({:.3f})", order[r] / static_cast<size_t>(H), order[r] % static_cast<size_t>(H), importance[order[r]]);
+            print_out("\n");
         }
         return;
     }
@@ -158,16 +159,16 @@ void ablate_command(const AblateOptions& o) {
         j["ablated_heads"] = o.heads;
         j["ablation"] = o.mode;
         j["hidden_state_change"] = change;
-        fmt::print("{}\n", j.dump());
+        print_out("{}\n", j.dump());
         return;
     }
     if (o.format == "csv") {
-        fmt::print("position,token,hidden_state_change\n");
-        for (size_t i = 0; i < change.size(); ++i) fmt::print("{},{},{}\n", i, nlohmann::json(enc.tokens[i]).dump(), change[i]);
+        print_out("position,token,hidden_state_change\n");
+        for (size_t i = 0; i < change.size(); ++i) print_out("{},{},{}\n", i, nlohmann::json(enc.tokens[i]).dump(), change[i]);
         return;
     }
-    fmt::print("ablating {} ({}): relative change of each token's final hidden state\n", o.heads, o.mode);
-    for (size_t i = 0; i < change.size(); ++i) fmt::print("  {:>3} {:<16} {:.4f}\n", i, enc.tokens[i], change[i]);
+    print_out("ablating {} ({}): relative change of each token's final hidden state\n", o.heads, o.mode);
+    for (size_t i = 0; i < change.size(); ++i) print_out("  {:>3} {:<16} {:.4f}\n", i, enc.tokens[i], change[i]);
 }
 
 }  // namespace
@@ -176,8 +177,8 @@ void register_ablation(CLI::App& app) {
     auto fm = std::make_shared<AblateOptions>();
     auto* fill = app.add_subcommand("fill-mask", "Masked-LM predictions at each [MASK], optionally with heads ablated");
     add_input_options(fill, fm->input);
-    fill->add_option("--top-k,-k", fm->top_k, "Predictions per [MASK] (default 5)");
-    fill->add_option("--ablate", fm->heads, "Heads to ablate, layer:head pairs such as 3:4,5:* (0-based)");
+    fill->add_option("--top-k,-k", fm->top_k, "Predictions per [MASK] (default 5)")->check(non_negative(100000));
+    fill->add_option("--ablate", fm->heads, "Heads to ablate, layer:head pairs such as 3:4,5:* (0-based)")->check(non_empty());
     fill->add_option("--ablation", fm->mode, "zero (transformers head_mask, default), uniform or mean");
     fill->add_option("--format,-f", fm->format, "table (default) or json");
     fill->callback([fm] { fill_mask_command(*fm); });
@@ -185,7 +186,7 @@ void register_ablation(CLI::App& app) {
     auto ab = std::make_shared<AblateOptions>();
     auto* abl = app.add_subcommand("ablate", "Ablate heads and measure the change, or rank every head by it");
     add_input_options(abl, ab->input);
-    abl->add_option("--heads", ab->heads, "Heads to ablate, layer:head pairs such as 3:4,5:* (0-based)");
+    abl->add_option("--heads", ab->heads, "Heads to ablate, layer:head pairs such as 3:4,5:* (0-based)")->check(non_empty());
     abl->add_flag("--rank", ab->rank, "Ablate each head alone and rank the heads by the change they cause");
     abl->add_option("--ablation", ab->mode, "zero (transformers head_mask, default), uniform or mean");
     abl->add_option("--format,-f", ab->format, "table (default), json or csv");

@@ -17,6 +17,7 @@
 
 #include "attnscope/error.h"
 #include "commands.h"
+#include "output.h"
 #include "common.h"
 #include "reference_inputs.h"
 #include "timing_stats.h"
@@ -183,23 +184,23 @@ void bench_command(const BenchOptions& o) {
                          {"compiler", machine.compiler}, {"build", machine.build_type},
                          {"peak_gflops", peak}, {"read_bandwidth_gbs", bandwidth}, {"weight_floor_ms", floor_ms}};
     if (table) {
-        fmt::print("attnscope bench · {} · {} layers × {} heads, hidden {}, intermediate {}\n", lm.location.name,
+        print_out("attnscope bench · {} · {} layers × {} heads, hidden {}, intermediate {}\n", lm.location.name,
                    c.num_hidden_layers, c.num_attention_heads, c.hidden_size, c.intermediate_size);
         if (report.contains("attention_error_vs_fp32")) {
             const auto& e = report["attention_error_vs_fp32"];
-            fmt::print("weights  {} (a fast mode): attention differs from fp32 by at most {:.2e} (mean {:.1e}) on the {} "
+            print_out("weights  {} (a fast mode): attention differs from fp32 by at most {:.2e} (mean {:.1e}) on the {} "
                        "reference inputs\n",
                        o.weights, e["max"].get<double>(), e["mean"].get<double>(), e["inputs"].get<size_t>());
         }
-        fmt::print("machine  {} · {} logical CPUs · {} threads · AVX2 {} · AVX-512 GEMM tiles {} · kernels {} · {} · {}\n",
+        print_out("machine  {} · {} logical CPUs · {} threads · AVX2 {} · AVX-512 GEMM tiles {} · kernels {} · {} · {}\n",
                    machine.cpu_model, machine.logical_cpus, threads, machine.cpu_avx2 ? "yes" : "no",
                    machine.kernels == "avx512" ? "yes" : "no", machine.kernels, machine.build_type, machine.compiler);
         if (!o.no_limits) {
-            fmt::print("limits   peak {:.1f} GFLOP/s (AVX2 FMA, {} threads) · read bandwidth {:.1f} GB/s · "
+            print_out("limits   peak {:.1f} GFLOP/s (AVX2 FMA, {} threads) · read bandwidth {:.1f} GB/s · "
                        "weight floor {:.1f} ms ({:.1f} MB of matmul weights per forward)\n",
                        peak, threads, bandwidth, floor_ms, weight_bytes / 1e6);
         }
-        fmt::print("\n{:>5} {:>6} {:>10} {:>9} {:>9} {:>8} {:>5} {:>9} {:>7} {:>8} {:>11}\n", "n", "batch", "median ms",
+        print_out("\n{:>5} {:>6} {:>10} {:>9} {:>9} {:>8} {:>5} {:>9} {:>7} {:>8} {:>11}\n", "n", "batch", "median ms",
                    "min", "max", "±MAD", "reps", "GFLOP/s", "% peak", "× floor", "tokens/s");
     }
     nlohmann::json rows = nlohmann::json::array();
@@ -241,9 +242,9 @@ void bench_command(const BenchOptions& o) {
                 // Without --no-limits' measurements there is no share to show: a dash, not a 0.
                 const std::string share_cell = peak > 0 ? fmt::format("{:.0f}%", share * 100) : "—";
                 const std::string floor_cell = floor_ms > 0 ? fmt::format("{:.2f}", x_floor) : "—";
-                fmt::print("{:>5} {:>6} {:>10.2f} {:>9.2f} {:>9.2f} {:>8.2f} {:>5} {:>9.1f} {:>7} {:>8} {:>11.0f}\n", n, batch,
+                print_out("{:>5} {:>6} {:>10.2f} {:>9.2f} {:>9.2f} {:>8.2f} {:>5} {:>9.1f} {:>7} {:>8} {:>11.0f}\n", n, batch,
                            s.median, s.min, s.max, s.mad, s.reps, gflops, share_cell, floor_cell, tps);
-                std::fflush(stdout);
+                util::flush_stdout();
             }
         }
     }
@@ -254,7 +255,7 @@ void bench_command(const BenchOptions& o) {
             Stats s = summarize(cs);
             report["cold_start_ms"] = {{"median", s.median}, {"min", s.min}, {"max", s.max}, {"runs", s.reps}};
             if (table) {
-                fmt::print("\ncold start (process start → first attention line of `attnscope run -f jsonl`, page cache "
+                print_out("\ncold start (process start → first attention line of `attnscope run -f jsonl`, page cache "
                            "warm): median {:.1f} ms, min {:.1f}, max {:.1f} over {} runs\n",
                            s.median, s.min, s.max, s.reps);
             }
@@ -262,10 +263,10 @@ void bench_command(const BenchOptions& o) {
     }
     report["peak_rss_bytes"] = system::peak_rss_bytes();
     if (table) {
-        fmt::print("peak RSS {:.1f} MB (weights are memory-mapped: {:.1f} MB of the file)\n", system::peak_rss_bytes() / 1e6,
+        print_out("peak RSS {:.1f} MB (weights are memory-mapped: {:.1f} MB of the file)\n", system::peak_rss_bytes() / 1e6,
                    lm.model->info().zero_copy_bytes / 1e6);
     } else {
-        fmt::print("{}\n", report.dump(2));
+        print_out("{}\n", report.dump(2));
     }
 }
 
@@ -279,7 +280,7 @@ void register_bench(CLI::App& app) {
     cmd->add_option("--batch,-b", o->batches, "Batch sizes (default 1)")->check(non_negative())->delimiter(',');
     cmd->add_option("--reps,-r", o->reps, "Timed repetitions per case (default: adaptive, ~2 s per case)");
     cmd->add_option("--warmup", o->warmup, "Untimed runs before each case (default 2)");
-    cmd->add_option("--threads,-t", o->threads, "Threads (default: one per core)");
+    cmd->add_option("--threads,-t", o->threads, "Threads (default: one per core)")->check(thread_count());
     cmd->add_option("--cold-starts", o->cold_starts, "Cold-start runs to time (0 = skip; default 10)");
     cmd->add_flag("--no-limits", o->no_limits, "Skip measuring peak FLOP/s and read bandwidth");
     cmd->add_option("--format,-f", o->format, "table (default) or json");

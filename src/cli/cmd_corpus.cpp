@@ -102,10 +102,14 @@ void corpus_command(const CorpusOptions& o) {
     uint64_t first = 1, last = UINT64_MAX;
     if (!o.lines.empty()) {
         auto colon = o.lines.find(':');
+        // Digits only: std::stoull takes "-1" as 2⁶⁴ − 1, which read as "to the end".
+        auto digits = [](const std::string& s) { return !s.empty() && s.size() <= 19 && s.find_first_not_of("0123456789") == std::string::npos; };
         try {
-            if (colon == std::string::npos) throw std::invalid_argument("lines");
+            if (colon == std::string::npos || !digits(o.lines.substr(0, colon))) throw std::invalid_argument("lines");
+            const std::string tail = o.lines.substr(colon + 1);
+            if (!tail.empty() && !digits(tail)) throw std::invalid_argument("lines");
             first = std::stoull(o.lines.substr(0, colon));
-            last = colon + 1 < o.lines.size() ? std::stoull(o.lines.substr(colon + 1)) : UINT64_MAX;
+            last = !tail.empty() ? std::stoull(tail) : UINT64_MAX;
         } catch (const std::exception&) {
             throw Error(fmt::format("--lines {}: expected FIRST:LAST (1-based, inclusive; LAST may be empty)", o.lines));
         }
@@ -125,7 +129,8 @@ void corpus_command(const CorpusOptions& o) {
                                 lm.model->config().num_attention_heads);
     const std::string source = fmt::format("{}:{}-{}", fs::path(o.file).filename().string(), first,
                                            last == UINT64_MAX ? std::string("end") : std::to_string(last));
-    if (fs::exists(state_path)) {
+    const bool resumed = fs::exists(state_path);
+    if (resumed) {
         if (!o.resume) {
             throw Error(fmt::format("{} exists: pass --resume to continue that run, or -o another prefix", state_path));
         }
@@ -270,9 +275,13 @@ void corpus_command(const CorpusOptions& o) {
         throw Error(fmt::format("interrupted after {} lines; saved in {}: continue with --resume", stats.lines_done, state_path));
     }
     if (stats.docs() == 0) {
-        // A report over nothing would read as a result; a checkpoint of nothing would block the next run.
-        std::error_code ec;
-        fs::remove(state_path, ec);
+        // A report over nothing would read as a result. A checkpoint of nothing this run wrote would block the
+        // next run and goes; a state the user resumed from is theirs and stays.
+        if (!resumed) {
+            std::error_code ec;
+            fs::remove(state_path, ec);
+        }
+        if (stats.skipped.empty()) throw Error("no input could be analysed: no lines were read");
         const auto& s0 = stats.skipped.front();
         throw Error(fmt::format("no input could be analysed: all {} lines were skipped (line {}: {})", stats.skipped.size(),
                                 s0.line, s0.error));
@@ -326,7 +335,7 @@ void register_corpus(CLI::App& app) {
     cmd->add_option("--head-map-docs", o->head_map_docs, "Inputs the head map is computed over (default 1000, as Clark et al.)")->check(non_negative());
     cmd->add_option("--checkpoint-every", o->checkpoint_every, "Save the state every N batches (default 20)")->check(non_negative());
     cmd->add_flag("--truncate", o->truncate, "Truncate long inputs instead of skipping them");
-    cmd->add_option("--threads,-t", o->threads, "Threads (default: one per core)");
+    cmd->add_option("--threads,-t", o->threads, "Threads (default: one per core)")->check(thread_count());
     cmd->add_flag("--quiet,-q", o->quiet, "Less output on stderr");
     cmd->callback([o] { corpus_command(*o); });
 

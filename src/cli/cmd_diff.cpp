@@ -10,6 +10,7 @@
 #include "attnscope/analysis.h"
 #include "attnscope/error.h"
 #include "commands.h"
+#include "output.h"
 #include "common.h"
 #include "head_grid.h"
 #include "json_writer.h"
@@ -112,27 +113,27 @@ void diff_command(const DiffOptions& o) {
             j["heads"].push_back({{"rank", r + 1}, {"layer", order[r] / static_cast<size_t>(H)},
                                   {"head", order[r] % static_cast<size_t>(H)}, {"js_divergence", change[order[r]]}});
         }
-        fmt::print("{}\n", j.dump());
+        print_out("{}\n", j.dump());
         return;
     }
     if (o.format == "csv") {
-        fmt::print("rank,layer,head,js_divergence\n");
+        print_out("rank,layer,head,js_divergence\n");
         for (size_t r = 0; r < order.size(); ++r)
-            fmt::print("{},{},{},{}\n", r + 1, order[r] / static_cast<size_t>(H), order[r] % static_cast<size_t>(H), change[order[r]]);
+            print_out("{},{},{},{}\n", r + 1, order[r] / static_cast<size_t>(H), order[r] % static_cast<size_t>(H), change[order[r]]);
         return;
     }
-    fmt::print("counterfactual: {} · {} aligned tokens\nA: {}\nB: {}\n\n", what, alignment.size(),
+    print_out("counterfactual: {} · {} aligned tokens\nA: {}\nB: {}\n\n", what, alignment.size(),
                fmt::join(a.tokens, " "), fmt::join(b.tokens, " "));
-    fmt::print("per-head change: mean Jensen–Shannon divergence of the aligned attention rows (nats)\n\n");
+    print_out("per-head change: mean Jensen–Shannon divergence of the aligned attention rows (nats)\n\n");
     GridStyle gs;
     gs.color = use_color();
     gs.decimals = 3;
     gs.vmax = gs.vmin;
-    fmt::print("{}", render_head_grid(L, H, [&](int l, int h) { return change[static_cast<size_t>(l * H + h)]; }, gs));
-    fmt::print("\nmost changed:");
+    print_out("{}", render_head_grid(L, H, [&](int l, int h) { return change[static_cast<size_t>(l * H + h)]; }, gs));
+    print_out("\nmost changed:");
     for (size_t r = 0; r < std::min(o.top, order.size()); ++r)
-        fmt::print(" {}:{} ({:.3f})", order[r] / static_cast<size_t>(H), order[r] % static_cast<size_t>(H), change[order[r]]);
-    fmt::print("\n");
+        print_out(" {}:{} ({:.3f})", order[r] / static_cast<size_t>(H), order[r] % static_cast<size_t>(H), change[order[r]]);
+    print_out("\n");
 }
 
 }  // namespace

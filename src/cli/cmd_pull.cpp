@@ -5,6 +5,7 @@
 #include "attnscope/error.h"
 #include "attnscope/hub.h"
 #include "commands.h"
+#include "output.h"
 
 namespace attnscope::cli {
 
@@ -27,7 +28,7 @@ void register_pull(CLI::App& app) {
         if (!o->quiet) fmt::print(stderr, "attnscope: pulling {} ({}) from {} into {}\n", o->id, o->revision, settings.endpoint,
                                   settings.cache.string());
         auto r = hub::pull(o->id, po, settings);
-        fmt::print("{}\n", r.snapshot.string());
+        print_out("{}\n", r.snapshot.string());
         if (!o->quiet) {
             fmt::print(stderr, "attnscope: {} files at commit {}, {:.1f} MB downloaded{}\n", r.files.size(), r.commit,
                        static_cast<double>(r.downloaded_bytes) / 1e6, r.downloaded_bytes ? "" : " (all cached already)");

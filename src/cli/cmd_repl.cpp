@@ -12,6 +12,7 @@
 
 #include "attnscope/error.h"
 #include "commands.h"
+#include "output.h"
 #include "common.h"
 #include "run_report.h"
 #include "run_writers.h"
@@ -53,7 +54,7 @@ public:
 
     void loop() {
         const auto& c = lm_.model->config();
-        fmt::print("attnscope repl · {} · {} layers × {} heads · :help for commands, Ctrl-D to leave\n", lm_.location.name,
+        print_out("attnscope repl · {} · {} layers × {} heads · :help for commands, Ctrl-D to leave\n", lm_.location.name,
                    c.num_hidden_layers, c.num_attention_heads);
         std::string line;
         while (next_line(line)) {
@@ -68,26 +69,26 @@ public:
                     analyse();
                 }
             } catch (const Error& e) {
-                fmt::print("error: {}\n", e.what());
+                print_out("error: {}\n", e.what());
             }
-            std::fflush(stdout);
+            util::flush_stdout();
         }
     }
 
 private:
     bool next_line(std::string& line) {
         if (!interactive_) {
-            fmt::print("attnscope> ");
-            std::fflush(stdout);
+            print_out("attnscope> ");
+            util::flush_stdout();
             if (!std::getline(std::cin, line)) {
-                fmt::print("\n");
+                print_out("\n");
                 return false;
             }
             return true;
         }
         char* raw = readline("attnscope> ");
         if (!raw) {
-            fmt::print("\n");
+            print_out("\n");
             return false;
         }
         line = raw;
@@ -115,7 +116,7 @@ private:
         have_ = true;
         print_workflow(lm_, input_, enc_);
         print_overview(lm_, enc_, trace_, forward_ms_, use_color());
-        fmt::print("\n(:show for the heatmap of layer {}, head {}; :help for commands)\n", layer_, head_);
+        print_out("\n(:show for the heatmap of layer {}, head {}; :help for commands)\n", layer_, head_);
     }
 
     void require_result() const {
@@ -144,14 +145,14 @@ private:
         const auto& c = lm_.model->config();
         if (name == "q" || name == "quit" || name == "exit") return false;
         if (name == "help" || name == "h" || name == "?") {
-            fmt::print("{}", kHelp);
+            print_out("{}", kHelp);
         } else if (name == "layer" || name == "l") {
             layer_ = index_argument(rest, c.num_hidden_layers, "the layer");
-            fmt::print("layer {}, head {}\n", layer_, head_);
+            print_out("layer {}, head {}\n", layer_, head_);
             if (have_) print_heatmap(enc_, trace_, layer_, head_, use_color(), values_);
         } else if (name == "head") {
             head_ = index_argument(rest, c.num_attention_heads, "the head");
-            fmt::print("layer {}, head {}\n", layer_, head_);
+            print_out("layer {}, head {}\n", layer_, head_);
             if (have_) print_heatmap(enc_, trace_, layer_, head_, use_color(), values_);
         } else if (name == "show" || name == "heatmap") {
             require_result();
@@ -163,7 +164,7 @@ private:
             if (rest.empty()) throw Error(":pair TEXT sets sentence B; :pair off removes it");
             if (rest == "off") input_.pair.reset();
             else input_.pair = rest;
-            fmt::print("{}\n", input_.pair ? "sentence B set" : "sentence B removed");
+            print_out("{}\n", input_.pair ? "sentence B set" : "sentence B removed");
             if (!input_.text.empty()) analyse();
         } else if (name == "values") {
             if (rest != "on" && rest != "off") throw Error(":values on|off");
@@ -172,7 +173,7 @@ private:
             require_result();
             save(rest);
         } else if (name == "model") {
-            fmt::print("{} ({}) · {} layers × {} heads · hidden {}\n", lm_.location.name, lm_.location.directory.string(),
+            print_out("{} ({}) · {} layers × {} heads · hidden {}\n", lm_.location.name, lm_.location.directory.string(),
                        c.num_hidden_layers, c.num_attention_heads, c.hidden_size);
         } else {
             throw Error(fmt::format("unknown command :{} (:help lists them)", name));
@@ -184,7 +185,7 @@ private:
         const std::string ext = std::filesystem::path(path).extension().string();
         if (ext == ".json") {
             write_json(lm_, input_, enc_, trace_, path);
-            fmt::print("wrote {}\n", path);
+            print_out("wrote {}\n", path);
         } else if (ext == ".npy") {
             write_npy_outputs(lm_, input_, enc_, trace_, path);
         } else {

@@ -8,6 +8,7 @@
 #include "attnscope/analysis.h"
 #include "attnscope/error.h"
 #include "commands.h"
+#include "output.h"
 #include "common.h"
 #include "json_writer.h"
 #include "terminal_render.h"
@@ -59,7 +60,7 @@ void rollout_command(const RolloutOptions& o) {
             j["flow"] = nlohmann::json::parse(std::string_view(buf.data(), buf.size()));
             j["flow_layer"] = flow_layer;
         }
-        fmt::print("{}\n", j.dump());
+        print_out("{}\n", j.dump());
         return;
     }
     HeatmapStyle style;
@@ -72,13 +73,13 @@ void rollout_command(const RolloutOptions& o) {
                   rows.begin() + static_cast<long>(static_cast<size_t>(l) * n));
         layer_labels.push_back(fmt::format("layer {}", l));
     }
-    fmt::print("attention rollout: the share of each input token (columns) in position {} ({}) after each layer "
+    print_out("attention rollout: the share of each input token (columns) in position {} ({}) after each layer "
                "(rows)\n\n",
                o.row, enc.tokens[o.row]);
-    fmt::print("{}", render_heatmap(rows.data(), static_cast<size_t>(L), n, layer_labels, enc.tokens, style));
+    print_out("{}", render_heatmap(rows.data(), static_cast<size_t>(L), n, layer_labels, enc.tokens, style));
     if (o.flow) {
-        fmt::print("\nattention flow (max-flow) from layer {} to the inputs, every position (rows):\n\n", flow_layer);
-        fmt::print("{}", render_heatmap(flow.data(), n, n, enc.tokens, enc.tokens, style));
+        print_out("\nattention flow (max-flow) from layer {} to the inputs, every position (rows):\n\n", flow_layer);
+        print_out("{}", render_heatmap(flow.data(), n, n, enc.tokens, enc.tokens, style));
     }
 }
 
@@ -91,7 +92,7 @@ void register_rollout(CLI::App& app) {
     cmd->add_option("--format,-f", o->format, "table (default) or json");
     cmd->add_option("--row", o->row, "Position whose input composition the table shows (default 0, [CLS])")->check(non_negative());
     cmd->add_flag("--flow", o->flow, fmt::format("Also attention flow by max-flow (inputs up to {} tokens)", analysis::kMaxFlowTokens));
-    cmd->add_option("--flow-layer", o->flow_layer, "Layer whose nodes the flow starts from (1 = first, default the last)")->check(non_negative());
+    cmd->add_option("--flow-layer", o->flow_layer, "Layer whose nodes the flow starts from (1 = first, default the last)")->check(int_in(1, 1 << 20));
     cmd->add_option("--attentions", o->attentions, "Use these attentions (.npy [L, H, n, n]) instead of running a model");
     cmd->add_option("--tokens", o->tokens, "With --attentions: the tokens (.tokens.json or a JSON list of strings)");
     cmd->callback([o] { rollout_command(*o); });

@@ -39,6 +39,7 @@ struct RunOptions {
     bool values = false;
     bool no_color = false;
     bool quiet = false;
+    std::string input_ids_text, attention_mask_text, token_type_ids_text;  // validated by int_list
     std::vector<int32_t> input_ids, attention_mask, token_type_ids;
     std::string weights = "fp32";
     std::string ablate;
@@ -125,7 +126,7 @@ void run(const RunOptions& o) {
     const bool color = table && !o.no_color && use_color();
     if (table) {
         if (!raw_ids) print_workflow(lm, in, enc);
-        std::fflush(stdout);
+        util::flush_stdout();
     }
 
     std::unique_ptr<Output> stream;
@@ -159,7 +160,7 @@ void run(const RunOptions& o) {
     if (table) {
         print_overview(lm, enc, trace, forward_ms, color);
         if (o.layer >= 0) print_heatmap(enc, trace, o.layer, o.head, color, o.values);
-        else fmt::print("\n(add --layer L --head H for a heatmap of one head; --format json|jsonl|npy for the numbers)\n");
+        else print_out("\n(add --layer L --head H for a heatmap of one head; --format json|jsonl|npy for the numbers)\n");
     } else if (o.format == "json") {
         write_json(lm, in, enc, trace, o.output);
     } else if (o.format == "jsonl") {
@@ -177,24 +178,35 @@ void register_run(CLI::App& app) {
     cmd->add_option("text", o->text, fmt::format("The sentence; '-' reads standard input (default: \"{}\")", kDefaultText));
     cmd->add_option("--pair,-p", o->pair, "A second sentence (sentence B of a pair); '-' reads standard input");
     cmd->add_option("--model,-m", o->model, "Model folder or Hugging Face id (default: bert-base-uncased if cached, else the bundled MiniLM)");
-    cmd->add_option("--layer,-l", o->layer, "Layer of the heatmap (0-based)")->check(CLI::Range(0, 1 << 20));
-    cmd->add_option("--head", o->head, "Head of the heatmap (0-based)")->check(CLI::Range(0, 1 << 20));
+    cmd->add_option("--layer,-l", o->layer, "Layer of the heatmap (0-based)")->check(int_in(0, 1 << 20));
+    cmd->add_option("--head", o->head, "Head of the heatmap (0-based)")->check(int_in(0, 1 << 20));
     cmd->add_option("--format,-f", o->format, "table (default), json, jsonl (one line per layer and head, streamed) or npy");
     cmd->add_option("--output,-o", o->output, "Write json/jsonl/npy here instead of stdout (npy default: attentions.npy)");
     cmd->add_flag("--truncate", o->truncate, "Truncate to the model's maximum length (longest_first) instead of refusing");
-    cmd->add_option("--max-length", o->max_length, "Truncate to this many tokens, special tokens included")->check(non_negative());
+    cmd->add_option("--max-length", o->max_length, "Truncate to this many tokens, special tokens included")->check(non_negative(kMaxLengthOption));
     cmd->add_option("--capture", o->capture, "Also output qkv, scores (pre-softmax), hidden (hidden states), or all")->delimiter(',');
-    cmd->add_option("--threads,-t", o->threads, "Threads (default: one per core)")->check(CLI::Range(0, 1 << 20));
+    cmd->add_option("--threads,-t", o->threads, "Threads (default: one per core)")->check(thread_count());
     cmd->add_option("--weights", o->weights, "Weight storage: fp32 (exact, default), or the faster fp16, bf16, int8 (prints its error)");
     cmd->add_flag("--values", o->values, "Print the numbers in the heatmap");
     cmd->add_flag("--no-color", o->no_color, "No colours (also when NO_COLOR is set)");
     cmd->add_flag("--quiet,-q", o->quiet, "Do not announce which default model is used");
-    cmd->add_option("--ablate", o->ablate, "Ablate heads (layer:head pairs such as 3:4,5:*), as transformers 4.x head_mask");
+    cmd->add_option("--ablate", o->ablate, "Ablate heads (layer:head pairs such as 3:4,5:*), as transformers 4.x head_mask")
+        ->check(non_empty());
     cmd->add_option("--ablation", o->ablation, "With --ablate: zero (default, head_mask semantics) or uniform");
-    cmd->add_option("--input-ids", o->input_ids, "Run these token ids instead of a text (comma-separated)")->delimiter(',');
-    cmd->add_option("--attention-mask", o->attention_mask, "With --input-ids: 1 = attend, 0 = masked key")->delimiter(',');
-    cmd->add_option("--token-type-ids", o->token_type_ids, "With --input-ids: segment ids")->delimiter(',');
-    cmd->callback([o] { run(*o); });
+    auto* ids = cmd->add_option("--input-ids", o->input_ids_text, "Run these token ids instead of a text (comma-separated)")
+                    ->check(int_list(0, INT32_MAX));
+    cmd->add_option("--attention-mask", o->attention_mask_text, "With --input-ids: 1 = attend, 0 = masked key")
+        ->check(int_list(0, 1))
+        ->needs(ids);
+    cmd->add_option("--token-type-ids", o->token_type_ids_text, "With --input-ids: segment ids")
+        ->check(int_list(0, INT32_MAX))
+        ->needs(ids);
+    cmd->callback([o] {
+        o->input_ids = parse_int_list(o->input_ids_text);
+        o->attention_mask = parse_int_list(o->attention_mask_text);
+        o->token_type_ids = parse_int_list(o->token_type_ids_text);
+        run(*o);
+    });
 }
 
 }  // namespace attnscope::cli

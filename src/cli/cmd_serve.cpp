@@ -62,14 +62,14 @@ void serve(const ServeOptions& o) {
 
     srv.run([&](int port) {
         const std::string shown = o.host == "0.0.0.0" || o.host == "::" ? "localhost" : o.host;
-        fmt::print("attnscope: serving {} ({} layers × {} heads) at http://{}:{}/ — Ctrl-C to stop\n", lm.location.name,
+        print_out("attnscope: serving {} ({} layers × {} heads) at http://{}:{}/ — Ctrl-C to stop\n", lm.location.name,
                    lm.model->config().num_hidden_layers, lm.model->config().num_attention_heads,
                    shown.find(':') != std::string::npos ? "[" + shown + "]" : shown, port);
         if (o.host != "127.0.0.1" && o.host != "localhost" && o.host != "::1") {
             fmt::print(stderr, "attnscope: warning: listening on {}, reachable from other machines; there is no authentication\n",
                        o.host);
         }
-        std::fflush(stdout);
+        util::flush_stdout();
     });
 }
 

@@ -9,6 +9,7 @@
 #include "attnscope/analysis.h"
 #include "attnscope/error.h"
 #include "commands.h"
+#include "output.h"
 #include "common.h"
 #include "head_grid.h"
 #include "json_writer.h"
@@ -122,7 +123,7 @@ void stats_command(const StatsOptions& o) {
             j["head_map_stress"] = stress;
             j["head_distances"] = distances;  // [LH][LH], Clark's D
         }
-        fmt::print("{}\n", j.dump());
+        print_out("{}\n", j.dump());
         return;
     }
     if (o.format == "csv") {
@@ -131,7 +132,7 @@ void stats_command(const StatsOptions& o) {
         header += ",pattern,vertical,diagonal,block,map_colour";
         if (!norms.empty()) header += ",special_attention_share,special_norm_share,spearman_attention_vs_norm";
         if (!layout.empty()) header += ",map_x,map_y";
-        fmt::print("{}\n", header);
+        print_out("{}\n", header);
         for (int l = 0; l < L; ++l) {
             for (int h = 0; h < H; ++h) {
                 const size_t i = static_cast<size_t>(l * H + h);
@@ -143,36 +144,36 @@ void stats_command(const StatsOptions& o) {
                     line += fmt::format(",{},{},{}", norms[i].special_attention_share, norms[i].special_norm_share, norms[i].spearman);
                 }
                 if (!layout.empty()) line += fmt::format(",{},{}", layout[i * 2], layout[i * 2 + 1]);
-                fmt::print("{}\n", line);
+                print_out("{}\n", line);
             }
         }
         return;
     }
     const bool color = use_color();
-    fmt::print("{} · {} tokens · statistics per head (docs/analyses.md)\n\n", name, enc.size());
+    print_out("{} · {} tokens · statistics per head (docs/analyses.md)\n\n", name, enc.size());
     const auto& info = analysis::stat_info(chosen);
-    fmt::print("{} ({}){}:\n", info.label, info.unit,
+    print_out("{} ({}){}:\n", info.label, info.unit,
                chosen == analysis::kEntropy ? fmt::format(", uniform attention = {:.2f}", stats.uniform_entropy) : "");
     GridStyle gs;
     gs.color = color;
     if (std::string(info.unit) == "share") gs.vmax = 1.0;
     else gs.vmax = gs.vmin;  // derive the scale from the data
-    fmt::print("{}", render_head_grid(L, H, [&](int l, int h) { return stats.at(l, h)[static_cast<size_t>(chosen)]; }, gs));
-    fmt::print("\npattern types (V vertical, D diagonal, V+D both, B block, · heterogeneous):\n");
-    fmt::print("{}", render_label_grid(
+    print_out("{}", render_head_grid(L, H, [&](int l, int h) { return stats.at(l, h)[static_cast<size_t>(chosen)]; }, gs));
+    print_out("\npattern types (V vertical, D diagonal, V+D both, B block, · heterogeneous):\n");
+    print_out("{}", render_label_grid(
                          L, H, [&](int l, int h) { return std::string(pattern_glyph(patterns[static_cast<size_t>(l * H + h)].label)); },
                          [&](int l, int h) { return static_cast<int>(patterns[static_cast<size_t>(l * H + h)].label); }, color));
     if (!norms.empty()) {
-        fmt::print("\nshare of [CLS]/[SEP]: by attention weight α (left) and by α‖f(x)‖ (right), Kobayashi et al.:\n");
+        print_out("\nshare of [CLS]/[SEP]: by attention weight α (left) and by α‖f(x)‖ (right), Kobayashi et al.:\n");
         GridStyle ns;
         ns.color = color;
-        fmt::print("{}", render_head_grid(L, H, [&](int l, int h) { return norms[static_cast<size_t>(l * H + h)].special_attention_share; }, ns));
-        fmt::print("{}", render_head_grid(L, H, [&](int l, int h) { return norms[static_cast<size_t>(l * H + h)].special_norm_share; }, ns));
+        print_out("{}", render_head_grid(L, H, [&](int l, int h) { return norms[static_cast<size_t>(l * H + h)].special_attention_share; }, ns));
+        print_out("{}", render_head_grid(L, H, [&](int l, int h) { return norms[static_cast<size_t>(l * H + h)].special_norm_share; }, ns));
     }
-    if (!layout.empty()) fmt::print("\nhead map: MDS stress {:.3g}; coordinates with --format json or csv\n", stress);
-    fmt::print("\n(--stat KEY picks the grid: ");
-    for (int s = 0; s < analysis::kNumStats; ++s) fmt::print("{}{}", s ? ", " : "", analysis::stat_info(s).key);
-    fmt::print(")\n");
+    if (!layout.empty()) print_out("\nhead map: MDS stress {:.3g}; coordinates with --format json or csv\n", stress);
+    print_out("\n(--stat KEY picks the grid: ");
+    for (int s = 0; s < analysis::kNumStats; ++s) print_out("{}{}", s ? ", " : "", analysis::stat_info(s).key);
+    print_out(")\n");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "attnscope/error.h"
 #include "attnscope/model.h"
 #include "commands.h"
+#include "output.h"
 #include "common.h"
 #include "json_writer.h"
 #include "util/files.h"
@@ -54,7 +55,7 @@ nlohmann::json tokenize_one(const tokenizer::Tokenizer& tok, const std::string& 
 }
 
 // --input FILE: one JSON value per line, either a string or {"text": ..., "pair": ...}; one result line
-// each, in order. A bad line gets {"line": N, "error": ...} and the rest still runs.
+// each, in order. A bad line (an empty one too) gets {"line": N, "error": ...} and the rest still runs.
 int tokenize_lines(const tokenizer::Tokenizer& tok, const std::string& path, const tokenizer::EncodeOptions& eo) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error(fmt::format("{}: cannot open", path));
@@ -62,9 +63,10 @@ int tokenize_lines(const tokenizer::Tokenizer& tok, const std::string& path, con
     size_t number = 0, failures = 0;
     while (std::getline(in, line)) {
         ++number;
-        if (line.empty() || line == "\r") continue;
         nlohmann::json out;
         try {
+            // One output line per input line, an empty one included: line N of the output is line N's result.
+            if (line.empty() || line == "\r") throw Error(fmt::format("{}:{}: empty line", path, number));
             nlohmann::json j = util::parse_json(line, fmt::format("{}:{}", path, number));
             std::string text;
             std::optional<std::string> pair;
@@ -81,7 +83,7 @@ int tokenize_lines(const tokenizer::Tokenizer& tok, const std::string& path, con
             out = {{"line", number}, {"error", e.what()}};
             ++failures;
         }
-        fmt::print("{}\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        print_out("{}\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
     if (failures) fmt::print(stderr, "attnscope: {} of {} lines failed\n", failures, number);
     return failures ? 1 : 0;
@@ -108,7 +110,7 @@ void tokenize_command(const TokenizeOptions& o) {
     nlohmann::json j = tokenize_one(tok, text, pair, eo);
     j["model"] = loc.name;
     j["model_max_length"] = tok.config().model_max_length;
-    fmt::print("{}\n", o.pretty ? j.dump(2) : j.dump());
+    print_out("{}\n", o.pretty ? j.dump(2) : j.dump());
 }
 
 }  // namespace
@@ -120,7 +122,7 @@ void register_tokenize(CLI::App& app) {
     cmd->add_option("--pair,-p", o->pair, "A second text (sentence B)");
     cmd->add_option("--model,-m", o->model, "Model folder or Hugging Face id");
     cmd->add_flag("--truncate", o->truncate, "Truncate to the model's maximum length (longest_first)");
-    cmd->add_option("--max-length", o->max_length, "Truncate to this many tokens, special tokens included")->check(non_negative());
+    cmd->add_option("--max-length", o->max_length, "Truncate to this many tokens, special tokens included")->check(non_negative(kMaxLengthOption));
     cmd->add_flag("--no-special-tokens", o->no_special, "Do not add [CLS] and [SEP]");
     cmd->add_flag("--pretty", o->pretty, "Indent the JSON");
     cmd->add_flag("--quiet,-q", o->quiet, "Do not announce which default model is used");

@@ -52,10 +52,17 @@ double attention_error_vs_fp32(const LoadedModel& fast, const std::vector<tokeni
     return worst;
 }
 
+const std::string& standard_input() {
+    // Read once, on first use: a second read of a consumed stdin is empty, and a command that needs the
+    // text twice (to encode it, then to show it) would silently see "".
+    static const std::string all(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>{});
+    return all;
+}
+
 std::string read_text_argument(const std::string& value, const char* what) {
     std::string text = value;
     if (value == "-") {
-        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+        text = standard_input();
         while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     }
     if (text.empty()) throw Error(fmt::format("the {} is empty: give a sentence to analyse", what));
@@ -91,8 +98,8 @@ void add_input_options(CLI::App* cmd, InputOptions& o) {
     cmd->add_option("--pair,-p", o.pair, "A second sentence (sentence B)");
     cmd->add_option("--model,-m", o.model, "Model folder or Hugging Face id");
     cmd->add_flag("--truncate", o.truncate, "Truncate to the model's maximum length instead of refusing");
-    cmd->add_option("--max-length", o.max_length, "Truncate to this many tokens, special tokens included")->check(non_negative());
-    cmd->add_option("--threads,-t", o.threads, "Threads (default: one per core)")->check(CLI::Range(0, 1 << 20));
+    cmd->add_option("--max-length", o.max_length, "Truncate to this many tokens, special tokens included")->check(non_negative(kMaxLengthOption));
+    cmd->add_option("--threads,-t", o.threads, "Threads (default: one per core)")->check(thread_count());
     cmd->add_flag("--quiet,-q", o.quiet, "Do not announce which default model is used");
 }
 

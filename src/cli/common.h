@@ -11,6 +11,7 @@
 
 #include "attnscope/model.h"
 #include "attnscope/model_source.h"
+#include "option_checks.h"
 
 namespace attnscope::cli {
 
@@ -31,7 +32,9 @@ LoadedModel load_model(const std::string& spec, bool quiet, const model::LoadOpt
 double attention_error_vs_fp32(const LoadedModel& fast, const std::vector<tokenizer::Encoding>& inputs, double* mean);
 ModelLocation resolve_model(const std::string& spec, bool quiet);
 
-// "-" reads standard input. Throws Error for empty text.
+// All of standard input, read on the first call; later calls return the same text.
+const std::string& standard_input();
+// "-" is standard input (read once: see standard_input). Throws Error for empty text.
 std::string read_text_argument(const std::string& value, const char* what);
 
 bool stdout_is_terminal();
@@ -50,13 +53,6 @@ struct InputOptions {
 };
 void add_input_options(CLI::App* cmd, InputOptions& o);
 
-// For counts, positions and lengths held in unsigned integers: CLI11 would wrap "-3" around to 2⁶⁴ − 3,
-// and its own NonNegativeNumber prints the range's upper bound as a 300-digit number.
-inline CLI::Validator non_negative() {
-    return CLI::Validator(
-        [](std::string& v) { return !v.empty() && v.find('-') != std::string::npos ? std::string("must be 0 or more, not ") + v : std::string(); },
-        "≥ 0", "non-negative");
-}
 // Reads the text(s), encodes them, and refuses inputs the model cannot run.
 tokenizer::Encoding encode_input(const LoadedModel& lm, const InputOptions& o);
 

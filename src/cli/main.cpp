@@ -6,6 +6,7 @@
 
 #include "attnscope/error.h"
 #include "commands.h"
+#include "util/file_writer.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"attnscope — look inside the attention heads of BERT-family transformers"};
@@ -26,6 +27,8 @@ int main(int argc, char** argv) {
     attnscope::cli::register_bench(app);
     try {
         app.parse(argc, argv);
+        // Buffered results reach the file or pipe here at the latest: a failure now is still an error.
+        attnscope::util::flush_stdout();
     } catch (const CLI::ParseError& e) {
         // --help and --version arrive here too (exit code 0): CLI11 prints those itself.
         if (e.get_exit_code() == 0) return app.exit(e);

@@ -1,34 +1,31 @@
-// Where a subcommand's output goes: stdout, or a file written under a temporary name and renamed into
-// place when complete (so an interrupted run never leaves a half-written result behind).
+// Where a subcommand's output goes: stdout, or a file (util::FileWriter: every write checked; regular
+// files written under a temporary name and renamed into place on commit(); FIFOs and devices in place).
 #pragma once
 
-#include <cstdio>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 
+#include "util/file_writer.h"
+
 namespace attnscope::cli {
 
-class Output {
+class Output : public util::FileWriter {
 public:
     // "" or "-" = stdout. `atomic` files appear only on commit(); others are written as they go.
-    explicit Output(const std::string& path, bool atomic = true);
-    ~Output();
-    Output(const Output&) = delete;
-    Output& operator=(const Output&) = delete;
-
-    void write(std::string_view bytes);
+    explicit Output(const std::string& path, bool atomic = true)
+        : util::FileWriter(path, atomic ? Mode::Atomic : Mode::Streaming) {}
+    using util::FileWriter::write;
     void write(const fmt::memory_buffer& buf) { write(std::string_view(buf.data(), buf.size())); }
-    void flush();
-    void commit();
-    bool is_stdout() const { return f_ == stdout; }
-    const std::string& path() const { return path_; }
-
-private:
-    FILE* f_ = nullptr;
-    std::string path_, tmp_;
-    bool committed_ = false;
 };
+
+// A face's printed result on standard output, checked (fmt::print would leave a full disk unnoticed until
+// the buffer is flushed at exit, where nobody checks).
+template <typename... T>
+void print_out(fmt::format_string<T...> format, T&&... args) {
+    util::write_stdout(fmt::format(format, std::forward<T>(args)...));
+}
 
 }  // namespace attnscope::cli

@@ -20,18 +20,18 @@ void print_workflow(const LoadedModel& lm, const RunInput& in, const tokenizer::
     const auto& tok = lm.model->tokenizer();
     const auto& c = lm.model->config();
     const size_t width = terminal_width();
-    fmt::print("model   {} ({}) · {} layers × {} heads · hidden {} · loaded in {:.0f} ms\n", lm.location.name,
+    print_out("model   {} ({}) · {} layers × {} heads · hidden {} · loaded in {:.0f} ms\n", lm.location.name,
                lm.location.directory.string(), c.num_hidden_layers, c.num_attention_heads, c.hidden_size, lm.load_ms);
-    fmt::print("text    {}\n", in.text);
-    if (in.pair) fmt::print("pair    {}\n", *in.pair);
+    print_out("text    {}\n", in.text);
+    if (in.pair) print_out("pair    {}\n", *in.pair);
 
     auto show_tokens = [&](const std::string& label, const std::string& text) {
         auto tokens = tok.tokenize(text);
         auto ids = tok.convert_tokens_to_ids(tokens);
         std::vector<std::string> id_cells;
         for (auto id : ids) id_cells.push_back(std::to_string(id));
-        fmt::print("\n{}\n", label);
-        fmt::print("{}", render_columns({"tokens", "ids"}, {tokens, id_cells}, width));
+        print_out("\n{}\n", label);
+        print_out("{}", render_columns({"tokens", "ids"}, {tokens, id_cells}, width));
     };
     show_tokens("1-2. tokenize → convert_tokens_to_ids", in.text);
     if (in.pair) show_tokens("     (pair)", *in.pair);
@@ -43,8 +43,8 @@ void print_workflow(const LoadedModel& lm, const RunInput& in, const tokenizer::
         types.push_back(std::to_string(enc.type_ids[i]));
         mask.push_back(std::to_string(enc.attention_mask[i]));
     }
-    fmt::print("\n3. encode_plus: {} tokens with {} and {}\n", enc.size(), tok.config().cls_token, tok.config().sep_token);
-    fmt::print("{}", render_columns({"position", "token", "input_ids", "token_type_ids", "attention_mask"},
+    print_out("\n3. encode_plus: {} tokens with {} and {}\n", enc.size(), tok.config().cls_token, tok.config().sep_token);
+    print_out("{}", render_columns({"position", "token", "input_ids", "token_type_ids", "attention_mask"},
                                     {pos, enc.tokens, ids, types, mask}, width));
 }
 
@@ -52,11 +52,11 @@ void print_overview(const LoadedModel& lm, const tokenizer::Encoding& enc, const
                     bool color) {
     const auto& c = lm.model->config();
     const size_t n = enc.size();
-    fmt::print("\n4. model(**inputs, output_attentions=True) → {} × [1, {}, {}, {}] in {:.1f} ms\n", c.num_hidden_layers,
+    print_out("\n4. model(**inputs, output_attentions=True) → {} × [1, {}, {}, {}] in {:.1f} ms\n", c.num_hidden_layers,
                c.num_attention_heads, n, n, forward_ms);
     const auto summary = analysis::summarize_heads(trace);
     const double uniform = std::log(static_cast<double>(n));
-    fmt::print("\n5. heads: mean row entropy in nats (uniform attention = {:.2f}) and the token that receives the "
+    print_out("\n5. heads: mean row entropy in nats (uniform attention = {:.2f}) and the token that receives the "
                "most attention\n",
                uniform);
     const size_t cell_w = 14;
@@ -66,7 +66,7 @@ void print_overview(const LoadedModel& lm, const tokenizer::Encoding& enc, const
         int h1 = std::min(H, h0 + static_cast<int>(per_block));
         std::string header = "      ";
         for (int h = h0; h < h1; ++h) header += util::pad_to_width(fmt::format("head {}", h), cell_w);
-        fmt::print("\n{}\n", header);
+        print_out("\n{}\n", header);
         for (int l = 0; l < c.num_hidden_layers; ++l) {
             std::string line = fmt::format("  L{:<3}", l);
             for (int h = h0; h < h1; ++h) {
@@ -76,7 +76,7 @@ void print_overview(const LoadedModel& lm, const tokenizer::Encoding& enc, const
                 std::string token = util::truncate_to_width(enc.tokens[s.top_key], cell_w - 6);
                 line += ent + " " + util::pad_to_width(token, cell_w - 5);
             }
-            fmt::print("{}\n", line);
+            print_out("{}\n", line);
         }
     }
 }
@@ -87,13 +87,13 @@ void print_heatmap(const tokenizer::Encoding& enc, const Trace& trace, int layer
     std::vector<double> rows(n);
     double entropy = 0;
     for (size_t i = 0; i < n; ++i) entropy += analysis::row_entropy(a + i * n, n);
-    fmt::print("\nlayer {}, head {}: rows = query tokens (attending), columns = key tokens (attended to); "
+    print_out("\nlayer {}, head {}: rows = query tokens (attending), columns = key tokens (attended to); "
                "mean entropy {:.3f} nats\n\n",
                layer, head, entropy / static_cast<double>(n));
     HeatmapStyle style;
     style.color = color;
     style.values = values;
-    fmt::print("{}", render_heatmap(a, n, n, enc.tokens, enc.tokens, style));
+    print_out("{}", render_heatmap(a, n, n, enc.tokens, enc.tokens, style));
 }
 
 }  // namespace attnscope::cli

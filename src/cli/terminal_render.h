@@ -5,13 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "util/colour.h"
+
 namespace attnscope::cli {
 
-struct Rgb {
-    int r, g, b;
-};
-// Viridis (perceptually uniform, colour-blind safe) at t in [0, 1].
-Rgb viridis(double t);
+using util::Rgb;
+using util::viridis;
 std::string ansi_background(Rgb c);
 std::string ansi_foreground(Rgb c);
 inline constexpr const char* kAnsiReset = "\x1b[0m";

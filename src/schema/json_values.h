@@ -19,6 +19,5 @@ nlohmann::json head_statistics_json(const analysis::HeadStatistics& stats, const
 void put_array(nlohmann::json& out, const std::string& key, const float* data, std::initializer_list<size_t> shape,
                Arrays arrays);
 
-std::string base64(const void* data, size_t bytes);
 
 }  // namespace attnscope::schema

@@ -8,13 +8,19 @@ namespace attnscope::schema {
 
 using nlohmann::json;
 
-std::string model_info(const model::Model& model, const ModelLocation& where) { return model_info_json(model, where).dump(); }
+std::string model_info(const model::Model& model, const ModelLocation& where, bool with_path) {
+    json info = model_info_json(model, where);
+    if (!with_path) info.erase("path");
+    return info.dump();
+}
 
 std::string encoding(const tokenizer::Encoding& e) { return encoding_json(e).dump(); }
 
 std::string head_statistics(const analysis::HeadStatistics& stats, const std::vector<analysis::PatternFeatures>& patterns) {
     return head_statistics_json(stats, patterns).dump();
 }
+
+std::string head_statistics(const analysis::InputStatistics& s) { return head_statistics(s.stats, s.patterns); }
 
 std::string head_norms(const analysis::AllHeadNorms& norms, Arrays arrays) {
     json heads = json::array();

@@ -13,6 +13,5 @@
 namespace attnscope::server {
 
 std::string frame(const nlohmann::json& header, const float* data = nullptr, size_t count = 0);
-std::string base64(const void* data, size_t bytes);
 
 }  // namespace attnscope::server

@@ -5,7 +5,7 @@
 #include <cctype>
 
 #include "attnscope/error.h"
-#include "analysis_json.h"
+#include "schema_json.h"
 #include "assets.h"
 #include "frames.h"
 
@@ -61,8 +61,8 @@ std::string offline_html(const model::Model& model, const ModelLocation& where, 
     data["pair"] = pair ? nlohmann::json(*pair) : nlohmann::json(nullptr);
     data["encoding"] = encoding_json(enc);
     data["shape"] = {trace.num_layers, trace.num_heads, trace.seq_len, trace.seq_len};
-    data["attentions_b64"] = base64(trace.attentions.data(), trace.attentions.size() * sizeof(float));
-    data["stats"] = head_stats_json(trace, enc, model.tokenizer().config());
+    data["attentions_b64"] = schema::base64_floats(trace.attentions.data(), trace.attentions.size());
+    data["stats"] = statistics_json(model, trace, enc);
     std::string html(page->data);
     html = replace_once(html, "<link rel=\"stylesheet\" href=\"app.css\">", "<style>" + std::string(style->data) + "</style>");
     html = replace_once(html, "<script src=\"app.js\"></script>",
@@ -70,7 +70,7 @@ std::string offline_html(const model::Model& model, const ModelLocation& where, 
                             code_in_script(std::string(script->data)) + "</script>");
     if (const Asset* icon = find_asset("/favicon.svg")) {
         html = replace_once(html, "href=\"favicon.svg\"",
-                            "href=\"data:image/svg+xml;base64," + base64(icon->data.data(), icon->data.size()) + "\"");
+                            "href=\"data:image/svg+xml;base64," + schema::base64(icon->data.data(), icon->data.size()) + "\"");
     }
     return html;
 }

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "attnscope/error.h"
+#include "util/file_writer.h"
 
 namespace attnscope::util {
 
@@ -93,25 +94,9 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
 }
 
 void write_file_atomic(const std::filesystem::path& path, const std::string& contents) {
-    std::filesystem::path tmp = path;
-    tmp += fmt::format(".tmp{}", static_cast<long>(getpid()));
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw Error(fmt::format("{}: cannot write: {}", path.string(), std::strerror(errno)));
-        out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-        out.flush();
-        if (!out) {
-            std::error_code ec;
-            std::filesystem::remove(tmp, ec);
-            throw Error(fmt::format("{}: write failed: {}", path.string(), std::strerror(errno)));
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::filesystem::remove(tmp, ec);
-        throw Error(fmt::format("{}: cannot rename into place: {}", path.string(), ec.message()));
-    }
+    FileWriter out(path, FileWriter::Mode::Atomic);
+    out.write(contents);
+    out.commit();
 }
 
 }  // namespace attnscope::util

@@ -125,7 +125,7 @@ def test_rollout_headmap_diff_ablate_and_export(server, attnscope, minilm_dir):
     text = "The output shows the attention values"
     status, r = server.json("POST", "/api/rollout", {"text": text, "flow": True})
     assert status == 200
-    L, n, _ = r["shape"]
+    L, n = r["layers"], r["n"]
     rollout = np.frombuffer(base64.b64decode(r["rollout_b64"]), "<f4").reshape(L, n, n)
     assert np.allclose(rollout.sum(-1), 1, atol=1e-5)
     cli = attnscope.json("rollout", text, "--model", minilm_dir, "--format", "json", "-q")
@@ -142,7 +142,7 @@ def test_rollout_headmap_diff_ablate_and_export(server, attnscope, minilm_dir):
     status, norms = server.json("POST", "/api/norms", {"text": text})
     assert status == 200
     cli_norms = attnscope.json("stats", text, "--norms", "--model", minilm_dir, "--format", "json", "-q")["heads"]
-    value_norms = np.frombuffer(base64.b64decode(norms["value_norms_b64"]), "<f4").reshape(norms["shape"])
+    value_norms = np.frombuffer(base64.b64decode(norms["value_norms_b64"]), "<f4").reshape(norms["layers"], norms["heads_per_layer"], norms["n"])
     worst = 0.0
     for got, want in zip(norms["heads"], cli_norms):
         assert (got["layer"], got["head"]) == (want["layer"], want["head"])
@@ -186,7 +186,7 @@ def test_bad_input_gets_a_4xx_json_error_and_the_server_keeps_serving(server, pa
     ("/api/neuron", {"text": "a b", "layer": 6, "head": 0}, "'layer' = 6 is outside 0..5"),
     ("/api/neuron", {"text": "a b", "layer": "1", "head": 0}, "'layer' must be an integer"),
     ("/api/ablate", {"text": "a b", "heads": "9:1"}, "layer"),
-    ("/api/ablate", {"text": "a b", "heads": "0:1", "ablation": "nope"}, "'ablation'"),
+    ("/api/ablate", {"text": "a b", "heads": "0:1", "ablation": "nope"}, "expected zero, uniform or mean"),
     ("/api/diff", {"text": "a b c"}, "give exactly one of"),
     ("/api/diff", {"text": "a b c", "mask": 1, "delete": 2}, "give exactly one of"),
     ("/api/diff", {"text": "a b c", "with": "a b d", "mask": 1}, "give exactly one of"),

@@ -303,13 +303,14 @@ TEST(FuzzFindings, CorpusStateLayoutIsCheckedBeforeAllocating) {
     // Any well-formed state, then its layout changed: -1 layers was std::length_error ("internal error"),
     // 2^20 heads a 16 TB allocation.
     attnscope::analysis::CorpusStats stats("m", "fp", 1, 1);
+    stats.sources = {"t.txt:1-end"};
     auto j = stats.to_json();
     EXPECT_EQ(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }), "(no error)");
     j["layers"] = -1;
-    EXPECT_NE(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("-1 layers of 1 heads"),
+    EXPECT_NE(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("layers -1 and heads 1"),
               std::string::npos);
     j["layers"] = 1, j["heads"] = 1 << 20;
-    EXPECT_NE(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("not a model's layout"),
+    EXPECT_NE(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("at most"),
               std::string::npos);
     j["heads"] = 2;
     EXPECT_NE(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("do not match 1 layers × 2"),

@@ -32,12 +32,24 @@ export function diverging(v: number, max: number): RGB {
   return t >= 0 ? [255 - 30 * t, 255 - 120 * t, 255 - 255 * t] : [255 + 255 * t, 255 + 120 * t, 255];
 }
 
+// The element whose CSS variables and data-theme the drawing follows: the page in the explorer, the
+// output's own box in a notebook (where the page belongs to Jupyter).
+let themeRoot: HTMLElement | null = null;
+
+export function setThemeRoot(e: HTMLElement): void {
+  themeRoot = e;
+}
+
+function root(): HTMLElement {
+  return themeRoot ?? document.documentElement;
+}
+
 export function themeColours(): { fg: string; muted: string; bg: string; line: string; hl: string } {
-  const s = getComputedStyle(document.documentElement);
+  const s = getComputedStyle(root());
   const v = (k: string) => s.getPropertyValue(k).trim() || "#000";
   return { fg: v("--fg"), muted: v("--muted"), bg: v("--bg"), line: v("--line"), hl: v("--hl") };
 }
 
 export function isDark(): boolean {
-  return document.documentElement.dataset.theme === "dark";
+  return root().dataset.theme === "dark";
 }

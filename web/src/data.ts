@@ -1,35 +1,33 @@
 // One analysed input as the page holds it: tokens, every attention matrix (one Float32Array, filled
 // layer by layer as frames arrive), and the per-head statistics the server computed.
-export interface Encoding {
-  tokens: string[];
-  input_ids: number[];
-  token_type_ids: number[];
-  special_tokens_mask: number[];
-  sentence_b_start: number | null;
-}
+// The fields the page reads, taken from the library's schema (schema.ts), so a field the library renames
+// fails the type check instead of leaving a view blank.
+import type * as schema from "./schema";
 
-export interface HeadStat {
-  layer: number;
-  head: number;
-  pattern: string;
-  map_colour: string;
-  [key: string]: number | string | object;
-}
-
-export interface Stats {
-  heads: HeadStat[];
-  statistics: { key: string; label: string; unit: string }[];
-  uniform_entropy: number;
-}
+export type Encoding = Pick<schema.Encoding, "tokens" | "input_ids" | "token_type_ids" | "special_tokens_mask" | "sentence_b_start">;
+export type HeadStat = schema.HeadStat;
+export type Stats = Omit<schema.Stats, "schema_version">;
 
 export class Analysis {
   readonly att: Float32Array;
   layersDone = 0;
   stats: Stats | null = null;
   forwardMs = 0;
+  // The model's own layer and head numbers when only some are shown (a notebook's include_layers /
+  // include_heads): the views label with these, index with 0..L-1.
+  layerIds: number[] | null = null;
+  headIds: number[] | null = null;
 
   constructor(readonly encoding: Encoding, readonly L: number, readonly H: number) {
     this.att = new Float32Array(L * H * this.n * this.n);
+  }
+
+  layerName(l: number): string {
+    return String(this.layerIds?.[l] ?? l);
+  }
+
+  headName(h: number): string {
+    return String(this.headIds?.[h] ?? h);
   }
 
   get n(): number {

@@ -12,15 +12,10 @@ import { headFrameTimes, headView } from "./views/headView";
 import { modelView } from "./views/modelView";
 import { neuronView } from "./views/neuronView";
 import { statsView } from "./views/statsView";
+import type * as schema from "./schema";
 import type { Ctx, View } from "./views/view";
 
-interface ModelInfo {
-  name: string;
-  layers: number;
-  heads: number;
-  max_length: number;
-  weight_storage?: string;
-}
+type ModelInfo = Pick<schema.ModelInfo, "name" | "layers" | "heads" | "max_length" | "weight_storage">;
 
 interface StaticData {
   model: ModelInfo;

@@ -11,8 +11,15 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
   return e;
 }
 
+// The explorer has one #tooltip; a notebook output brings its own (several outputs share one page).
+let tooltipBox: HTMLElement | null = null;
+
+export function setTooltipElement(e: HTMLElement): void {
+  tooltipBox = e;
+}
+
 export function tooltip(text: string | null, x = 0, y = 0): void {
-  const t = document.getElementById("tooltip") as HTMLElement;
+  const t = tooltipBox ?? (document.getElementById("tooltip") as HTMLElement);
   if (text === null) {
     t.hidden = true;
     return;

@@ -6,12 +6,10 @@ import { CanvasPainter, type Painter } from "../painter";
 import { el, select, sizeCanvas, tooltip } from "../ui";
 import { normsPanel, rolloutPanel } from "./flowPanels";
 import { gridCanvas, gridSize, paintGrid, type GridSpec } from "./heatmapGrid";
+import type * as schema from "../schema";
 import type { Ctx, View } from "./view";
 
-interface HeadMap {
-  heads: { layer: number; head: number; x: number; y: number; colour: string }[];
-  stress: number;
-}
+type HeadMap = Pick<schema.HeadMapAnswer, "heads" | "stress">;
 
 const MAP_COLOURS: Record<string, string> = { cls: "#E69F00", sep: "#56B4E9", punct: "#009E73", broad: "#F0E442",
   next: "#0072B2", prev: "#D55E00", other: "#999999" };
@@ -77,9 +75,7 @@ function ablationPanel(ctx: Ctx): HTMLElement {
     }
     out.replaceChildren(el("p", { class: "muted", text: "running…" }));
     try {
-      const r = await postJson<{ hidden_state_change: number[]; encoding: { tokens: string[] };
-        predictions?: { position: number; top: { token: string; probability: number }[] }[];
-        ablated_predictions?: { position: number; top: { token: string; probability: number }[] }[] }>("api/ablate",
+      const r = await postJson<schema.AblateAnswer>("api/ablate",
         { ...ctx.requestBody(), heads: [...ablateHeads].join(","), ablation: mode });
       const rows = r.encoding.tokens.map((t, i) => el("tr", {}, [el("td", { text: t }), el("td", { text: r.hidden_state_change[i].toFixed(4) })]));
       const parts: HTMLElement[] = [el("table", { class: "stats" }, [el("tr", {}, [el("th", { text: "token" }), el("th", { text: "hidden state change" })]), ...rows])];
@@ -122,7 +118,7 @@ function diffPanel(ctx: Ctx): HTMLElement {
     const body: Record<string, unknown> = { ...ctx.requestBody() };
     if (action === "replace") { body.replace = position; body.token = replacement.value; } else body[action] = position;
     try {
-      const r = await postJson<{ change: string; aligned_tokens: number; heads: { layer: number; head: number; js_divergence: number }[] }>("api/diff", body);
+      const r = await postJson<schema.DiffAnswer>("api/diff", body);
       const g: GridSpec = { layers: a.L, heads: a.H, cell: 18, value: (l, h) => r.heads[l * a.H + h].js_divergence };
       const c = gridCanvas(g, (l, h) => ctx.openHead(l, h), { id: "diff-grid" });
       const top = [...r.heads].sort((x, y) => y.js_divergence - x.js_divergence).slice(0, 8)

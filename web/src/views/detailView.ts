@@ -32,7 +32,7 @@ function paintDetail(ctx: Ctx, p: Painter, v: MatrixView): Geometry {
   const g = geometry(v);
   const colours = themeColours();
   // The corner above the row labels names the head, so an exported picture says what it shows.
-  p.text(4, 10, `layer ${ctx.state.layer} · head ${ctx.state.head}`, { size: 11, colour: colours.muted });
+  p.text(4, 10, `layer ${ctx.analysis?.layerName(ctx.state.layer) ?? ctx.state.layer} · head ${ctx.analysis?.headName(ctx.state.head) ?? ctx.state.head}`, { size: 11, colour: colours.muted });
   let max = 0;
   for (const x of v.m) max = Math.max(max, x);
   if (max <= 0) max = 1;
@@ -70,7 +70,7 @@ function readout(ctx: Ctx, v: MatrixView): string {
   if (!hoverCell) return "";
   const value = v.m[hoverCell.r * v.cols + hoverCell.c];
   return `${v.rowLabels[hoverCell.r]} → ${v.colLabels[hoverCell.c]}: ${formatF32(value)}` +
-    (v.transformed ? " (transformed)" : "") + `  [layer ${ctx.state.layer}, head ${ctx.state.head}]`;
+    (v.transformed ? " (transformed)" : "") + `  [layer ${ctx.analysis?.layerName(ctx.state.layer) ?? ctx.state.layer}, head ${ctx.analysis?.headName(ctx.state.head) ?? ctx.state.head}]`;
 }
 
 function redraw(ctx: Ctx): void {
@@ -94,8 +94,8 @@ export const detailView: View = {
     const layer = Math.min(ctx.state.layer, a.L - 1), head = Math.min(ctx.state.head, a.H - 1);
     const controls = el("div", { class: "controls" });
     controls.append(
-      select(Array.from({ length: a.L }, (_, l) => [String(l), String(l)]), String(layer), (v) => ctx.set({ layer: Number(v) }), "Layer"),
-      select(Array.from({ length: a.H }, (_, h) => [String(h), String(h)]), String(head), (v) => ctx.set({ head: Number(v) }), "Head"),
+      select(Array.from({ length: a.L }, (_, l) => [String(l), a.layerName(l)]), String(layer), (v) => ctx.set({ layer: Number(v) }), "Layer"),
+      select(Array.from({ length: a.H }, (_, h) => [String(h), a.headName(h)]), String(head), (v) => ctx.set({ head: Number(v) }), "Head"),
       checkbox(ctx.state.hideSpecial, (v) => ctx.set({ hideSpecial: v }), "hide [CLS]/[SEP] (renormalise rows)", "hide-special"),
       checkbox(ctx.state.words, (v) => ctx.set({ words: v }), "words (merge ## pieces)", "words"));
     const stat = a.stats?.heads.find((h) => h.layer === layer && h.head === head);

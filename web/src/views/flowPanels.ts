@@ -6,19 +6,13 @@ import { themeColours } from "../colors";
 import { CanvasPainter } from "../painter";
 import { el, sizeCanvas } from "../ui";
 import { gridCanvas, type GridSpec } from "./heatmapGrid";
+import type * as schema from "../schema";
 import type { Ctx } from "./view";
 
 const FLOW_MAX_TOKENS = 64;  // the library's kMaxFlowTokens: flow runs n² max-flows
 
-interface RolloutWire {
-  shape: [number, number, number];
-  rollout_b64: string;
-  flow_b64?: string;
-}
-
-interface NormsWire {
-  heads: { layer: number; head: number; special_attention_share: number; special_norm_share: number; spearman: number }[];
-}
+type RolloutWire = Pick<schema.RolloutAnswer, "layers" | "n" | "rollout_b64" | "flow_b64">;
+type NormsWire = Pick<schema.NormsAnswer, "heads">;
 
 function bars(tokens: string[], series: { label: string; values: Float32Array; colour: string }[]): HTMLCanvasElement {
   const rowH = 16, labelW = 110, barW = 180, top = 18;
@@ -46,7 +40,7 @@ export function rolloutPanel(ctx: Ctx): HTMLElement {
   const out = el("div", {}, [el("p", { class: "muted", text: "computing rollout…" })]);
   const flow = a.n <= FLOW_MAX_TOKENS;
   postJson<RolloutWire>("api/rollout", { ...ctx.requestBody(), flow }).then((r) => {
-    const [L, n] = r.shape;
+    const L = r.layers, n = r.n;
     const rollout = decodeFloats(r.rollout_b64);
     const cls = rollout.subarray((L - 1) * n * n, (L - 1) * n * n + n);  // row 0 ([CLS]) after the last layer
     const series = [{ label: "rollout → [CLS]", values: cls, colour: "#0072B2" }];

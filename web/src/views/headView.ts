@@ -223,7 +223,7 @@ export function paintHeadView(ctx: Ctx, p: Painter, labels = true): Layout | nul
 let labelLayer: { key: string; analysis: Analysis; canvas: HTMLCanvasElement } | null = null;
 
 function labelCanvas(a: Analysis, L: Layout): HTMLCanvasElement {
-  const key = `${L.width}x${L.height}|${document.documentElement.dataset.theme}|${window.devicePixelRatio}`;
+  const key = `${L.width}x${L.height}|${isDark()}|${window.devicePixelRatio}`;
   if (labelLayer && labelLayer.analysis === a && labelLayer.key === key) return labelLayer.canvas;
   const c = document.createElement("canvas");
   paintLabels(a, L, new CanvasPainter(sizeCanvas(c, L.width, L.height)), null);
@@ -305,12 +305,12 @@ export const headView: View = {
     renderedFor = a;
     if (!a) return;
     const controls = el("div", { class: "controls" });
-    controls.append(select(Array.from({ length: a.L }, (_, l) => [String(l), String(l)]), String(Math.min(ctx.state.layer, a.L - 1)),
+    controls.append(select(Array.from({ length: a.L }, (_, l) => [String(l), a.layerName(l)]), String(Math.min(ctx.state.layer, a.L - 1)),
       (v) => ctx.set({ layer: Number(v) }), "Layer"));
     const boxes = el("div", { class: "head-boxes", title: "click: show or hide a head · double-click: only this head (again: all)" });
     const heads = new Set(activeHeads(ctx));
     for (let h = 0; h < a.H; h++) {
-      const b = el("button", { "data-head": String(h), "aria-label": `head ${h}`, title: `head ${h}` });
+      const b = el("button", { "data-head": String(h), "aria-label": `head ${a.headName(h)}`, title: `head ${a.headName(h)}` });
       b.style.background = headColour(h, isDark());
       if (!heads.has(h)) b.classList.add("off");
       let clickTimer = 0;
@@ -360,7 +360,7 @@ export const headView: View = {
             const w = next.side === "left" ? m[next.index * a.n + k] : m[k * a.n + next.index];
             if (w > best) { best = w; at = k; }
           }
-          return `head ${h}: ${next.side === "left" ? "→" : "←"} ${a.encoding.tokens[at]} ${best.toFixed(3)}`;
+          return `head ${a.headName(h)}: ${next.side === "left" ? "→" : "←"} ${a.encoding.tokens[at]} ${best.toFixed(3)}`;
         });
         tooltip(`${a.encoding.tokens[next.index]} (${next.side === "left" ? "attends to" : "attended by"})\n${lines.join("\n")}`, ev.clientX, ev.clientY);
       } else {

@@ -1,6 +1,6 @@
 // Model view: every head's attention pattern as a thumbnail, layers down, heads across. Layers appear as
 // their frames arrive; a click opens the head.
-import { viridis } from "../colors";
+import { themeColours, viridis } from "../colors";
 import type { Analysis } from "../data";
 import type { Painter } from "../painter";
 import { el } from "../ui";
@@ -55,12 +55,12 @@ export const modelView: View = {
     const grid = el("div", { id: "model-grid" });
     grid.style.gridTemplateColumns = `36px repeat(${a.H}, ${cell}px)`;
     grid.append(el("span"));
-    for (let h = 0; h < a.H; h++) grid.append(el("span", { class: "axis", text: `H${h}` }));
+    for (let h = 0; h < a.H; h++) grid.append(el("span", { class: "axis", text: `H${a.headName(h)}` }));
     for (let l = 0; l < a.L; l++) {
-      grid.append(el("span", { class: "axis", text: `L${l}` }));
+      grid.append(el("span", { class: "axis", text: `L${a.layerName(l)}` }));
       for (let h = 0; h < a.H; h++) {
         const c = el("canvas", { "data-layer": String(l), "data-head": String(h), class: "thumb pending",
-          title: `layer ${l}, head ${h}` });
+          title: `layer ${a.layerName(l)}, head ${a.headName(h)}` });
         c.style.width = c.style.height = `${cell}px`;
         c.addEventListener("click", () => ctx.openHead(l, h));
         grid.append(c);
@@ -105,10 +105,10 @@ export const modelView: View = {
     const size = this.size?.(ctx);
     if (!a || !size) return null;
     const cell = cellSize(ctx);
-    const fg = getComputedStyle(document.documentElement).getPropertyValue("--muted").trim();
-    for (let h = 0; h < a.H; h++) p.text(40 + h * (cell + 3) + cell / 2, 10, `H${h}`, { size: 11, colour: fg, align: "center" });
+    const fg = themeColours().muted;
+    for (let h = 0; h < a.H; h++) p.text(40 + h * (cell + 3) + cell / 2, 10, `H${a.headName(h)}`, { size: 11, colour: fg, align: "center" });
     for (let l = 0; l < a.L; l++) {
-      p.text(30, 22 + l * (cell + 3) + cell / 2, `L${l}`, { size: 11, colour: fg, align: "right" });
+      p.text(30, 22 + l * (cell + 3) + cell / 2, `L${a.layerName(l)}`, { size: 11, colour: fg, align: "right" });
       for (let h = 0; h < a.H; h++) {
         const c = ctx.root.querySelector<HTMLCanvasElement>(`canvas[data-layer="${l}"][data-head="${h}"]`);
         if (c) p.image(40 + h * (cell + 3), 22 + l * (cell + 3), cell, cell, c);

@@ -6,20 +6,11 @@ import { css, diverging, themeColours } from "../colors";
 import { formatF32 } from "../data";
 import { CanvasPainter, type Painter } from "../painter";
 import { el, select, sizeCanvas, tooltip } from "../ui";
+import type * as schema from "../schema";
 import type { Ctx, View } from "./view";
 
-interface NeuronWire {
-  tokens: string[];
-  layer: number;
-  head: number;
-  head_dim: number;
-  n: number;
-  scale: number;
-  queries_b64: string;
-  keys_b64: string;
-  scores_b64: string;
-  attention_b64: string;
-}
+// The schema's neuron object; a notebook output that embeds one may leave out the version.
+export type NeuronWire = Omit<schema.NeuronAnswer, "schema_version">;
 
 // Rows of the flat float32 arrays the server sends: [n][head_dim] vectors, [n][n] scores and probabilities.
 interface NeuronData {
@@ -39,6 +30,14 @@ function unpack(w: NeuronWire): NeuronData {
   return { tokens: w.tokens, head_dim: w.head_dim, queries: rows(decodeFloats(w.queries_b64), w.n, w.head_dim),
     keys: rows(decodeFloats(w.keys_b64), w.n, w.head_dim), scores: rows(decodeFloats(w.scores_b64), w.n, w.n),
     attention: rows(decodeFloats(w.attention_b64), w.n, w.n) };
+}
+
+// Where the vectors come from: the server (/api/neuron), or a notebook output that embeds them.
+type NeuronSource = (body: { layer: number; head: number }) => Promise<NeuronWire>;
+let source: NeuronSource | null = null;
+
+export function setNeuronSource(f: NeuronSource): void {
+  source = f;
 }
 
 let data: NeuronData | null = null;
@@ -115,11 +114,11 @@ export const neuronView: View = {
     const token = Math.min(ctx.state.token, a.n - 1);
     const controls = el("div", { class: "controls" });
     controls.append(
-      select(Array.from({ length: a.L }, (_, l) => [String(l), String(l)]), String(layer), (v) => ctx.set({ layer: Number(v) }), "Layer"),
-      select(Array.from({ length: a.H }, (_, h) => [String(h), String(h)]), String(head), (v) => ctx.set({ head: Number(v) }), "Head"),
+      select(Array.from({ length: a.L }, (_, l) => [String(l), a.layerName(l)]), String(layer), (v) => ctx.set({ layer: Number(v) }), "Layer"),
+      select(Array.from({ length: a.H }, (_, h) => [String(h), a.headName(h)]), String(head), (v) => ctx.set({ head: Number(v) }), "Head"),
       select(a.encoding.tokens.map((t, i) => [String(i), `${i} ${t}`]), String(token), (v) => ctx.set({ token: Number(v) }), "Query token"));
     ctx.root.append(controls);
-    if (ctx.staticMode) {
+    if (ctx.staticMode && !source) {
       ctx.root.append(el("p", { class: "muted", text: "The neuron view asks the server for query and key vectors; run attnscope serve to use it." }));
       return;
     }
@@ -163,15 +162,15 @@ export const neuronView: View = {
     const body = { ...ctx.requestBody(), layer, head };
     const key = JSON.stringify(body);
     if (key === dataKey && data) {
-      status.textContent = `layer ${layer}, head ${head}: head dimension ${data.head_dim}; colours: blue negative, orange positive`;
+      status.textContent = `layer ${a.layerName(layer)}, head ${a.headName(head)}: head dimension ${data.head_dim}; colours: blue negative, orange positive`;
       redraw(ctx);
       return;
     }
-    postJson<NeuronWire>("api/neuron", body).then((w) => {
+    (source ? source(body) : postJson<NeuronWire>("api/neuron", body)).then((w) => {
       const d = unpack(w);
       data = d;
       dataKey = key;
-      status.textContent = `layer ${layer}, head ${head}: head dimension ${d.head_dim}; colours: blue negative, orange positive`;
+      status.textContent = `layer ${a.layerName(layer)}, head ${a.headName(head)}: head dimension ${d.head_dim}; colours: blue negative, orange positive`;
       redraw(ctx);
     }).catch((e: Error) => {
       status.textContent = e.message;

@@ -1,0 +1,104 @@
+"""attnscope.explore(model, text): the live view. An anywidget (PyPI `anywidget`): one ESM module (the
+bundled web/src/widget.ts) and traitlets, which runs in JupyterLab 4, Notebook 7, VS Code and Colab without
+a Jupyter extension to install — the reason it is used here. The text and pair boxes are traitlets the
+front end writes; each change runs the model in the kernel and sends the attention back as one binary
+buffer of 8-bit codes (`att`, raw bytes: no base64, no JSON), the encoding and shape as `meta`.
+
+A widget reopened without its kernel shows only its text repr, so explore also displays a static twin (the
+picture of the current input, drawn by the C++ renderer) right after it; the live widget hides the twin
+while it runs, and an untrusted or converted notebook shows it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import anywidget
+import traitlets
+
+from . import _from_model_output
+from ._inputs import check
+from ._output import ViewOutput, asset
+from ._payload import quantize
+
+
+def _run(model: Any, text: str, pair: str | None) -> Any:
+    return model(text, pair) if pair else model(text)
+
+
+class Explorer(anywidget.AnyWidget):
+    _esm = traitlets.Unicode("").tag(sync=True)
+    _css = traitlets.Unicode("").tag(sync=True)
+    text = traitlets.Unicode("").tag(sync=True)
+    pair = traitlets.Unicode("").tag(sync=True)
+    view = traitlets.Unicode("model").tag(sync=True)
+    views = traitlets.List(traitlets.Unicode(), default_value=["model", "head", "detail"]).tag(sync=True)
+    title = traitlets.Unicode("attnscope · explore").tag(sync=True)
+    uid = traitlets.Unicode("").tag(sync=True)
+    meta = traitlets.Dict().tag(sync=True)
+    att = traitlets.Bytes(b"").tag(sync=True)
+
+    def __init__(self, model: Any, text: str, pair: str | None = None, view: str = "model", **kw: Any):
+        if not callable(model):
+            raise TypeError(f"explore needs a model to call (attnscope.from_pretrained(...)), got {type(model).__name__}")
+        if not isinstance(text, str) or (pair is not None and not isinstance(pair, str)):
+            raise TypeError("explore: text and pair must be strings")
+        if view not in ("model", "head", "detail"):
+            raise ValueError(f'explore: view must be "model", "head" or "detail", got {view!r}')
+        super().__init__(_esm=asset("widget.js"), _css=asset("notebook.css"), text=text, pair=pair or "", view=view,
+                         uid="attnscope-" + uuid.uuid4().hex[:12], **kw)
+        self._model = model
+        self._seq = 0
+        self._handle: Any = None
+        self.last: ViewOutput | None = None
+        self.timings: list[float] = []
+        self._recompute()
+        self.observe(lambda _change: self._recompute(), names=["text", "pair"])
+
+    def _recompute(self) -> None:
+        self._seq += 1
+        t0 = time.perf_counter()
+        try:
+            out = _run(self._model, self.text, self.pair or None)
+            forward_ms = (time.perf_counter() - t0) * 1e3
+            a = check(**_from_model_output(out, 0))
+            codes, err = quantize(a.att)
+        except (ValueError, TypeError, RuntimeError) as e:  # the library's one-line message, shown in the view
+            self.meta = {"error": str(e).splitlines()[0] if str(e) else type(e).__name__, "seq": self._seq}
+            return
+        L, H, n, _ = a.att.shape
+        self.att = codes.tobytes()
+        self.meta = {"encoding": {"tokens": a.tokens, "input_ids": a.input_ids, "token_type_ids": a.token_type_ids,
+                                  "special_tokens_mask": a.special, "sentence_b_start": a.sentence_b_start},
+                     "shape": [L, H, n, n], "layers": a.layers, "heads": a.heads, "max_error": err,
+                     "forward_ms": forward_ms, "error": "", "seq": self._seq}
+        self.last = ViewOutput("explore", a, self.view, self.views, self.title)
+        self.timings.append(time.perf_counter() - t0)
+        if self._handle is not None:
+            self._handle.update(self._twin())
+
+    def _twin(self) -> Any:
+        return _Twin(self)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+        bundle = super()._repr_mimebundle_()  # the widget view (ipywidgets gives (data, metadata) or data)
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        display(data, metadata=metadata, raw=True)
+        self._handle = display(self._twin(), display_id=True)
+
+
+class _Twin:
+    """The static picture that stands in for the widget where no widget runs."""
+
+    def __init__(self, w: Explorer):
+        self.w = w
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        import base64
+        v = self.w.last
+        if v is None:
+            return {"text/plain": f"<attnscope explore: {self.w.meta.get('error', 'no result')}>"}
+        return {"text/html": v.html(static_only=True, uid=self.w.uid), "image/png": base64.b64encode(v.png).decode("ascii"),
+                "text/plain": v.text()}
