@@ -345,12 +345,19 @@ CorpusStats CorpusStatsJson::from_json(const nlohmann::json& j, const std::strin
             throw Error(fmt::format("{}: not an attnscope corpus state (no \"format\": \"attnscope-corpus-state\")", source));
         }
         if (j.at("version").get<int>() != kFormat) throw Error(fmt::format("{}: unsupported state version", source));
-        const int layers = j.at("layers").get<int>(), heads = j.at("heads").get<int>();
+        // get<int64_t>: get<int> would keep the low 32 bits of 2^32 + 1.
+        const int64_t layers = j.at("layers").get<int64_t>(), heads = j.at("heads").get<int64_t>();
         if (layers < 1 || heads < 1 || layers > kMaxCorpusHeads || heads > kMaxCorpusHeads || layers * heads > kMaxCorpusHeads) {
             throw Error(fmt::format("{}: layers {} and heads {}: expected 1 or more of each, at most {} heads in all", source,
                                     layers, heads, kMaxCorpusHeads));
         }
-        CorpusStats c(j.at("model").get<std::string>(), j.at("fingerprint").get<std::string>(), layers, heads);
+        // The arrays must be in the file before their size is allocated (found by fuzz_corpus_state).
+        const uint64_t lh = static_cast<uint64_t>(layers * heads);
+        if (j.at("pattern_counts").size() != lh * kNumPatterns || j.at("sums").at("head_distance").size() != lh * lh) {
+            throw Error(fmt::format("{}: the arrays do not match {} layers × {} heads", source, layers, heads));
+        }
+        CorpusStats c(j.at("model").get<std::string>(), j.at("fingerprint").get<std::string>(), static_cast<int>(layers),
+                      static_cast<int>(heads));
         if (std::vector<std::string>(j.at("stats").begin(), j.at("stats").end()).size() != kNumStats) {
             throw Error(fmt::format("{}: written by a version with other statistics", source));
         }

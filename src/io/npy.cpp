@@ -68,7 +68,8 @@ NpyArray read_npy(const std::filesystem::path& path) {
     }
     out.data.resize(count);
     if (width == 4) {
-        std::memcpy(out.data.data(), bytes.data() + data_at, count * 4);
+        if (count > 0)  // an empty vector's data() may be null, which memcpy must not get (found by fuzz_npy)
+            std::memcpy(out.data.data(), bytes.data() + data_at, count * 4);
     } else {
         for (size_t i = 0; i < count; ++i) {
             double d;

@@ -100,7 +100,7 @@ void validate_safetensors_bytes(const uint8_t* bytes, size_t size, const std::st
     json j;
     try {
         j = json::parse(header, header + header_len, watch);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for numbers such as 1e512
         std::string what = e.what();
         auto pos = what.find("] ");
         throw Error(fmt::format("{}: the header is not valid JSON: {}", source,

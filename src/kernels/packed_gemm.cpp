@@ -112,7 +112,9 @@ PackedWeights pack_weights(const float* const* rows, size_t n, size_t k, WeightS
     } else {
         // Symmetric per-output-feature scale: each column of B (a row of W) maps its max |w| to 127.
         const size_t panels = (n + kPanel - 1) / kPanel;
-        out.column_scale.assign(panels * kPanel, 0.0f);
+        // The padding columns past n get scale 1 (their B values are 0): a scale of 0 made 0/0 = NaN, and
+        // converting NaN to int8 is undefined (UBSan, in the sanitizer lane).
+        out.column_scale.assign(panels * kPanel, 1.0f);
         for (size_t c = 0; c < n; ++c) {
             float m = 0;
             for (size_t i = 0; i < k; ++i) m = std::max(m, std::fabs(rows[c][i]));
@@ -124,7 +126,8 @@ PackedWeights pack_weights(const float* const* rows, size_t n, size_t k, WeightS
                 for (size_t cc = 0; cc < kPanel; ++cc) {
                     const size_t e = (p * k + i) * kPanel + cc;
                     const float q = std::nearbyint(src[e] / out.column_scale[p * kPanel + cc]);
-                    dst[e] = static_cast<int8_t>(std::clamp(q, -127.0f, 127.0f));
+                    // A NaN weight (which max |w| above skips) quantizes to 0 rather than to undefined behaviour.
+                    dst[e] = static_cast<int8_t>(std::isnan(q) ? 0.0f : std::clamp(q, -127.0f, 127.0f));
                 }
     }
     out.b = {out.storage.data(), k, n, storage, out.column_scale.empty() ? nullptr : out.column_scale.data()};

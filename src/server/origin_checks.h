@@ -1,7 +1,7 @@
 // Who may talk to the server, decided from the request's headers alone: the Host header (DNS rebinding),
 // the Origin and Sec-Fetch-Site headers of a browser request (cross-site requests) and the body's declared
 // Content-Type. Pure functions of strings, so that they are tested and fuzzed without a socket;
-// docs/security-server.md explains the threat model behind each rule.
+// docs/security.md explains the threat model behind each rule.
 #pragma once
 
 #include <array>

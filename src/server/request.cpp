@@ -13,7 +13,7 @@ nlohmann::json parse_body(const std::string& body) {
         auto j = nlohmann::json::parse(body);
         if (!j.is_object()) throw HttpError(400, "the request body must be a JSON object");
         return j;
-    } catch (const nlohmann::json::parse_error&) {
+    } catch (const nlohmann::json::exception&) {  // parse_error, and out_of_range for numbers such as 1e512
         throw HttpError(400, "the request body is not valid JSON");
     }
 }

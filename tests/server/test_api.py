@@ -163,6 +163,8 @@ BAD_REQUESTS = [
     ("empty text", b'{"text": ""}', 400, "empty"),
     ("only whitespace", b'{"text": " \\t "}', 400, "no tokens"),
     ("invalid UTF-8", b'{"text": "caf\xc3"}', 400, "not valid JSON"),
+    # A number beyond double's range is nlohmann's out_of_range, not a parse_error (found by fuzzing).
+    ("number out of range", b'{"text": "hi", "layer": 1e512}', 400, "not valid JSON"),
     ("pair not a string", b'{"text": "a", "pair": 3}', 400, "'pair'"),
     ("truncate not a boolean", b'{"text": "a", "truncate": "yes"}', 400, "'truncate' must be true or false"),
     ("too long", json.dumps({"text": "word " * 600}).encode(), 413, "longer than the model's maximum of 512"),

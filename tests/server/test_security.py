@@ -1,7 +1,7 @@
 """Who may make `attnscope serve` compute: only pages it served itself (Origin / Sec-Fetch-Site), only with
 JSON bodies (a cross-site page can send text/plain or a form without a preflight), and only under a Host
 name that DNS rebinding cannot forge (a strict parser: one header, a loopback or bound address, localhost
-or a name given with --allow-host, an optional valid port). docs/security-server.md explains the model."""
+or a name given with --allow-host, an optional valid port). docs/security.md explains the model."""
 import json
 
 import pytest

@@ -12,10 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "attnscope/corpus.h"
 #include "attnscope/error.h"
 #include "attnscope/model.h"
 #include "attnscope/tokenizer.h"
 #include "io/mapped_file.h"
+#include "io/npy.h"
 #include "io/pickle.h"
 #include "io/torch_checkpoint.h"
 #include "util/checked_math.h"
@@ -274,4 +276,43 @@ TEST(UntrustedFiles, AbsurdConfigValuesAreRefused) {
     EXPECT_NE(config_error(R"("vocab_size":10,"pad_token_id":10)").find("outside the vocabulary"), std::string::npos);
     EXPECT_NE(config_error(R"("pad_token_id":"0")").find("must be an integer"), std::string::npos);
     EXPECT_EQ(config_error(R"("vocab_size":10,"pad_token_id":0)"), "(no error)");
+}
+
+// Found by the fuzzers (tests/fuzz): each input is also in the harness's seed corpus.
+TEST(FuzzFindings, NumbersBeyondDoubleRangeAreJsonErrors) {
+    // nlohmann throws out_of_range, not parse_error, for 1e512: it escaped as an "internal error".
+    EXPECT_NE(error_of([] { attnscope::util::parse_json(R"({"a": 1e512})", "x.json"); }).find("x.json: invalid JSON"),
+              std::string::npos);
+    EXPECT_NE(error_of([] {
+                  attnscope::model::BertConfig::from_json_text(R"({"model_type":"bert","layer_norm_eps":1e512})", "config.json");
+              }).find("config.json"),
+              std::string::npos);
+}
+
+TEST(FuzzFindings, EmptyNpyArrayReadsWithoutCopyingFromNull) {
+    TempDir dir;
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (0,), }";
+    header += std::string(63 - (10 + header.size()) % 64, ' ') + "\n";
+    std::string file = "\x93NUMPY\x01\x00"s + static_cast<char>(header.size()) + '\0' + header;
+    const auto a = attnscope::io::read_npy(dir.write("a.npy", file));
+    EXPECT_EQ(a.shape, std::vector<size_t>{0});
+    EXPECT_TRUE(a.data.empty());
+}
+
+TEST(FuzzFindings, CorpusStateLayoutIsCheckedBeforeAllocating) {
+    // Any well-formed state, then its layout changed: -1 layers was std::length_error ("internal error"),
+    // 2^20 heads a 16 TB allocation.
+    attnscope::analysis::CorpusStats stats("m", "fp", 1, 1);
+    stats.sources = {"t.txt:1-end"};
+    auto j = stats.to_json();
+    EXPECT_EQ(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }), "(no error)");
+    j["layers"] = -1;
+    EXPECT_NE(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("layers -1 and heads 1"),
+              std::string::npos);
+    j["layers"] = 1, j["heads"] = 1 << 20;
+    EXPECT_NE(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("at most"),
+              std::string::npos);
+    j["heads"] = 2;
+    EXPECT_NE(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("do not match 1 layers × 2"),
+              std::string::npos);
 }
