@@ -34,7 +34,9 @@ def model_dirs(names):
         if name == "minilm":
             out["all-MiniLM-L6-v2"] = ROOT / "models" / "all-MiniLM-L6-v2"
         elif name == "bert-base":
-            d = ROOT / ".cache" / "bench-bert-base-uncased-shapes"
+            # The tests' synthetic checkpoint when it is there (the same shapes), else a new one.
+            made = sorted((ROOT / ".cache").glob("synthetic-bert-base-uncased-*/model.safetensors"))
+            d = made[0].parent if made else ROOT / ".cache" / "bench-bert-base-uncased-shapes"
             if not (d / "model.safetensors").exists():
                 import make_synthetic_bert
 
