@@ -27,8 +27,8 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 
 // OpenBLAS sgemm, Y[m][n] = X[m][k] · W[n][k]ᵀ, as a linear layer calls it.
 void blas_sgemm_nt(size_t m, size_t n, size_t k, const float* x, const float* w, float* y) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f,
-                x, static_cast<int>(k), w, static_cast<int>(k), 0.0f, y, static_cast<int>(n));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
+                1.0f, x, static_cast<int>(k), w, static_cast<int>(k), 0.0f, y, static_cast<int>(n));
 }
 
 // A linear layer's random weights W [out][in], as PyTorch stores them and as the engine packs them.
@@ -51,9 +51,10 @@ RandomWeights random_weights(size_t in, size_t out, std::mt19937& rng) {
 // The measured reason for a hand-written GEMM: the engine's packed-weight kernel against OpenBLAS's
 // sgemm (which packs the weights on every call) on the shapes of BERT's linear layers.
 void gemm_comparison(int threads) {
-    fmt::print("\nGEMM  Y[n][out] = X[n][in] · W[out][in]ᵀ, fp32, {} threads, the same W every call (in cache): "
-               "GFLOP/s, median of 20\n",
-               threads);
+    fmt::print(
+        "\nGEMM  Y[n][out] = X[n][in] · W[out][in]ᵀ, fp32, {} threads, the same W every call (in cache): "
+        "GFLOP/s, median of 20\n",
+        threads);
     fmt::print("{:>5} {:>5} {:>5} {:>12} {:>12} {:>8}\n", "n", "in", "out", "attnscope", "OpenBLAS", "ratio");
     std::mt19937 rng(5);
     std::normal_distribution<float> dist(0.f, 1.f);
@@ -72,7 +73,8 @@ void gemm_comparison(int threads) {
                 }
                 return 2.0 * n * in * out / (summarize(t).median * 1e-3) / 1e9;
             };
-            double ours = time_it([&] { kernels::gemm_packed_parallel(n, x.data(), in, packed.b, y.data(), out, {}, threads); });
+            double ours =
+                time_it([&] { kernels::gemm_packed_parallel(n, x.data(), in, packed.b, y.data(), out, {}, threads); });
             double blas = time_it([&] { blas_sgemm_nt(n, out, in, x.data(), w.data(), y.data()); });
             fmt::print("{:>5} {:>5} {:>5} {:>12.1f} {:>12.1f} {:>7.2f}×\n", n, in, out, ours, blas, ours / blas);
         }
@@ -84,14 +86,17 @@ void gemm_comparison(int threads) {
 // both alike; the table gives each one's median and the ratio, for strides the rule pads and for some it
 // leaves alone.
 void activation_stride_comparison(int threads) {
-    fmt::print("\nA's row stride  Y[m][out] = X[m][in] · W, fp32, {} threads: GFLOP/s with dense rows (stride = in) "
-               "and padded rows (in + 16), alternating, median of 9\n",
-               threads);
-    fmt::print("{:>5} {:>5} {:>5} {:>8} {:>10} {:>10} {:>8}\n", "m", "in", "out", "padded?", "dense", "padded", "ratio");
+    fmt::print(
+        "\nA's row stride  Y[m][out] = X[m][in] · W, fp32, {} threads: GFLOP/s with dense rows (stride = in) "
+        "and padded rows (in + 16), alternating, median of 9\n",
+        threads);
+    fmt::print("{:>5} {:>5} {:>5} {:>8} {:>10} {:>10} {:>8}\n", "m", "in", "out", "padded?", "dense", "padded",
+               "ratio");
     std::mt19937 rng(7);
     std::normal_distribution<float> dist(0.f, 1.f);
     for (size_t m : {512, 2048}) {
-        for (auto [in, out] : {std::pair<size_t, size_t>{768, 3072}, {1536, 384}, {1024, 4096}, {3072, 768}, {4096, 1024}}) {
+        for (auto [in, out] :
+             {std::pair<size_t, size_t>{768, 3072}, {1536, 384}, {1024, 4096}, {3072, 768}, {4096, 1024}}) {
             const auto packed = random_weights(in, out, rng).packed;
             std::vector<float> y(m * out);
             std::vector<float> dense(m * in), padded(m * (in + 16));
@@ -109,7 +114,8 @@ void activation_stride_comparison(int threads) {
             for (int rep = 0; rep < 9; ++rep)
                 for (int v = 0; v < 2; ++v) t[v].push_back(run(v));
             const double flop = 2.0 * m * in * out;
-            const double g_dense = flop / (summarize(t[0]).median * 1e-3) / 1e9, g_padded = flop / (summarize(t[1]).median * 1e-3) / 1e9;
+            const double g_dense = flop / (summarize(t[0]).median * 1e-3) / 1e9,
+                         g_padded = flop / (summarize(t[1]).median * 1e-3) / 1e9;
             fmt::print("{:>5} {:>5} {:>5} {:>8} {:>10.1f} {:>10.1f} {:>7.2f}×\n", m, in, out,
                        kernels::activation_stride(in) != in ? "yes" : "no", g_dense, g_padded, g_padded / g_dense);
         }

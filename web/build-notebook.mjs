@@ -12,7 +12,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2] ?? join(here, "dist-notebook");
 mkdirSync(out, { recursive: true });
 const common = { bundle: true, minify: true, target: "es2020", legalComments: "none", logLevel: "warning" };
-await build({ ...common, entryPoints: [join(here, "src", "notebookEntry.ts")], format: "iife", globalName: "attnscopeNb",
-  outfile: join(out, "notebook.js") });
+await build({
+  ...common,
+  entryPoints: [join(here, "src", "notebookEntry.ts")],
+  format: "iife",
+  globalName: "attnscopeNb",
+  outfile: join(out, "notebook.js"),
+});
 await build({ ...common, entryPoints: [join(here, "src", "widget.ts")], format: "esm", outfile: join(out, "widget.js") });
 copyFileSync(join(here, "notebook.css"), join(out, "notebook.css"));

@@ -42,21 +42,21 @@ double row_entropy(const float* row, size_t n);                // nats, 0 ln 0 =
 // ---- per-head statistics (Clark et al. 2019 and successors) -----------------------------------------
 
 enum Stat : int {
-    kToCls,        // mean over rows of the attention on [CLS]
-    kToSep,        // ... on [SEP]
-    kToPunct,      // ... on "." and ","
-    kToSelf,       // mean_i A_ii
-    kToNext,       // (1/n) Σ_{i<n-1} A_{i,i+1}
-    kToPrev,       // (1/n) Σ_{i>0} A_{i,i-1}
-    kSepToSep,     // (1/|SEP|) Σ_{i∈SEP} Σ_{j∈SEP} A_ij
-    kOtherToSep,   // 1/(n-|SEP|) Σ_{i∉SEP} Σ_{j∈SEP} A_ij
-    kEntropy,      // Clark: rows smoothed 0.9999·A + 0.0001/n, mean row entropy (nats)
-    kEntropyRaw,   // the bertology script's: no smoothing, 0 ln 0 = 0 (nats)
-    kClsEntropy,   // the same for the [CLS] row only
-    kConfidence,   // Voita: mean over non-special rows of max_j A_ij
-    kDistance,     // mean_i Σ_j A_ij |i - j| (tokens)
-    kTopPSpan,     // mean_i of the fewest keys holding 90% of the row's mass
-    kSinkMass,     // mean over rows of the mass on [CLS], [SEP], "." and "," (attention sinks)
+    kToCls,       // mean over rows of the attention on [CLS]
+    kToSep,       // ... on [SEP]
+    kToPunct,     // ... on "." and ","
+    kToSelf,      // mean_i A_ii
+    kToNext,      // (1/n) Σ_{i<n-1} A_{i,i+1}
+    kToPrev,      // (1/n) Σ_{i>0} A_{i,i-1}
+    kSepToSep,    // (1/|SEP|) Σ_{i∈SEP} Σ_{j∈SEP} A_ij
+    kOtherToSep,  // 1/(n-|SEP|) Σ_{i∉SEP} Σ_{j∈SEP} A_ij
+    kEntropy,     // Clark: rows smoothed 0.9999·A + 0.0001/n, mean row entropy (nats)
+    kEntropyRaw,  // the bertology script's: no smoothing, 0 ln 0 = 0 (nats)
+    kClsEntropy,  // the same for the [CLS] row only
+    kConfidence,  // Voita: mean over non-special rows of max_j A_ij
+    kDistance,    // mean_i Σ_j A_ij |i - j| (tokens)
+    kTopPSpan,    // mean_i of the fewest keys holding 90% of the row's mass
+    kSinkMass,    // mean over rows of the mass on [CLS], [SEP], "." and "," (attention sinks)
     kNumStats
 };
 
@@ -88,11 +88,11 @@ inline constexpr int kNumPatterns = 5;
 const char* pattern_name(Pattern p);
 
 struct PatternThresholds {
-    double vertical = 0.6, vertical_max_diagonal = 0.2;          // (1) V ≥ 0.6 and Dg < 0.2
-    double diagonal = 0.5, diagonal_max_vertical = 0.3;          // (2) Dg ≥ 0.5 and V < 0.3
-    double mixed_each = 0.2, mixed_sum = 0.6;                    // (3) V ≥ 0.2, Dg ≥ 0.2, V + Dg ≥ 0.6
-    double block = 0.85, block_over_uniform = 0.25;              // (4) Bk ≥ 0.85 and Bk - r0 ≥ 0.25
-    int band = 1;                                                // w: |i - j| ≤ w is the diagonal band
+    double vertical = 0.6, vertical_max_diagonal = 0.2;  // (1) V ≥ 0.6 and Dg < 0.2
+    double diagonal = 0.5, diagonal_max_vertical = 0.3;  // (2) Dg ≥ 0.5 and V < 0.3
+    double mixed_each = 0.2, mixed_sum = 0.6;            // (3) V ≥ 0.2, Dg ≥ 0.2, V + Dg ≥ 0.6
+    double block = 0.85, block_over_uniform = 0.25;      // (4) Bk ≥ 0.85 and Bk - r0 ≥ 0.25
+    int band = 1;                                        // w: |i - j| ≤ w is the diagonal band
 };
 
 struct PatternFeatures {
@@ -100,8 +100,8 @@ struct PatternFeatures {
     Pattern label = Pattern::Heterogeneous;
 };
 PatternFeatures classify_pattern(const float* a, size_t n, const TokenClasses& tokens, const PatternThresholds& t = {});
-std::vector<PatternFeatures> classify_heads(const Trace& trace, const TokenClasses& tokens, const PatternThresholds& t = {},
-                                           int threads = 0);
+std::vector<PatternFeatures> classify_heads(const Trace& trace, const TokenClasses& tokens,
+                                            const PatternThresholds& t = {}, int threads = 0);
 
 // ---- head similarity (Clark et al. 2019 §6) ----------------------------------------------------------
 
@@ -130,7 +130,7 @@ std::vector<float> attention_flow(const Trace& trace, int layer);
 // ---- norm-based attention (Kobayashi et al. 2020) ------------------------------------------------------
 
 struct HeadNorms {
-    std::vector<float> value_norms;  // [n]  ‖f(x_j)‖ = ‖(x_j W_V^h + b_V^h) W_O^h‖
+    std::vector<float> value_norms;      // [n]  ‖f(x_j)‖ = ‖(x_j W_V^h + b_V^h) W_O^h‖
     double special_attention_share = 0;  // mean_i Σ_{j∈S} α_ij
     double special_norm_share = 0;       // mean_i Σ_{j∈S} α_ij‖f_j‖ / Σ_j α_ij‖f_j‖
     double spearman = 0;                 // Spearman(column mean of α, ‖f(x_j)‖)
@@ -142,11 +142,13 @@ HeadNorms head_norms(const float* attention, const float* values, size_t n, size
 // ---- counterfactual diff -----------------------------------------------------------------------------
 
 // Token alignment of two encodings (longest common subsequence of the token strings): pairs (i_a, i_b).
-std::vector<std::pair<size_t, size_t>> align_tokens(const std::vector<std::string>& a, const std::vector<std::string>& b);
+std::vector<std::pair<size_t, size_t>> align_tokens(const std::vector<std::string>& a,
+                                                    const std::vector<std::string>& b);
 
 // Per head: mean over aligned query pairs of JS(P_a row, P_b row), both restricted to the aligned keys
 // and renormalised. [L·H]
-std::vector<double> head_change(const Trace& a, const Trace& b, const std::vector<std::pair<size_t, size_t>>& alignment);
+std::vector<double> head_change(const Trace& a, const Trace& b,
+                                const std::vector<std::pair<size_t, size_t>>& alignment);
 
 // ---- vector math shared by the analyses -------------------------------------------------------------
 

@@ -18,7 +18,7 @@ struct CorpusStatsJson;
 // the order of the additions; these do not, which is what makes shard merges exact. The 128 bits are kept
 // as two words (two's complement, low word first) so that this header needs no compiler extension.
 class ExactSum {
-public:
+  public:
     void add(double x);
     void add(const ExactSum& other);
     double value() const;
@@ -26,7 +26,7 @@ public:
     static ExactSum from_string(const std::string& s);
     bool operator==(const ExactSum& o) const { return lo_ == o.lo_ && hi_ == o.hi_; }
 
-private:
+  private:
     uint64_t lo_ = 0, hi_ = 0;
 };
 
@@ -41,13 +41,14 @@ struct CorpusOptions {
 };
 
 class CorpusStats {
-public:
+  public:
     CorpusStats() = default;
     CorpusStats(std::string model_name, std::string model_fingerprint, int layers, int heads);
 
     // Adds a batch of inputs, in order: the analyses of different inputs run on different threads (one
     // input per thread is cheaper than splitting each small input's heads), then they are added one by one.
-    void add_batch(const std::vector<Trace>& traces, const std::vector<TokenClasses>& tokens, const CorpusOptions& options);
+    void add_batch(const std::vector<Trace>& traces, const std::vector<TokenClasses>& tokens,
+                   const CorpusOptions& options);
     // Single-head ablation importance of one input: per head, Σ over tokens of the relative change.
     void add_importance(const std::vector<double>& per_head_sum, uint64_t tokens);
     // Throws Error when the two were made with different models.
@@ -86,11 +87,12 @@ public:
     std::vector<std::string> sources;  // "file:first-last" ranges that went in
     uint64_t lines_done = 0;           // input lines consumed (including skipped ones), for --resume
 
-private:
+  private:
     friend struct CorpusStatsJson;  // the JSON form (src/analysis/corpus_json.h)
-    struct InputResults;  // everything one input adds
+    struct InputResults;            // everything one input adds
     void check_counts(const std::string& source) const;
-    InputResults analyse(const Trace& trace, const TokenClasses& tokens, const CorpusOptions& options, bool head_map) const;
+    InputResults analyse(const Trace& trace, const TokenClasses& tokens, const CorpusOptions& options,
+                         bool head_map) const;
     void accumulate(const InputResults& r, const TokenClasses& tokens, size_t seq_len);
     size_t heads_total() const { return static_cast<size_t>(layers_ * heads_); }
     std::string model_name_, fingerprint_;

@@ -18,7 +18,8 @@ std::string corpus_report_html(const CorpusStats& stats, const std::string& titl
 std::string corpus_document(const CorpusStats& stats);
 
 // Writes PREFIX.json, PREFIX.csv and PREFIX.html; returns the paths written.
-std::vector<std::string> write_corpus_outputs(const CorpusStats& stats, const std::string& prefix, const std::string& title);
+std::vector<std::string> write_corpus_outputs(const CorpusStats& stats, const std::string& prefix,
+                                              const std::string& title);
 
 // A checkpoint for --resume: {"state": ...}, written atomically (the previous checkpoint stays whole until
 // the new one is complete).

@@ -60,7 +60,7 @@ enum class OnError {
 };
 
 struct CorpusRunOptions {
-    size_t batch = 32;             // inputs per forward pass
+    size_t batch = 32;  // inputs per forward pass
     OnError on_error = OnError::Skip;
     bool truncate = false;         // truncate long inputs instead of skipping them
     bool importance = false;       // single-head ablation importance (L·H extra forwards per batch)
@@ -78,9 +78,9 @@ struct CorpusProgress {
 };
 
 struct CorpusCallbacks {
-    std::function<void(const CorpusStats&)> checkpoint;       // every checkpoint_every batches
-    std::function<void(const CorpusProgress&)> progress;      // after every batch
-    std::function<bool()> should_stop;                        // polled after every line: true ends the run early
+    std::function<void(const CorpusStats&)> checkpoint;   // every checkpoint_every batches
+    std::function<void(const CorpusProgress&)> progress;  // after every batch
+    std::function<bool()> should_stop;                    // polled after every line: true ends the run early
 };
 
 struct CorpusRunResult {

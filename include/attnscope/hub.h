@@ -14,28 +14,29 @@
 namespace attnscope::hub {
 
 struct Settings {
-    std::string endpoint;               // $HF_ENDPOINT, default https://huggingface.co
-    std::string token;                  // $HF_TOKEN (or the token file huggingface-cli login writes)
-    bool offline = false;               // $HF_HUB_OFFLINE or $TRANSFORMERS_OFFLINE
-    std::filesystem::path cache;        // where downloads go: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub
+    std::string endpoint;         // $HF_ENDPOINT, default https://huggingface.co
+    std::string token;            // $HF_TOKEN (or the token file huggingface-cli login writes)
+    bool offline = false;         // $HF_HUB_OFFLINE or $TRANSFORMERS_OFFLINE
+    std::filesystem::path cache;  // where downloads go: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub
     static Settings from_environment();
 };
 
 struct PullOptions {
-    std::string revision = "main";      // a branch, tag, "refs/pr/N", or a 40-hex commit
-    bool progress = true;               // a progress bar on stderr
+    std::string revision = "main";  // a branch, tag, "refs/pr/N", or a 40-hex commit
+    bool progress = true;           // a progress bar on stderr
 };
 
 struct PullResult {
-    std::filesystem::path snapshot;     // <cache>/models--org--name/snapshots/<commit>
+    std::filesystem::path snapshot;  // <cache>/models--org--name/snapshots/<commit>
     std::string commit;
-    std::vector<std::string> files;     // relative paths now in the snapshot
-    size_t downloaded_bytes = 0;        // 0 when everything was cached already
+    std::vector<std::string> files;  // relative paths now in the snapshot
+    size_t downloaded_bytes = 0;     // 0 when everything was cached already
 };
 
 // Throws Error with what went wrong and what to do: 401/403 (gated or private: set HF_TOKEN), 404 (wrong
 // id, revision or file), no network (offline mode, and where the cache is), a checksum mismatch.
-PullResult pull(const std::string& repo_id, const PullOptions& options, const Settings& settings = Settings::from_environment());
+PullResult pull(const std::string& repo_id, const PullOptions& options,
+                const Settings& settings = Settings::from_environment());
 
 // pull() with a progress bar on stderr, returning the snapshot folder: a ModelDownloader for locate_model.
 std::filesystem::path download_model(const std::string& repo_id, const std::string& revision);

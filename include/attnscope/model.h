@@ -19,8 +19,8 @@
 namespace attnscope::model {
 
 using attnscope::Activation;
-using attnscope::WeightStorage;
 using attnscope::weight_storage_name;
+using attnscope::WeightStorage;
 
 // The encoder families attnscope runs: BERT's encoder with different embeddings and key names.
 //   bert        BERT base/large, cased/uncased/multilingual/Chinese, MiniLM, ...
@@ -33,7 +33,7 @@ const char* family_name(Family f);
 struct BertConfig {
     std::string model_type = "bert";
     Family family = Family::Bert;
-    int embedding_size = 768;          // ELECTRA's embedding width; hidden_size for the others
+    int embedding_size = 768;  // ELECTRA's embedding width; hidden_size for the others
     std::vector<std::string> architectures;
     int vocab_size = 30522;
     int hidden_size = 768;
@@ -41,7 +41,7 @@ struct BertConfig {
     int num_attention_heads = 12;
     int intermediate_size = 3072;
     int max_position_embeddings = 512;
-    int type_vocab_size = 2;           // 0: no token-type embeddings (DistilBERT)
+    int type_vocab_size = 2;  // 0: no token-type embeddings (DistilBERT)
     int pad_token_id = 0;
     float layer_norm_eps = 1e-12f;
     std::string hidden_act = "gelu";
@@ -62,17 +62,17 @@ struct BertConfig {
 struct ModelInfo {
     std::filesystem::path directory;
     std::vector<std::filesystem::path> weight_files;
-    std::string format;          // "safetensors", "safetensors (sharded)", "pytorch_model.bin (zip format)", ...
-    std::string dtype;           // storage dtype of the matmul weights: F32, F16, BF16 (mixed: "mixed")
-    std::string key_prefix;      // "bert.", "electra.", "distilbert.", "roberta." or ""
+    std::string format;            // "safetensors", "safetensors (sharded)", "pytorch_model.bin (zip format)", ...
+    std::string dtype;             // storage dtype of the matmul weights: F32, F16, BF16 (mixed: "mixed")
+    std::string key_prefix;        // "bert.", "electra.", "distilbert.", "roberta." or ""
     std::string layer_norm_names;  // "weight/bias" or "gamma/beta"
-    bool has_mlm_head = false;   // cls.predictions.* present
-    size_t parameter_count = 0;  // encoder + embeddings + pooler (what BertModel counts)
-    size_t zero_copy_bytes = 0;  // weights used straight from the memory map
-    size_t converted_bytes = 0;  // weights converted to fp32 in memory (F16/BF16)
-    size_t packed_bytes = 0;     // encoder matmul weights repacked for the GEMM kernel at load
+    bool has_mlm_head = false;     // cls.predictions.* present
+    size_t parameter_count = 0;    // encoder + embeddings + pooler (what BertModel counts)
+    size_t zero_copy_bytes = 0;    // weights used straight from the memory map
+    size_t converted_bytes = 0;    // weights converted to fp32 in memory (F16/BF16)
+    size_t packed_bytes = 0;       // encoder matmul weights repacked for the GEMM kernel at load
     std::string weight_storage = "fp32";  // how the packed weights are stored (fp32 unless a fast mode)
-    double pack_ms = 0;          // time spent packing
+    double pack_ms = 0;                   // time spent packing
 };
 
 WeightStorage parse_weight_storage(const std::string& name);  // "fp32", "fp16", "bf16", "int8"
@@ -83,7 +83,7 @@ struct LoadOptions {
 };
 
 class Model {
-public:
+  public:
     ~Model();
     Model(const Model&) = delete;
     Model& operator=(const Model&) = delete;
@@ -102,8 +102,7 @@ public:
     // Several sequences of any lengths in one pass: tokens are packed (no padding), each sequence
     // attends only to itself. The result is the same as calling forward() on each.
     std::vector<Trace> forward_batch(const std::vector<tokenizer::Encoding>& encodings,
-                                     const ForwardOptions& options = {},
-                                     const LayerObserver& observer = {}) const;
+                                     const ForwardOptions& options = {}, const LayerObserver& observer = {}) const;
     // The same, writing into `traces` and reusing their buffers when the sizes allow. With the activations
     // in a reused Workspace (ForwardOptions::workspace, or one the model keeps for its callers), a second
     // call of the same or a smaller shape allocates nothing.
@@ -117,10 +116,9 @@ public:
     // Masked-LM head (cls.predictions.*): logits [positions][vocab] for the given rows of the final hidden
     // states (all rows when `positions` is empty).
     bool has_mlm_head() const;
-    std::vector<float> mlm_logits(const Trace& trace, const std::vector<size_t>& positions = {},
-                                  int threads = 0) const;
+    std::vector<float> mlm_logits(const Trace& trace, const std::vector<size_t>& positions = {}, int threads = 0) const;
 
-private:
+  private:
     struct Impl;
     explicit Model(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;

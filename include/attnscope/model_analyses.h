@@ -36,18 +36,19 @@ AllHeadNorms all_head_norms(const model::Model& model, const Trace& trace, const
 // coloured by the head's statistics.
 struct HeadMap {
     int layers = 0, heads = 0;
-    std::vector<double> xy;         // [L·H][2]
+    std::vector<double> xy;  // [L·H][2]
     double stress = 0;
     std::vector<std::string> colours;  // [L·H]
-    std::vector<double> distances;  // [L·H][L·H], Clark's D
+    std::vector<double> distances;     // [L·H][L·H], Clark's D
 };
 HeadMap head_map(const Trace& trace, const HeadStatistics& stats, int threads = 0);
 
 // A second input made from the first by one token edit. Refuses special tokens and positions outside the
 // input; `token` (Replace) must be one entry of the vocabulary. `description` says what changed.
 enum class TokenChange { Mask, Replace, Delete };
-tokenizer::Encoding change_token(const tokenizer::Tokenizer& tokenizer, const tokenizer::Encoding& e, TokenChange change,
-                                 size_t position, const std::string& token = "", std::string* description = nullptr);
+tokenizer::Encoding change_token(const tokenizer::Tokenizer& tokenizer, const tokenizer::Encoding& e,
+                                 TokenChange change, size_t position, const std::string& token = "",
+                                 std::string* description = nullptr);
 
 // How much each head's attention changes between two inputs (analysis::head_change over the aligned tokens).
 struct Counterfactual {
@@ -68,7 +69,7 @@ struct AblationResult {
 };
 HeadAblation parse_ablation_mode(const std::string& name);  // "zero", "uniform" or "mean"
 const char* ablation_mode_name(HeadAblation mode);
-AblationResult ablate(const model::Model& model, const tokenizer::Encoding& e, const std::string& heads, HeadAblation mode,
-                      size_t top_k = 5, int threads = 0);
+AblationResult ablate(const model::Model& model, const tokenizer::Encoding& e, const std::string& heads,
+                      HeadAblation mode, size_t top_k = 5, int threads = 0);
 
 }  // namespace attnscope::analysis

@@ -22,11 +22,11 @@ struct Codes {
 };
 
 struct Labels {
-    std::vector<std::string> tokens;   // n
-    std::vector<std::uint8_t> special; // n: 1 = drawn muted
-    std::vector<int> layer_ids;        // the model's numbers of the embedded layers (layers)
-    std::vector<int> head_ids;         // (heads)
-    std::string caption;               // one line under the picture (what it shows, the rounding error)
+    std::vector<std::string> tokens;    // n
+    std::vector<std::uint8_t> special;  // n: 1 = drawn muted
+    std::vector<int> layer_ids;         // the model's numbers of the embedded layers (layers)
+    std::vector<int> head_ids;          // (heads)
+    std::string caption;                // one line under the picture (what it shows, the rounding error)
     bool dark = false;
 };
 

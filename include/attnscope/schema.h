@@ -37,7 +37,8 @@ std::string encoding(const tokenizer::Encoding& e);
 // {"heads": [{"layer", "head", <every statistic key of stat_info>, "pattern",
 //             "pattern_features": {"vertical", "diagonal", "block", "block_uniform"}, "map_colour"}],
 //  "statistics": [{"key", "label", "unit"}], "uniform_entropy"}
-std::string head_statistics(const analysis::HeadStatistics& stats, const std::vector<analysis::PatternFeatures>& patterns);
+std::string head_statistics(const analysis::HeadStatistics& stats,
+                            const std::vector<analysis::PatternFeatures>& patterns);
 std::string head_statistics(const analysis::InputStatistics& statistics);
 
 // {"layers", "heads", "n", "heads": [{"layer", "head", "special_attention_share", "special_norm_share",

@@ -8,16 +8,16 @@
 namespace attnscope::system {
 
 struct SystemInfo {
-    std::string cpu_model;    // /proc/cpuinfo's model name
+    std::string cpu_model;  // /proc/cpuinfo's model name
     int logical_cpus = 0;
     int default_threads = 0;  // what a call with threads = 0 uses
     std::string kernels;      // "avx512", "avx2" or "reference": the ISA level the kernels run at
     bool cpu_avx2 = false;    // the CPU's own features, whatever this build or $ATTNSCOPE_ISA does with them
     bool cpu_avx512 = false;
-    std::string compiler;     // e.g. "GCC 12.2.0"
-    std::string build_type;   // "Release (-O3 -DNDEBUG)" or "Debug"
-    std::string version;      // the library's version
-    std::string unicode;      // the Unicode version of the tokenizer's tables
+    std::string compiler;    // e.g. "GCC 12.2.0"
+    std::string build_type;  // "Release (-O3 -DNDEBUG)" or "Debug"
+    std::string version;     // the library's version
+    std::string unicode;     // the Unicode version of the tokenizer's tables
 };
 
 SystemInfo system_info();

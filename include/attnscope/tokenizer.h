@@ -95,7 +95,7 @@ struct TokenSpan {
 };
 
 class Tokenizer {
-public:
+  public:
     // `source` names where the vocabulary came from ("tokenizer.json", "vocab.txt", ...).
     Tokenizer(std::unordered_map<std::string, int32_t> vocab, TokenizerConfig config,
               std::vector<AddedToken> added_tokens, std::string source = "memory");
@@ -126,7 +126,7 @@ public:
     // "tokenizer.json" or "vocab.txt": which file the vocabulary came from.
     const std::string& source() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

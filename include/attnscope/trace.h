@@ -46,7 +46,7 @@ struct ForwardOptions {
 // hands in, so that the engine writes its results straight into the memory the user gets (no copy).
 // Vector-like; a borrowed buffer has a fixed size, and copying one gives an owning copy.
 class FloatBuffer {
-public:
+  public:
     FloatBuffer() = default;
     FloatBuffer(std::vector<float> v) : owned_(std::move(v)) { point_at_owned(); }  // NOLINT: implicit on purpose
     FloatBuffer(const FloatBuffer& o) : owned_(o.begin(), o.end()) { point_at_owned(); }
@@ -94,7 +94,7 @@ public:
     std::vector<float> to_vector() const { return {begin(), end()}; }
     bool operator==(const FloatBuffer& o) const;
 
-private:
+  private:
     void point_at_owned() {
         data_ = owned_.data();
         size_ = owned_.size();
@@ -138,7 +138,7 @@ struct Trace {
         return hidden_states.data() + static_cast<size_t>(index) * seq_len * hidden_size;
     }
 
-private:
+  private:
     const float* head_slice(const FloatBuffer& v, int layer, int head) const {
         return v.data() + (static_cast<size_t>(layer) * num_heads + head) * seq_len * head_dim;
     }

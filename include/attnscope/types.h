@@ -13,10 +13,14 @@ enum class WeightStorage { F32, F16, BF16, I8 };
 
 inline const char* weight_storage_name(WeightStorage storage) {
     switch (storage) {
-        case WeightStorage::F32: return "fp32";
-        case WeightStorage::F16: return "fp16";
-        case WeightStorage::BF16: return "bf16";
-        case WeightStorage::I8: return "int8";
+        case WeightStorage::F32:
+            return "fp32";
+        case WeightStorage::F16:
+            return "fp16";
+        case WeightStorage::BF16:
+            return "bf16";
+        case WeightStorage::I8:
+            return "int8";
     }
     return "fp32";
 }

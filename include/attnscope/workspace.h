@@ -13,7 +13,7 @@ struct WorkspaceBuffers;
 }  // namespace model
 
 class Workspace {
-public:
+  public:
     Workspace();
     ~Workspace();
     Workspace(Workspace&&) noexcept;
@@ -24,7 +24,7 @@ public:
     // Bytes held now (grows to the largest call's shape, never shrinks).
     size_t bytes() const;
 
-private:
+  private:
     friend class model::Model;
     std::unique_ptr<model::WorkspaceBuffers> buffers_;
 };

@@ -31,8 +31,9 @@ void borrow(FloatBuffer& to, const Tensor4& from) {
 // scores [L][H][n][n]).
 Trace trace_view(const Tensor4& att, const Encoding& e) {
     const size_t n = att.shape(2);
-    if (att.shape(3) != n) throw Error(fmt::format("attentions: expected [layers, heads, n, n], got [{}, {}, {}, {}]",
-                                                   att.shape(0), att.shape(1), att.shape(2), att.shape(3)));
+    if (att.shape(3) != n)
+        throw Error(fmt::format("attentions: expected [layers, heads, n, n], got [{}, {}, {}, {}]", att.shape(0),
+                                att.shape(1), att.shape(2), att.shape(3)));
     if (e.size() != n) throw Error(fmt::format("attentions are for {} tokens but the encoding has {}", n, e.size()));
     Trace t;
     t.num_layers = static_cast<int>(att.shape(0));
@@ -127,8 +128,8 @@ analysis::TokenChange change_kind(const std::string& kind) {
 }  // namespace
 
 void bind_analysis(nb::module_& m) {
-    m.def("head_statistics", &head_statistics, nb::arg("attentions"), nb::arg("encoding"),
-          nb::arg("tokenizer").none(), nb::arg("threads") = 0);
+    m.def("head_statistics", &head_statistics, nb::arg("attentions"), nb::arg("encoding"), nb::arg("tokenizer").none(),
+          nb::arg("threads") = 0);
     m.def("head_map", &head_map, nb::arg("attentions"), nb::arg("encoding"), nb::arg("tokenizer").none(),
           nb::arg("include_distances") = false, nb::arg("threads") = 0);
     m.def("rollout", &rollout, nb::arg("attentions"), nb::arg("encoding"), nb::arg("flow_layer") = 0);
@@ -137,7 +138,8 @@ void bind_analysis(nb::module_& m) {
           nb::arg("encoding"), nb::arg("layer"), nb::arg("head"));
     m.def(
         "change_token",
-        [](const PyTokenizer& tok, const Encoding& e, const std::string& kind, long position, const std::string& token) {
+        [](const PyTokenizer& tok, const Encoding& e, const std::string& kind, long position,
+           const std::string& token) {
             if (position < 0) throw Error(fmt::format("position {}: expected a token index", position));
             std::string description;
             Encoding b = analysis::change_token(*tok.tok, e, change_kind(kind), static_cast<size_t>(position), token,

@@ -24,7 +24,8 @@ using analysis::CorpusStats;
 
 std::string bytes_arg(nb::handle data, const char* what) {
     if (!PyBytes_Check(data.ptr())) {
-        throw nb::type_error(fmt::format("{}: expected bytes, got {}", what, nb::type_name(data.type()).c_str()).c_str());
+        throw nb::type_error(
+            fmt::format("{}: expected bytes, got {}", what, nb::type_name(data.type()).c_str()).c_str());
     }
     char* p = nullptr;
     Py_ssize_t size = 0;
@@ -115,10 +116,13 @@ void bind_corpus(nb::module_& m) {
             nb::gil_scoped_release release;
             return valid_corpus_lines(*pm.model, text, jsonl, first_line, truncate, limit);
         },
-        nb::arg("model"), nb::arg("data"), nb::arg("jsonl"), nb::arg("first_line"), nb::arg("truncate"), nb::arg("limit"),
-        "Line numbers of the first `limit` lines that corpus_block would analyse (not skip), without running the model.");
+        nb::arg("model"), nb::arg("data"), nb::arg("jsonl"), nb::arg("first_line"), nb::arg("truncate"),
+        nb::arg("limit"),
+        "Line numbers of the first `limit` lines that corpus_block would analyse (not skip), without running the "
+        "model.");
 
-    m.def("corpus_fingerprint", [](const PyModel& pm) { return corpus_fingerprint(*pm.model); }, nb::arg("model"));
+    m.def(
+        "corpus_fingerprint", [](const PyModel& pm) { return corpus_fingerprint(*pm.model); }, nb::arg("model"));
 }
 
 }  // namespace attnscope::python

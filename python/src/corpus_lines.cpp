@@ -32,7 +32,8 @@ Line parse_line(uint64_t number, std::string_view raw, bool jsonl) {
             // As util::parse_json words it: nlohmann's "[json.exception.parse_error.101] " prefix dropped.
             const std::string what = e.what();
             const auto pos = what.find("] ");
-            throw Error(fmt::format("line {}: invalid JSON: {}", number, pos == std::string::npos ? what : what.substr(pos + 2)));
+            throw Error(fmt::format("line {}: invalid JSON: {}", number,
+                                    pos == std::string::npos ? what : what.substr(pos + 2)));
         }
         if (j.is_string()) {
             l.text = j.get<std::string>();
@@ -135,7 +136,8 @@ analysis::CorpusStats process_corpus_block(const model::Model& model, const std:
         const uint64_t number = o.first_line + i;
         try {
             auto enc = encode_line(tok, number, lines[i], o.jsonl, o.truncate);
-            classes.push_back(analysis::TokenClasses::from_encoding(enc, tok.config().cls_token, tok.config().sep_token));
+            classes.push_back(
+                analysis::TokenClasses::from_encoding(enc, tok.config().cls_token, tok.config().sep_token));
             batch.push_back(std::move(enc));
         } catch (const Error& e) {
             stats.skipped.push_back({number, o.file_in_errors ? fmt::format("{}: {}", o.source, e.what()) : e.what()});

@@ -18,7 +18,7 @@ struct CorpusBlockOptions {
     uint64_t first_line = 1;  // the number of the block's first line in its file (1-based)
     size_t batch = 32;
     bool truncate = false;
-    bool head_map = true;  // every input of the block goes into the head map
+    bool head_map = true;         // every input of the block goes into the head map
     bool file_in_errors = false;  // "FILE: line N: ..." in skipped lines (a corpus of several files)
     int threads = 0;
 };

@@ -13,9 +13,10 @@ std::string text_arg(nb::handle text, const char* what) {
         const char* utf8 = PyUnicode_AsUTF8AndSize(text.ptr(), &size);
         if (!utf8) {
             PyErr_Clear();
-            throw Error(fmt::format("{}: the string is not valid Unicode (it holds a lone surrogate code point, "
-                                    "which has no UTF-8 form)",
-                                    what));
+            throw Error(
+                fmt::format("{}: the string is not valid Unicode (it holds a lone surrogate code point, "
+                            "which has no UTF-8 form)",
+                            what));
         }
         return std::string(utf8, static_cast<size_t>(size));
     }
@@ -29,6 +30,8 @@ std::string text_arg(nb::handle text, const char* what) {
         fmt::format("{}: expected str (or UTF-8 bytes), got {}", what, nb::type_name(text.type()).c_str()).c_str());
 }
 
-void bind_errors(nb::module_& m) { nb::exception<Error>(m, "Error", PyExc_ValueError); }
+void bind_errors(nb::module_& m) {
+    nb::exception<Error>(m, "Error", PyExc_ValueError);
+}
 
 }  // namespace attnscope::python

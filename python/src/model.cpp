@@ -195,9 +195,10 @@ nb::dict forward(const PyModel& pm, IdArray ids, IdArray type_ids, IdArray mask,
 
 void bind_model(nb::module_& m) {
     nb::class_<PyModel>(m, "Model")
-        .def_static("load", &load, nb::arg("spec"), nb::arg("downloader") = nb::none(), nb::arg("weights") = "fp32",
-                    nb::arg("threads") = 0,
-                    "Locates (folder, hub cache, download) and loads a model; `downloader(repo_id, revision) -> folder`.")
+        .def_static(
+            "load", &load, nb::arg("spec"), nb::arg("downloader") = nb::none(), nb::arg("weights") = "fp32",
+            nb::arg("threads") = 0,
+            "Locates (folder, hub cache, download) and loads a model; `downloader(repo_id, revision) -> folder`.")
         .def_static(
             "locate_model",
             [](const std::string& spec, nb::handle downloader) {
@@ -217,7 +218,9 @@ void bind_model(nb::module_& m) {
         .def_prop_ro("directory", [](const PyModel& pm) { return pm.location.directory.string(); })
         .def_prop_ro("resolved_by", [](const PyModel& pm) { return pm.location.resolved_by; })
         .def_prop_ro("has_mlm_head", [](const PyModel& pm) { return pm.model->has_mlm_head(); })
-        .def_prop_ro("tokenizer", [](const PyModel& pm) { return PyTokenizer{pm.model, &pm.model->tokenizer()}; });
+        .def_prop_ro("tokenizer", [](const PyModel& pm) {
+            return PyTokenizer{pm.model, &pm.model->tokenizer()};
+        });
 }
 
 }  // namespace attnscope::python

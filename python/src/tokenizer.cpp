@@ -14,8 +14,8 @@
 
 namespace attnscope::python {
 
-using tokenizer::Encoding;
 using tokenizer::EncodeOptions;
+using tokenizer::Encoding;
 
 namespace {
 
@@ -76,7 +76,9 @@ void bind_tokenizer(nb::module_& m) {
             nb::arg("text").none())
         .def(
             "convert_tokens_to_ids",
-            [](const PyTokenizer& t, const std::vector<std::string>& tokens) { return t.tok->convert_tokens_to_ids(tokens); },
+            [](const PyTokenizer& t, const std::vector<std::string>& tokens) {
+                return t.tok->convert_tokens_to_ids(tokens);
+            },
             nb::arg("tokens"))
         .def(
             "convert_ids_to_tokens",
@@ -84,7 +86,8 @@ void bind_tokenizer(nb::module_& m) {
                 std::vector<std::string> out;
                 const long long v = static_cast<long long>(t.tok->vocab_size());
                 for (long long id : ids) {
-                    if (id < 0 || id >= v) throw Error(fmt::format("token id {} is outside the vocabulary of {}", id, v));
+                    if (id < 0 || id >= v)
+                        throw Error(fmt::format("token id {} is outside the vocabulary of {}", id, v));
                     out.push_back(t.tok->id_to_token(static_cast<int32_t>(id)));
                 }
                 return out;
@@ -161,7 +164,9 @@ void bind_tokenizer(nb::module_& m) {
         .def_prop_ro("unk_token", [](const PyTokenizer& t) { return t.tok->config().unk_token; })
         .def_prop_ro("do_lower_case", [](const PyTokenizer& t) { return t.tok->config().lowercase; })
         .def_prop_ro("byte_level_bpe",
-                     [](const PyTokenizer& t) { return t.tok->config().model == tokenizer::TokenizerConfig::Model::ByteLevelBpe; })
+                     [](const PyTokenizer& t) {
+                         return t.tok->config().model == tokenizer::TokenizerConfig::Model::ByteLevelBpe;
+                     })
         .def_prop_ro("source", [](const PyTokenizer& t) { return t.tok->source(); });
 }
 

@@ -14,8 +14,9 @@ namespace attnscope::analysis {
 std::vector<MaskPredictions> fill_mask(const model::Model& model, const tokenizer::Encoding& e, size_t top_k,
                                        const ForwardOptions& options) {
     if (!model.has_mlm_head()) {
-        throw Error("this checkpoint has no masked-LM head (cls.predictions.*): fill-mask needs a BertForMaskedLM or "
-                    "BertForPreTraining checkpoint");
+        throw Error(
+            "this checkpoint has no masked-LM head (cls.predictions.*): fill-mask needs a BertForMaskedLM or "
+            "BertForPreTraining checkpoint");
     }
     const auto& tok = model.tokenizer();
     const int32_t mask_id = tok.token_to_id(tok.config().mask_token);
@@ -40,7 +41,8 @@ std::vector<MaskPredictions> fill_mask(const model::Model& model, const tokenize
         MaskPredictions mp{pos, {}};
         for (size_t r = 0; r < k; ++r) {
             const int32_t id = static_cast<int32_t>(idx[r]);
-            mp.top.push_back({id, tok.id_to_token(id), static_cast<float>(std::exp(static_cast<double>(row[idx[r]]) - m) / z)});
+            mp.top.push_back(
+                {id, tok.id_to_token(id), static_cast<float>(std::exp(static_cast<double>(row[idx[r]]) - m) / z)});
         }
         out.push_back(std::move(mp));
     }
@@ -87,7 +89,8 @@ std::vector<float> parse_head_list(const std::string& spec, int layers, int head
             throw Error(fmt::format("heads '{}': expected layer:head pairs such as 3:4 or 3:* (0-based)", item));
         }
         if (layer < 0 || layer >= layers || head < -1 || head >= heads) {
-            throw Error(fmt::format("heads '{}': this model has layers 0-{} and heads 0-{}", item, layers - 1, heads - 1));
+            throw Error(
+                fmt::format("heads '{}': this model has layers 0-{} and heads 0-{}", item, layers - 1, heads - 1));
         }
         for (int hh = 0; hh < heads; ++hh)
             if (head < 0 || hh == head) mask[static_cast<size_t>(layer * heads + hh)] = 0.0f;
@@ -104,7 +107,8 @@ std::vector<float> mean_head_outputs(const std::vector<Trace>& traces) {
     std::vector<double> sum(L * D, 0.0);
     size_t tokens = 0;
     for (const Trace& t : traces) {
-        if (t.contexts.empty()) throw Error("mean ablation needs traces captured with their head outputs (capture.context)");
+        if (t.contexts.empty())
+            throw Error("mean ablation needs traces captured with their head outputs (capture.context)");
         for (size_t l = 0; l < L; ++l)
             for (size_t i = 0; i < t.seq_len; ++i)
                 for (size_t c = 0; c < D; ++c) sum[l * D + c] += t.contexts[(l * t.seq_len + i) * D + c];

@@ -46,9 +46,13 @@ void ExactSum::add(double x) {
     from_int128(value, lo_, hi_);
 }
 
-void ExactSum::add(const ExactSum& other) { from_int128(to_int128(lo_, hi_) + to_int128(other.lo_, other.hi_), lo_, hi_); }
+void ExactSum::add(const ExactSum& other) {
+    from_int128(to_int128(lo_, hi_) + to_int128(other.lo_, other.hi_), lo_, hi_);
+}
 
-double ExactSum::value() const { return static_cast<double>(static_cast<long double>(to_int128(lo_, hi_)) / kScale); }
+double ExactSum::value() const {
+    return static_cast<double>(static_cast<long double>(to_int128(lo_, hi_)) / kScale);
+}
 
 std::string ExactSum::to_string() const {
     __int128 v = to_int128(lo_, hi_);
@@ -88,9 +92,11 @@ ExactSum ExactSum::from_string(const std::string& s) {
 CorpusStats::CorpusStats(std::string model_name, std::string fingerprint, int layers, int heads)
     : model_name_(std::move(model_name)), fingerprint_(std::move(fingerprint)), layers_(layers), heads_(heads) {
     // The head map is [LH][LH]: bound the shape before anything is sized by it.
-    if (layers < 1 || heads < 1 || layers > kMaxCorpusHeads || heads > kMaxCorpusHeads || layers * heads > kMaxCorpusHeads) {
-        throw Error(fmt::format("corpus statistics of {} layers × {} heads: expected 1 or more of each, at most {} heads in all",
-                                layers, heads, kMaxCorpusHeads));
+    if (layers < 1 || heads < 1 || layers > kMaxCorpusHeads || heads > kMaxCorpusHeads ||
+        layers * heads > kMaxCorpusHeads) {
+        throw Error(fmt::format(
+            "corpus statistics of {} layers × {} heads: expected 1 or more of each, at most {} heads in all", layers,
+            heads, kMaxCorpusHeads));
     }
     const size_t lh = heads_total();
     doc_sum_.resize(lh * kNumStats);
@@ -108,8 +114,8 @@ struct CorpusStats::InputResults {
     std::vector<double> distances;  // empty when this input is not in the head map
 };
 
-CorpusStats::InputResults CorpusStats::analyse(const Trace& trace, const TokenClasses& tokens, const CorpusOptions& options,
-                                               bool head_map) const {
+CorpusStats::InputResults CorpusStats::analyse(const Trace& trace, const TokenClasses& tokens,
+                                               const CorpusOptions& options, bool head_map) const {
     if (trace.num_layers != layers_ || trace.num_heads != heads_) throw Error("corpus: a trace of another model");
     InputResults r{head_statistics(trace, tokens), classify_heads(trace, tokens, options.patterns), {}};
     if (head_map) add_head_distances(trace, r.distances);
@@ -125,7 +131,8 @@ void CorpusStats::accumulate(const InputResults& r, const TokenClasses& tokens, 
     for (size_t h = 0; h < heads_total(); ++h) {
         for (int s = 0; s < kNumStats; ++s) {
             doc_sum_[h * kNumStats + static_cast<size_t>(s)].add(r.stats.values[h][static_cast<size_t>(s)]);
-            weighted_sum_[h * kNumStats + static_cast<size_t>(s)].add(r.stats.values[h][static_cast<size_t>(s)] * rows[s]);
+            weighted_sum_[h * kNumStats + static_cast<size_t>(s)].add(r.stats.values[h][static_cast<size_t>(s)] *
+                                                                      rows[s]);
         }
         ++pattern_counts_[h * kNumPatterns + static_cast<size_t>(r.patterns[h].label)];
         pattern_features_[h * 3 + 0].add(r.patterns[h].vertical);
@@ -141,7 +148,8 @@ void CorpusStats::accumulate(const InputResults& r, const TokenClasses& tokens, 
     log_n_.add(std::log(static_cast<double>(seq_len)));
 }
 
-void CorpusStats::add_batch(const std::vector<Trace>& traces, const std::vector<TokenClasses>& tokens, const CorpusOptions& options) {
+void CorpusStats::add_batch(const std::vector<Trace>& traces, const std::vector<TokenClasses>& tokens,
+                            const CorpusOptions& options) {
     const size_t count = std::min(traces.size(), tokens.size());
     std::vector<InputResults> results(count);
     std::string error;
@@ -154,7 +162,8 @@ void CorpusStats::add_batch(const std::vector<Trace>& traces, const std::vector<
     for (long s = 0; s < static_cast<long>(count); ++s) {
         const auto i = static_cast<size_t>(s);
         try {
-            results[i] = analyse(traces[i], tokens[i], options, options.head_map && map_docs_ + i < options.head_map_docs);
+            results[i] =
+                analyse(traces[i], tokens[i], options, options.head_map && map_docs_ + i < options.head_map_docs);
         } catch (const std::exception& e) {  // an exception must not leave an OpenMP region
 #pragma omp critical(corpus_error)
             error = e.what();
@@ -189,8 +198,10 @@ bool parse_source(const std::string& s, SourceRange& out) {
     out.name = s.substr(0, colon);
     const std::string last = s.substr(dash + 1);
     if (!number(s.substr(colon + 1, dash - colon - 1), out.first)) return false;
-    if (last == "end") out.last = UINT64_MAX;
-    else if (!number(last, out.last)) return false;
+    if (last == "end")
+        out.last = UINT64_MAX;
+    else if (!number(last, out.last))
+        return false;
     return out.first <= out.last;
 }
 
@@ -212,7 +223,8 @@ void CorpusStats::merge(const CorpusStats& o) {
         o.distance_.size() != distance_.size() || o.pattern_counts_.size() != pattern_counts_.size() ||
         o.importance_.size() != importance_.size() || o.weight_.size() != weight_.size() ||
         o.weighted_sum_.size() != weighted_sum_.size() || o.pattern_features_.size() != pattern_features_.size()) {
-        throw Error(fmt::format("cannot merge statistics of {} layers × {} heads with {} × {}", layers_, heads_, o.layers_, o.heads_));
+        throw Error(fmt::format("cannot merge statistics of {} layers × {} heads with {} × {}", layers_, heads_,
+                                o.layers_, o.heads_));
     }
     // The same lines twice would count twice and read as a bigger corpus.
     for (const auto& a : sources) {
@@ -243,7 +255,9 @@ void CorpusStats::merge(const CorpusStats& o) {
 }
 
 double CorpusStats::document_weighted(int head, int stat) const {
-    return docs_ ? doc_sum_[static_cast<size_t>(head) * kNumStats + static_cast<size_t>(stat)].value() / static_cast<double>(docs_) : 0;
+    return docs_ ? doc_sum_[static_cast<size_t>(head) * kNumStats + static_cast<size_t>(stat)].value() /
+                       static_cast<double>(docs_)
+                 : 0;
 }
 
 double CorpusStats::token_weighted(int head, int stat) const {
@@ -251,7 +265,9 @@ double CorpusStats::token_weighted(int head, int stat) const {
     return w > 0 ? weighted_sum_[static_cast<size_t>(head) * kNumStats + static_cast<size_t>(stat)].value() / w : 0;
 }
 
-double CorpusStats::uniform_entropy() const { return docs_ ? log_n_.value() / static_cast<double>(docs_) : 0; }
+double CorpusStats::uniform_entropy() const {
+    return docs_ ? log_n_.value() / static_cast<double>(docs_) : 0;
+}
 
 uint64_t CorpusStats::pattern_count(int head, Pattern p) const {
     return pattern_counts_[static_cast<size_t>(head) * kNumPatterns + static_cast<size_t>(p)];
@@ -270,7 +286,9 @@ Pattern CorpusStats::majority_pattern(int head) const {
 }
 
 double CorpusStats::pattern_feature(int head, int feature) const {
-    return docs_ ? pattern_features_[static_cast<size_t>(head) * 3 + static_cast<size_t>(feature)].value() / static_cast<double>(docs_) : 0;
+    return docs_ ? pattern_features_[static_cast<size_t>(head) * 3 + static_cast<size_t>(feature)].value() /
+                       static_cast<double>(docs_)
+                 : 0;
 }
 
 std::vector<double> CorpusStats::head_distances() const {
@@ -280,10 +298,13 @@ std::vector<double> CorpusStats::head_distances() const {
 }
 
 double CorpusStats::importance(int head) const {
-    return importance_tokens_ ? importance_[static_cast<size_t>(head)].value() / static_cast<double>(importance_tokens_) : 0;
+    return importance_tokens_ ? importance_[static_cast<size_t>(head)].value() / static_cast<double>(importance_tokens_)
+                              : 0;
 }
 
-std::string CorpusStats::to_json_text() const { return CorpusStatsJson::to_json(*this).dump(); }
+std::string CorpusStats::to_json_text() const {
+    return CorpusStatsJson::to_json(*this).dump();
+}
 
 CorpusStats CorpusStats::from_json_text(std::string_view text, const std::string& source) {
     const nlohmann::json j = util::parse_json(std::string(text), source);
@@ -314,9 +335,12 @@ nlohmann::json CorpusStatsJson::to_json(const CorpusStats& c) {
     for (const auto& s : c.skipped) j["skipped"].push_back({{"line", s.line}, {"error", s.error}});
     j["stats"] = json::array();
     for (int s = 0; s < kNumStats; ++s) j["stats"].push_back(stat_info(s).key);
-    j["sums"] = {{"log_n", c.log_n_.to_string()},         {"document", sums(c.doc_sum_)},
-                 {"weighted", sums(c.weighted_sum_)},     {"weight", sums(c.weight_)},
-                 {"pattern_features", sums(c.pattern_features_)}, {"head_distance", sums(c.distance_)},
+    j["sums"] = {{"log_n", c.log_n_.to_string()},
+                 {"document", sums(c.doc_sum_)},
+                 {"weighted", sums(c.weighted_sum_)},
+                 {"weight", sums(c.weight_)},
+                 {"pattern_features", sums(c.pattern_features_)},
+                 {"head_distance", sums(c.distance_)},
                  {"importance", sums(c.importance_)}};
     j["pattern_counts"] = c.pattern_counts_;
     return j;
@@ -329,12 +353,16 @@ void CorpusStats::check_counts(const std::string& source) const {
         throw Error(fmt::format("{}: inconsistent corpus state: {} lines done, but {} analysed and {} skipped", source,
                                 lines_done, docs_, skipped.size()));
     }
-    if (map_docs_ > docs_) throw Error(fmt::format("{}: inconsistent corpus state: head_map_docs {} > docs {}", source, map_docs_, docs_));
-    if (tokens_ < docs_) throw Error(fmt::format("{}: inconsistent corpus state: {} tokens for {} inputs", source, tokens_, docs_));
+    if (map_docs_ > docs_)
+        throw Error(fmt::format("{}: inconsistent corpus state: head_map_docs {} > docs {}", source, map_docs_, docs_));
+    if (tokens_ < docs_)
+        throw Error(fmt::format("{}: inconsistent corpus state: {} tokens for {} inputs", source, tokens_, docs_));
     for (size_t h = 0; h < heads_total(); ++h) {
         uint64_t n = 0;
         for (int p = 0; p < kNumPatterns; ++p) n += pattern_counts_[h * kNumPatterns + static_cast<size_t>(p)];
-        if (n != docs_) throw Error(fmt::format("{}: inconsistent corpus state: head {} has {} pattern labels for {} inputs", source, h, n, docs_));
+        if (n != docs_)
+            throw Error(fmt::format("{}: inconsistent corpus state: head {} has {} pattern labels for {} inputs",
+                                    source, h, n, docs_));
     }
     if (sources.empty()) throw Error(fmt::format("{}: inconsistent corpus state: no sources", source));
 }
@@ -342,22 +370,24 @@ void CorpusStats::check_counts(const std::string& source) const {
 CorpusStats CorpusStatsJson::from_json(const nlohmann::json& j, const std::string& source) {
     try {
         if (!j.is_object() || j.value("format", "") != "attnscope-corpus-state") {
-            throw Error(fmt::format("{}: not an attnscope corpus state (no \"format\": \"attnscope-corpus-state\")", source));
+            throw Error(
+                fmt::format("{}: not an attnscope corpus state (no \"format\": \"attnscope-corpus-state\")", source));
         }
         if (j.at("version").get<int>() != kFormat) throw Error(fmt::format("{}: unsupported state version", source));
         // get<int64_t>: get<int> would keep the low 32 bits of 2^32 + 1.
         const int64_t layers = j.at("layers").get<int64_t>(), heads = j.at("heads").get<int64_t>();
-        if (layers < 1 || heads < 1 || layers > kMaxCorpusHeads || heads > kMaxCorpusHeads || layers * heads > kMaxCorpusHeads) {
-            throw Error(fmt::format("{}: layers {} and heads {}: expected 1 or more of each, at most {} heads in all", source,
-                                    layers, heads, kMaxCorpusHeads));
+        if (layers < 1 || heads < 1 || layers > kMaxCorpusHeads || heads > kMaxCorpusHeads ||
+            layers * heads > kMaxCorpusHeads) {
+            throw Error(fmt::format("{}: layers {} and heads {}: expected 1 or more of each, at most {} heads in all",
+                                    source, layers, heads, kMaxCorpusHeads));
         }
         // The arrays must be in the file before their size is allocated (found by fuzz_corpus_state).
         const uint64_t lh = static_cast<uint64_t>(layers * heads);
         if (j.at("pattern_counts").size() != lh * kNumPatterns || j.at("sums").at("head_distance").size() != lh * lh) {
             throw Error(fmt::format("{}: the arrays do not match {} layers × {} heads", source, layers, heads));
         }
-        CorpusStats c(j.at("model").get<std::string>(), j.at("fingerprint").get<std::string>(), static_cast<int>(layers),
-                      static_cast<int>(heads));
+        CorpusStats c(j.at("model").get<std::string>(), j.at("fingerprint").get<std::string>(),
+                      static_cast<int>(layers), static_cast<int>(heads));
         if (std::vector<std::string>(j.at("stats").begin(), j.at("stats").end()).size() != kNumStats) {
             throw Error(fmt::format("{}: written by a version with other statistics", source));
         }
@@ -367,7 +397,8 @@ CorpusStats CorpusStatsJson::from_json(const nlohmann::json& j, const std::strin
         c.importance_tokens_ = j.at("importance_tokens").get<uint64_t>();
         c.lines_done = j.at("lines_done").get<uint64_t>();
         c.sources = j.at("sources").get<std::vector<std::string>>();
-        for (const auto& s : j.at("skipped")) c.skipped.push_back({s.at("line").get<uint64_t>(), s.at("error").get<std::string>()});
+        for (const auto& s : j.at("skipped"))
+            c.skipped.push_back({s.at("line").get<uint64_t>(), s.at("error").get<std::string>()});
         const auto& sums = j.at("sums");
         auto parse_sum = [&](const std::string& text, const char* key) {
             try {
@@ -378,7 +409,8 @@ CorpusStats CorpusStatsJson::from_json(const nlohmann::json& j, const std::strin
         };
         auto read = [&](const char* key, std::vector<ExactSum>& into) {
             const auto& a = sums.at(key);
-            if (a.size() != into.size()) throw Error(fmt::format("{}: '{}' has {} entries, expected {}", source, key, a.size(), into.size()));
+            if (a.size() != into.size())
+                throw Error(fmt::format("{}: '{}' has {} entries, expected {}", source, key, a.size(), into.size()));
             for (size_t i = 0; i < into.size(); ++i) into[i] = parse_sum(a[i].get<std::string>(), key);
         };
         c.log_n_ = parse_sum(sums.at("log_n").get<std::string>(), "log_n");
@@ -389,7 +421,8 @@ CorpusStats CorpusStatsJson::from_json(const nlohmann::json& j, const std::strin
         read("head_distance", c.distance_);
         read("importance", c.importance_);
         c.pattern_counts_ = j.at("pattern_counts").get<std::vector<uint64_t>>();
-        if (c.pattern_counts_.size() != c.heads_total() * kNumPatterns) throw Error(fmt::format("{}: pattern_counts has the wrong size", source));
+        if (c.pattern_counts_.size() != c.heads_total() * kNumPatterns)
+            throw Error(fmt::format("{}: pattern_counts has the wrong size", source));
         c.check_counts(source);
         return c;
     } catch (const nlohmann::json::exception& e) {

@@ -92,15 +92,16 @@ CorpusInput plan_corpus_input(const fs::path& file, const LineRange& lines) {
     CorpusInput input;
     input.file = file;
     input.lines = lines;
-    input.format = file.extension() == ".jsonl" || file.extension() == ".json" ? InputFormat::JsonLines : InputFormat::Text;
+    input.format =
+        file.extension() == ".jsonl" || file.extension() == ".json" ? InputFormat::JsonLines : InputFormat::Text;
     std::string l;
     while (std::getline(in, l)) ++input.file_lines;
     if (in.bad()) throw Error(fmt::format("{}: read failed", file.string()));
     if (input.line_count() == 0) {
         if (input.file_lines == 0) throw Error(fmt::format("{}: the file is empty: nothing to analyse", file.string()));
         throw Error(fmt::format("--lines {}:{}: {} has only {} lines", lines.first,
-                                lines.last == LineRange::kToEnd ? std::string() : std::to_string(lines.last), file.string(),
-                                input.file_lines));
+                                lines.last == LineRange::kToEnd ? std::string() : std::to_string(lines.last),
+                                file.string(), input.file_lines));
     }
     return input;
 }
@@ -119,10 +120,11 @@ CorpusStats new_corpus_stats(const model::Model& model, const std::string& model
     return stats;
 }
 
-void check_resumable(const CorpusStats& stats, const CorpusInput& input, const model::Model& model, const std::string& state_name) {
+void check_resumable(const CorpusStats& stats, const CorpusInput& input, const model::Model& model,
+                     const std::string& state_name) {
     if (stats.sources.size() != 1 || stats.sources[0] != input.source()) {
-        throw Error(fmt::format("{} was made from {}, not {}", state_name, stats.sources.empty() ? "?" : stats.sources[0],
-                                input.source()));
+        throw Error(fmt::format("{} was made from {}, not {}", state_name,
+                                stats.sources.empty() ? "?" : stats.sources[0], input.source()));
     }
     if (stats.fingerprint() != model_fingerprint(model)) {
         throw Error(fmt::format("{} was made with another model ({})", state_name, stats.model_name()));

@@ -7,7 +7,8 @@
 
 namespace attnscope::analysis {
 
-std::vector<std::pair<size_t, size_t>> align_tokens(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+std::vector<std::pair<size_t, size_t>> align_tokens(const std::vector<std::string>& a,
+                                                    const std::vector<std::string>& b) {
     // Longest common subsequence by dynamic programming; ties prefer keeping positions in step.
     const size_t na = a.size(), nb = b.size();
     std::vector<uint32_t> dp((na + 1) * (nb + 1), 0);

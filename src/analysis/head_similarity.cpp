@@ -71,7 +71,8 @@ std::vector<double> metric_mds(const std::vector<double>& delta, size_t m, doubl
     auto stress_of = [&]() {
         double s = 0;
         for (size_t i = 0; i < m; ++i)
-            for (size_t j = i + 1; j < m; ++j) s += (dist[i * m + j] - delta[i * m + j]) * (dist[i * m + j] - delta[i * m + j]);
+            for (size_t j = i + 1; j < m; ++j)
+                s += (dist[i * m + j] - delta[i * m + j]) * (dist[i * m + j] - delta[i * m + j]);
         return s;
     };
     for (int init = 0; init < inits; ++init) {

@@ -39,16 +39,23 @@ double smoothed_entropy(const float* row, size_t n) {
 
 }  // namespace
 
-const StatInfo& stat_info(int stat) { return kStats[stat]; }
+const StatInfo& stat_info(int stat) {
+    return kStats[stat];
+}
 
 double stat_rows(int stat, const TokenClasses& tok) {
     const double n = static_cast<double>(tok.n), sep = static_cast<double>(tok.num_sep());
     switch (stat) {
-        case kSepToSep: return sep;
-        case kOtherToSep: return n - sep;
-        case kConfidence: return n - static_cast<double>(tok.num_special());
-        case kClsEntropy: return 1;
-        default: return n;
+        case kSepToSep:
+            return sep;
+        case kOtherToSep:
+            return n - sep;
+        case kConfidence:
+            return n - static_cast<double>(tok.num_special());
+        case kClsEntropy:
+            return 1;
+        default:
+            return n;
     }
 }
 
@@ -73,7 +80,7 @@ HeadStatistics head_statistics(const Trace& trace, const TokenClasses& tok, int 
     const size_t cls_row = cls_at.empty() ? 0 : cls_at.front();
     const long heads = static_cast<long>(trace.num_layers * trace.num_heads);
     // Heads are independent: spread them over the kernel threads (corpus mode calls this per input).
-#pragma omp parallel num_threads(nt) if (nt > 1 && heads * static_cast<long>(n * n) > 20000)
+#pragma omp parallel num_threads(nt) if (nt > 1 && heads * static_cast <long>(n * n) > 20000)
     {
         std::vector<double> column(n);
         std::vector<float> scratch;

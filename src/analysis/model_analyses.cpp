@@ -34,7 +34,8 @@ AllHeadNorms all_head_norms(const model::Model& model, const Trace& t, const Tok
 HeadMap head_map(const Trace& trace, const HeadStatistics& stats, int threads) {
     HeadMap map{trace.num_layers, trace.num_heads, {}, 0, {}, {}};
     add_head_distances(trace, map.distances, threads);
-    map.xy = metric_mds(map.distances, static_cast<size_t>(trace.num_layers) * static_cast<size_t>(trace.num_heads), &map.stress);
+    map.xy = metric_mds(map.distances, static_cast<size_t>(trace.num_layers) * static_cast<size_t>(trace.num_heads),
+                        &map.stress);
     for (const auto& v : stats.values) map.colours.push_back(head_map_colour(v));
     return map;
 }
@@ -103,15 +104,18 @@ HeadAblation parse_ablation_mode(const std::string& name) {
 
 const char* ablation_mode_name(HeadAblation mode) {
     switch (mode) {
-        case HeadAblation::Zero: return "zero";
-        case HeadAblation::Uniform: return "uniform";
-        case HeadAblation::Mean: return "mean";
+        case HeadAblation::Zero:
+            return "zero";
+        case HeadAblation::Uniform:
+            return "uniform";
+        case HeadAblation::Mean:
+            return "mean";
     }
     return "zero";
 }
 
-AblationResult ablate(const model::Model& model, const tokenizer::Encoding& e, const std::string& heads, HeadAblation mode,
-                      size_t top_k, int threads) {
+AblationResult ablate(const model::Model& model, const tokenizer::Encoding& e, const std::string& heads,
+                      HeadAblation mode, size_t top_k, int threads) {
     const auto& c = model.config();
     ForwardOptions base;
     base.threads = threads;

@@ -14,11 +14,16 @@ namespace attnscope::analysis {
 
 const char* pattern_name(Pattern p) {
     switch (p) {
-        case Pattern::Vertical: return "vertical";
-        case Pattern::Diagonal: return "diagonal";
-        case Pattern::VerticalDiagonal: return "vertical+diagonal";
-        case Pattern::Block: return "block";
-        case Pattern::Heterogeneous: return "heterogeneous";
+        case Pattern::Vertical:
+            return "vertical";
+        case Pattern::Diagonal:
+            return "diagonal";
+        case Pattern::VerticalDiagonal:
+            return "vertical+diagonal";
+        case Pattern::Block:
+            return "block";
+        case Pattern::Heterogeneous:
+            return "heterogeneous";
     }
     return "?";
 }
@@ -58,7 +63,8 @@ PatternFeatures classify_pattern(const float* a, size_t n, const TokenClasses& t
             f.block += own_far / far;
             ++block_rows;
         }
-        if (non_special) f.block_uniform += static_cast<double>(seg_count[tok.segment[i] == 1]) / static_cast<double>(non_special);
+        if (non_special)
+            f.block_uniform += static_cast<double>(seg_count[tok.segment[i] == 1]) / static_cast<double>(non_special);
     }
     if (rows) {
         f.vertical /= static_cast<double>(rows);
@@ -82,14 +88,15 @@ PatternFeatures classify_pattern(const float* a, size_t n, const TokenClasses& t
 }
 
 std::vector<PatternFeatures> classify_heads(const Trace& trace, const TokenClasses& tok, const PatternThresholds& t,
-                                           int threads) {
+                                            int threads) {
     const int nt = kernels::resolve_threads(threads);
     const long heads = static_cast<long>(trace.num_layers * trace.num_heads);
     const size_t n = trace.seq_len;
     std::vector<PatternFeatures> out(static_cast<size_t>(heads));
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && heads * static_cast<long>(n * n) > 20000)
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1 && heads * static_cast <long>(n * n) > 20000)
     for (long h = 0; h < heads; ++h) {
-        out[static_cast<size_t>(h)] = classify_pattern(trace.attentions.data() + static_cast<size_t>(h) * n * n, n, tok, t);
+        out[static_cast<size_t>(h)] =
+            classify_pattern(trace.attentions.data() + static_cast<size_t>(h) * n * n, n, tok, t);
     }
     return out;
 }

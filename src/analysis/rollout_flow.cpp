@@ -36,7 +36,7 @@ std::vector<float> residual_attention(const Trace& t, int layer) {
 
 // Dinic's max-flow on a small dense-ish graph with double capacities.
 class MaxFlow {
-public:
+  public:
     explicit MaxFlow(size_t nodes) : head_(nodes, -1), level_(nodes), it_(nodes) {}
     void add_edge(size_t u, size_t v, double cap) {
         edges_.push_back({v, head_[u], cap});
@@ -60,7 +60,7 @@ public:
         return flow;
     }
 
-private:
+  private:
     static constexpr double kEps = 1e-12;
     struct Edge {
         size_t to;
@@ -119,7 +119,8 @@ std::vector<float> attention_rollout(const Trace& t) {
         kernels::pack_rows(current.data(), n, n, n, packed.data());
         const kernels::PackedB b{packed.data(), n, n};
         kernels::gemm_packed(n, a.data(), n, b, 0, b.panels(), out.data() + l * n * n, n, {});
-        std::copy(out.begin() + static_cast<long>(l * n * n), out.begin() + static_cast<long>((l + 1) * n * n), current.begin());
+        std::copy(out.begin() + static_cast<long>(l * n * n), out.begin() + static_cast<long>((l + 1) * n * n),
+                  current.begin());
     }
     return out;
 }
@@ -127,9 +128,10 @@ std::vector<float> attention_rollout(const Trace& t) {
 std::vector<float> attention_flow(const Trace& t, int layer) {
     const size_t n = t.seq_len;
     if (n > kMaxFlowTokens) {
-        throw Error(fmt::format("attention flow needs n² max-flow runs and is limited to {} tokens; this input has {} "
-                                "(use rollout, or a shorter text)",
-                                kMaxFlowTokens, n));
+        throw Error(
+            fmt::format("attention flow needs n² max-flow runs and is limited to {} tokens; this input has {} "
+                        "(use rollout, or a shorter text)",
+                        kMaxFlowTokens, n));
     }
     if (layer < 1 || layer > t.num_layers) {
         throw Error(fmt::format("flow layer {} is outside 1..{}", layer, t.num_layers));

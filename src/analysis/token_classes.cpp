@@ -4,9 +4,15 @@
 
 namespace attnscope::analysis {
 
-size_t TokenClasses::num_sep() const { return static_cast<size_t>(std::count(sep.begin(), sep.end(), 1)); }
-size_t TokenClasses::num_special() const { return static_cast<size_t>(std::count(special.begin(), special.end(), 1)); }
-bool TokenClasses::has_pair() const { return std::any_of(segment.begin(), segment.end(), [](int8_t s) { return s == 1; }); }
+size_t TokenClasses::num_sep() const {
+    return static_cast<size_t>(std::count(sep.begin(), sep.end(), 1));
+}
+size_t TokenClasses::num_special() const {
+    return static_cast<size_t>(std::count(special.begin(), special.end(), 1));
+}
+bool TokenClasses::has_pair() const {
+    return std::any_of(segment.begin(), segment.end(), [](int8_t s) { return s == 1; });
+}
 
 TokenClasses TokenClasses::from_encoding(const tokenizer::Encoding& e, const std::string& cls_token,
                                          const std::string& sep_token) {

@@ -10,10 +10,10 @@
 #include "attnscope/ablation.h"
 #include "attnscope/error.h"
 #include "commands.h"
-#include "output.h"
 #include "common.h"
 #include "head_grid.h"
 #include "json_writer.h"
+#include "output.h"
 
 namespace attnscope::cli {
 namespace {
@@ -69,7 +69,8 @@ void print_predictions(const char* title, const std::vector<analysis::MaskPredic
 }
 
 void fill_mask_command(const AblateOptions& o) {
-    if (o.format != "table" && o.format != "json") throw Error(fmt::format("--format {}: expected table or json", o.format));
+    if (o.format != "table" && o.format != "json")
+        throw Error(fmt::format("--format {}: expected table or json", o.format));
     if (o.top_k == 0) throw Error("--top-k must be at least 1");
     LoadedModel lm = load_model(o.input.model, o.input.quiet);
     const tokenizer::Encoding enc = encode_input(lm, o.input);
@@ -126,24 +127,29 @@ void ablate_command(const AblateOptions& o) {
             j["ablation"] = o.mode;
             j["ranking"] = nlohmann::json::array();
             for (size_t r = 0; r < order.size(); ++r) {
-                j["ranking"].push_back({{"rank", r + 1}, {"layer", order[r] / static_cast<size_t>(H)},
-                                        {"head", order[r] % static_cast<size_t>(H)}, {"importance", importance[order[r]]}});
+                j["ranking"].push_back({{"rank", r + 1},
+                                        {"layer", order[r] / static_cast<size_t>(H)},
+                                        {"head", order[r] % static_cast<size_t>(H)},
+                                        {"importance", importance[order[r]]}});
             }
             print_out("{}\n", j.dump());
         } else if (o.format == "csv") {
             print_out("rank,layer,head,importance\n");
             for (size_t r = 0; r < order.size(); ++r)
-                print_out("{},{},{},{}\n", r + 1, order[r] / static_cast<size_t>(H), order[r] % static_cast<size_t>(H), importance[order[r]]);
+                print_out("{},{},{},{}\n", r + 1, order[r] / static_cast<size_t>(H), order[r] % static_cast<size_t>(H),
+                          importance[order[r]]);
         } else {
             print_out("single-head ablation ({}): mean relative change of the final hidden states\n\n", o.mode);
             GridStyle gs;
             gs.color = use_color();
             gs.decimals = 3;
             gs.vmax = gs.vmin;
-            print_out("{}", render_head_grid(L, H, [&](int l, int h) { return importance[static_cast<size_t>(l * H + h)]; }, gs));
+            print_out("{}", render_head_grid(
+                                L, H, [&](int l, int h) { return importance[static_cast<size_t>(l * H + h)]; }, gs));
             print_out("\nmost important:");
             for (size_t r = 0; r < std::min<size_t>(10, order.size()); ++r)
-                print_out(" {}:{} ({:.3f})", order[r] / static_cast<size_t>(H), order[r] % static_cast<size_t>(H), importance[order[r]]);
+                print_out(" {}:{} ({:.3f})", order[r] / static_cast<size_t>(H), order[r] % static_cast<size_t>(H),
+                          importance[order[r]]);
             print_out("\n");
         }
         return;
@@ -164,7 +170,8 @@ void ablate_command(const AblateOptions& o) {
     }
     if (o.format == "csv") {
         print_out("position,token,hidden_state_change\n");
-        for (size_t i = 0; i < change.size(); ++i) print_out("{},{},{}\n", i, nlohmann::json(enc.tokens[i]).dump(), change[i]);
+        for (size_t i = 0; i < change.size(); ++i)
+            print_out("{},{},{}\n", i, nlohmann::json(enc.tokens[i]).dump(), change[i]);
         return;
     }
     print_out("ablating {} ({}): relative change of each token's final hidden state\n", o.heads, o.mode);
@@ -178,7 +185,8 @@ void register_ablation(CLI::App& app) {
     auto* fill = app.add_subcommand("fill-mask", "Masked-LM predictions at each [MASK], optionally with heads ablated");
     add_input_options(fill, fm->input);
     fill->add_option("--top-k,-k", fm->top_k, "Predictions per [MASK] (default 5)")->check(non_negative(100000));
-    fill->add_option("--ablate", fm->heads, "Heads to ablate, layer:head pairs such as 3:4,5:* (0-based)")->check(non_empty());
+    fill->add_option("--ablate", fm->heads, "Heads to ablate, layer:head pairs such as 3:4,5:* (0-based)")
+        ->check(non_empty());
     fill->add_option("--ablation", fm->mode, "zero (transformers head_mask, default), uniform or mean");
     fill->add_option("--format,-f", fm->format, "table (default) or json");
     fill->callback([fm] { fill_mask_command(*fm); });
@@ -186,7 +194,8 @@ void register_ablation(CLI::App& app) {
     auto ab = std::make_shared<AblateOptions>();
     auto* abl = app.add_subcommand("ablate", "Ablate heads and measure the change, or rank every head by it");
     add_input_options(abl, ab->input);
-    abl->add_option("--heads", ab->heads, "Heads to ablate, layer:head pairs such as 3:4,5:* (0-based)")->check(non_empty());
+    abl->add_option("--heads", ab->heads, "Heads to ablate, layer:head pairs such as 3:4,5:* (0-based)")
+        ->check(non_empty());
     abl->add_flag("--rank", ab->rank, "Ablate each head alone and rank the heads by the change they cause");
     abl->add_option("--ablation", ab->mode, "zero (transformers head_mask, default), uniform or mean");
     abl->add_option("--format,-f", ab->format, "table (default), json or csv");

@@ -16,12 +16,12 @@
 #include <random>
 
 #include "attnscope/error.h"
+#include "attnscope/system.h"
 #include "commands.h"
-#include "output.h"
 #include "common.h"
+#include "output.h"
 #include "reference_inputs.h"
 #include "timing_stats.h"
-#include "attnscope/system.h"
 
 extern char** environ;
 
@@ -115,7 +115,8 @@ std::vector<double> cold_start_ms(const std::string& model_dir, int runs) {
 
 // Every option is checked before anything is measured or printed, so a typo costs no minutes of probing.
 void check_options(const BenchOptions& o) {
-    if (o.format != "table" && o.format != "json") throw Error(fmt::format("--format {}: expected table or json", o.format));
+    if (o.format != "table" && o.format != "json")
+        throw Error(fmt::format("--format {}: expected table or json", o.format));
     auto at_least = [](const char* name, long v, long min) {
         if (v < min) throw Error(fmt::format("{} {}: must be {} or more", name, v, min));
     };
@@ -133,13 +134,15 @@ void check_case_sizes(const BenchOptions& o, const model::BertConfig& c) {
     for (size_t batch : o.batches) {
         if (batch == 0) throw Error("--batch 0: must be 1 or more");
         for (size_t n : o.lengths) {
-            if (n == 0 || n > c.max_tokens()) throw Error(fmt::format("--lengths {}: must be 1..{}", n, c.max_tokens()));
+            if (n == 0 || n > c.max_tokens())
+                throw Error(fmt::format("--lengths {}: must be 1..{}", n, c.max_tokens()));
             const double bytes = 4.0 * static_cast<double>(batch) * c.num_hidden_layers * c.num_attention_heads *
                                  static_cast<double>(n) * static_cast<double>(n);
             if (memory > 0 && bytes > memory / 2) {
-                throw Error(fmt::format("--batch {} at --lengths {}: the attention maps alone take {:.1f} GB, more than "
-                                        "half of this machine's {:.1f} GB",
-                                        batch, n, bytes / 1e9, memory / 1e9));
+                throw Error(
+                    fmt::format("--batch {} at --lengths {}: the attention maps alone take {:.1f} GB, more than "
+                                "half of this machine's {:.1f} GB",
+                                batch, n, bytes / 1e9, memory / 1e9));
             }
         }
     }
@@ -160,7 +163,8 @@ void bench_command(const BenchOptions& o) {
     if (lo.weights != model::WeightStorage::F32) {
         std::vector<tokenizer::Encoding> inputs;
         for (const auto& [a, b] : reference_inputs()) {
-            inputs.push_back(lm.model->tokenizer().encode(a, b.empty() ? std::nullopt : std::optional<std::string_view>(b)));
+            inputs.push_back(
+                lm.model->tokenizer().encode(a, b.empty() ? std::nullopt : std::optional<std::string_view>(b)));
         }
         double mean = 0;
         double worst = attention_error_vs_fp32(lm, inputs, &mean);
@@ -175,39 +179,54 @@ void bench_command(const BenchOptions& o) {
     const double weight_bytes = matmul_weight_bytes(c, lo.weights);
     const double floor_ms = bandwidth > 0 ? weight_bytes / (bandwidth * 1e9) * 1e3 : 0;
 
-    report["model"] = {{"name", lm.location.name}, {"path", lm.location.directory.string()},
-                       {"layers", c.num_hidden_layers}, {"heads", c.num_attention_heads}, {"hidden", c.hidden_size},
-                       {"intermediate", c.intermediate_size}, {"matmul_weight_bytes", weight_bytes}};
-    report["machine"] = {{"cpu", machine.cpu_model}, {"logical_cpus", machine.logical_cpus}, {"threads", threads},
-                         {"avx2", machine.cpu_avx2}, {"avx512", machine.cpu_avx512},
-                         {"kernels", machine.kernels}, {"avx512_gemm_tiles", machine.kernels == "avx512"},
-                         {"compiler", machine.compiler}, {"build", machine.build_type},
-                         {"peak_gflops", peak}, {"read_bandwidth_gbs", bandwidth}, {"weight_floor_ms", floor_ms}};
+    report["model"] = {{"name", lm.location.name},
+                       {"path", lm.location.directory.string()},
+                       {"layers", c.num_hidden_layers},
+                       {"heads", c.num_attention_heads},
+                       {"hidden", c.hidden_size},
+                       {"intermediate", c.intermediate_size},
+                       {"matmul_weight_bytes", weight_bytes}};
+    report["machine"] = {{"cpu", machine.cpu_model},
+                         {"logical_cpus", machine.logical_cpus},
+                         {"threads", threads},
+                         {"avx2", machine.cpu_avx2},
+                         {"avx512", machine.cpu_avx512},
+                         {"kernels", machine.kernels},
+                         {"avx512_gemm_tiles", machine.kernels == "avx512"},
+                         {"compiler", machine.compiler},
+                         {"build", machine.build_type},
+                         {"peak_gflops", peak},
+                         {"read_bandwidth_gbs", bandwidth},
+                         {"weight_floor_ms", floor_ms}};
     if (table) {
         print_out("attnscope bench · {} · {} layers × {} heads, hidden {}, intermediate {}\n", lm.location.name,
-                   c.num_hidden_layers, c.num_attention_heads, c.hidden_size, c.intermediate_size);
+                  c.num_hidden_layers, c.num_attention_heads, c.hidden_size, c.intermediate_size);
         if (report.contains("attention_error_vs_fp32")) {
             const auto& e = report["attention_error_vs_fp32"];
-            print_out("weights  {} (a fast mode): attention differs from fp32 by at most {:.2e} (mean {:.1e}) on the {} "
-                       "reference inputs\n",
-                       o.weights, e["max"].get<double>(), e["mean"].get<double>(), e["inputs"].get<size_t>());
+            print_out(
+                "weights  {} (a fast mode): attention differs from fp32 by at most {:.2e} (mean {:.1e}) on the {} "
+                "reference inputs\n",
+                o.weights, e["max"].get<double>(), e["mean"].get<double>(), e["inputs"].get<size_t>());
         }
-        print_out("machine  {} · {} logical CPUs · {} threads · AVX2 {} · AVX-512 GEMM tiles {} · kernels {} · {} · {}\n",
-                   machine.cpu_model, machine.logical_cpus, threads, machine.cpu_avx2 ? "yes" : "no",
-                   machine.kernels == "avx512" ? "yes" : "no", machine.kernels, machine.build_type, machine.compiler);
+        print_out(
+            "machine  {} · {} logical CPUs · {} threads · AVX2 {} · AVX-512 GEMM tiles {} · kernels {} · {} · {}\n",
+            machine.cpu_model, machine.logical_cpus, threads, machine.cpu_avx2 ? "yes" : "no",
+            machine.kernels == "avx512" ? "yes" : "no", machine.kernels, machine.build_type, machine.compiler);
         if (!o.no_limits) {
-            print_out("limits   peak {:.1f} GFLOP/s (AVX2 FMA, {} threads) · read bandwidth {:.1f} GB/s · "
-                       "weight floor {:.1f} ms ({:.1f} MB of matmul weights per forward)\n",
-                       peak, threads, bandwidth, floor_ms, weight_bytes / 1e6);
+            print_out(
+                "limits   peak {:.1f} GFLOP/s (AVX2 FMA, {} threads) · read bandwidth {:.1f} GB/s · "
+                "weight floor {:.1f} ms ({:.1f} MB of matmul weights per forward)\n",
+                peak, threads, bandwidth, floor_ms, weight_bytes / 1e6);
         }
         print_out("\n{:>5} {:>6} {:>10} {:>9} {:>9} {:>8} {:>5} {:>9} {:>7} {:>8} {:>11}\n", "n", "batch", "median ms",
-                   "min", "max", "±MAD", "reps", "GFLOP/s", "% peak", "× floor", "tokens/s");
+                  "min", "max", "±MAD", "reps", "GFLOP/s", "% peak", "× floor", "tokens/s");
     }
     nlohmann::json rows = nlohmann::json::array();
     for (size_t batch : o.batches) {
         for (size_t n : o.lengths) {
             std::vector<tokenizer::Encoding> encs;
-            for (size_t b = 0; b < batch; ++b) encs.push_back(random_encoding(*lm.model, n, static_cast<unsigned>(b + 1)));
+            for (size_t b = 0; b < batch; ++b)
+                encs.push_back(random_encoding(*lm.model, n, static_cast<unsigned>(b + 1)));
             ForwardOptions fo;
             fo.threads = threads;
             // Steady state, as a server or corpus loop runs: the output traces are reused between calls.
@@ -233,17 +252,25 @@ void bench_command(const BenchOptions& o) {
             const double share = peak > 0 ? gflops / peak : 0;
             const double x_floor = floor_ms > 0 ? s.median / floor_ms : 0;
             const double tps = static_cast<double>(n * batch) / (s.median * 1e-3);
-            rows.push_back({{"n", n}, {"batch", batch}, {"median_ms", s.median}, {"min_ms", s.min}, {"max_ms", s.max},
-                            {"mad_ms", s.mad}, {"p10_ms", s.p10}, {"p90_ms", s.p90}, {"reps", s.reps},
-                            {"gflops", gflops}, {"share_of_peak", peak > 0 ? nlohmann::json(share) : nlohmann::json(nullptr)},
+            rows.push_back({{"n", n},
+                            {"batch", batch},
+                            {"median_ms", s.median},
+                            {"min_ms", s.min},
+                            {"max_ms", s.max},
+                            {"mad_ms", s.mad},
+                            {"p10_ms", s.p10},
+                            {"p90_ms", s.p90},
+                            {"reps", s.reps},
+                            {"gflops", gflops},
+                            {"share_of_peak", peak > 0 ? nlohmann::json(share) : nlohmann::json(nullptr)},
                             {"x_weight_floor", floor_ms > 0 ? nlohmann::json(x_floor) : nlohmann::json(nullptr)},
                             {"tokens_per_s", tps}});
             if (table) {
                 // Without --no-limits' measurements there is no share to show: a dash, not a 0.
                 const std::string share_cell = peak > 0 ? fmt::format("{:.0f}%", share * 100) : "—";
                 const std::string floor_cell = floor_ms > 0 ? fmt::format("{:.2f}", x_floor) : "—";
-                print_out("{:>5} {:>6} {:>10.2f} {:>9.2f} {:>9.2f} {:>8.2f} {:>5} {:>9.1f} {:>7} {:>8} {:>11.0f}\n", n, batch,
-                           s.median, s.min, s.max, s.mad, s.reps, gflops, share_cell, floor_cell, tps);
+                print_out("{:>5} {:>6} {:>10.2f} {:>9.2f} {:>9.2f} {:>8.2f} {:>5} {:>9.1f} {:>7} {:>8} {:>11.0f}\n", n,
+                          batch, s.median, s.min, s.max, s.mad, s.reps, gflops, share_cell, floor_cell, tps);
                 util::flush_stdout();
             }
         }
@@ -255,16 +282,17 @@ void bench_command(const BenchOptions& o) {
             Stats s = summarize(cs);
             report["cold_start_ms"] = {{"median", s.median}, {"min", s.min}, {"max", s.max}, {"runs", s.reps}};
             if (table) {
-                print_out("\ncold start (process start → first attention line of `attnscope run -f jsonl`, page cache "
-                           "warm): median {:.1f} ms, min {:.1f}, max {:.1f} over {} runs\n",
-                           s.median, s.min, s.max, s.reps);
+                print_out(
+                    "\ncold start (process start → first attention line of `attnscope run -f jsonl`, page cache "
+                    "warm): median {:.1f} ms, min {:.1f}, max {:.1f} over {} runs\n",
+                    s.median, s.min, s.max, s.reps);
             }
         }
     }
     report["peak_rss_bytes"] = system::peak_rss_bytes();
     if (table) {
-        print_out("peak RSS {:.1f} MB (weights are memory-mapped: {:.1f} MB of the file)\n", system::peak_rss_bytes() / 1e6,
-                   lm.model->info().zero_copy_bytes / 1e6);
+        print_out("peak RSS {:.1f} MB (weights are memory-mapped: {:.1f} MB of the file)\n",
+                  system::peak_rss_bytes() / 1e6, lm.model->info().zero_copy_bytes / 1e6);
     } else {
         print_out("{}\n", report.dump(2));
     }
@@ -274,9 +302,12 @@ void bench_command(const BenchOptions& o) {
 
 void register_bench(CLI::App& app) {
     auto o = std::make_shared<BenchOptions>();
-    auto* cmd = app.add_subcommand("bench", "Benchmark the forward pass: latency, throughput, share of the machine's limits");
+    auto* cmd =
+        app.add_subcommand("bench", "Benchmark the forward pass: latency, throughput, share of the machine's limits");
     cmd->add_option("--model,-m", o->model, "Model folder or Hugging Face id");
-    cmd->add_option("--lengths,-n", o->lengths, "Sequence lengths in tokens (default 8,16,32,128,512)")->check(non_negative())->delimiter(',');
+    cmd->add_option("--lengths,-n", o->lengths, "Sequence lengths in tokens (default 8,16,32,128,512)")
+        ->check(non_negative())
+        ->delimiter(',');
     cmd->add_option("--batch,-b", o->batches, "Batch sizes (default 1)")->check(non_negative())->delimiter(',');
     cmd->add_option("--reps,-r", o->reps, "Timed repetitions per case (default: adaptive, ~2 s per case)");
     cmd->add_option("--warmup", o->warmup, "Untimed runs before each case (default 2)");

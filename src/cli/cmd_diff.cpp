@@ -10,10 +10,10 @@
 #include "attnscope/analysis.h"
 #include "attnscope/error.h"
 #include "commands.h"
-#include "output.h"
 #include "common.h"
 #include "head_grid.h"
 #include "json_writer.h"
+#include "output.h"
 
 namespace attnscope::cli {
 namespace {
@@ -27,13 +27,14 @@ struct DiffOptions {
     size_t top = 10;
 };
 
-tokenizer::Encoding edited(const LoadedModel& lm, const tokenizer::Encoding& enc, const DiffOptions& o, std::string* what) {
+tokenizer::Encoding edited(const LoadedModel& lm, const tokenizer::Encoding& enc, const DiffOptions& o,
+                           std::string* what) {
     const auto& tok = lm.model->tokenizer();
     tokenizer::Encoding e = enc;
     auto check = [&](long pos, const char* opt) {
         if (pos < 0 || static_cast<size_t>(pos) >= e.size() || e.special_tokens_mask[static_cast<size_t>(pos)]) {
-            throw Error(fmt::format("{} {}: not a token of the text (positions 1-{}; 0 and the last are [CLS]/[SEP])", opt,
-                                    pos, e.size() - 2));
+            throw Error(fmt::format("{} {}: not a token of the text (positions 1-{}; 0 and the last are [CLS]/[SEP])",
+                                    opt, pos, e.size() - 2));
         }
         return static_cast<size_t>(pos);
     };
@@ -110,8 +111,10 @@ void diff_command(const DiffOptions& o) {
         j["aligned_tokens"] = alignment.size();
         j["heads"] = nlohmann::json::array();
         for (size_t r = 0; r < order.size(); ++r) {
-            j["heads"].push_back({{"rank", r + 1}, {"layer", order[r] / static_cast<size_t>(H)},
-                                  {"head", order[r] % static_cast<size_t>(H)}, {"js_divergence", change[order[r]]}});
+            j["heads"].push_back({{"rank", r + 1},
+                                  {"layer", order[r] / static_cast<size_t>(H)},
+                                  {"head", order[r] % static_cast<size_t>(H)},
+                                  {"js_divergence", change[order[r]]}});
         }
         print_out("{}\n", j.dump());
         return;
@@ -119,20 +122,23 @@ void diff_command(const DiffOptions& o) {
     if (o.format == "csv") {
         print_out("rank,layer,head,js_divergence\n");
         for (size_t r = 0; r < order.size(); ++r)
-            print_out("{},{},{},{}\n", r + 1, order[r] / static_cast<size_t>(H), order[r] % static_cast<size_t>(H), change[order[r]]);
+            print_out("{},{},{},{}\n", r + 1, order[r] / static_cast<size_t>(H), order[r] % static_cast<size_t>(H),
+                      change[order[r]]);
         return;
     }
     print_out("counterfactual: {} · {} aligned tokens\nA: {}\nB: {}\n\n", what, alignment.size(),
-               fmt::join(a.tokens, " "), fmt::join(b.tokens, " "));
+              fmt::join(a.tokens, " "), fmt::join(b.tokens, " "));
     print_out("per-head change: mean Jensen–Shannon divergence of the aligned attention rows (nats)\n\n");
     GridStyle gs;
     gs.color = use_color();
     gs.decimals = 3;
     gs.vmax = gs.vmin;
-    print_out("{}", render_head_grid(L, H, [&](int l, int h) { return change[static_cast<size_t>(l * H + h)]; }, gs));
+    print_out("{}", render_head_grid(
+                        L, H, [&](int l, int h) { return change[static_cast<size_t>(l * H + h)]; }, gs));
     print_out("\nmost changed:");
     for (size_t r = 0; r < std::min(o.top, order.size()); ++r)
-        print_out(" {}:{} ({:.3f})", order[r] / static_cast<size_t>(H), order[r] % static_cast<size_t>(H), change[order[r]]);
+        print_out(" {}:{} ({:.3f})", order[r] / static_cast<size_t>(H), order[r] % static_cast<size_t>(H),
+                  change[order[r]]);
     print_out("\n");
 }
 
@@ -143,7 +149,8 @@ void register_diff(CLI::App& app) {
     auto* cmd = app.add_subcommand("diff", "Counterfactual: how each head's attention changes when the input changes");
     add_input_options(cmd, o->input);
     cmd->add_option("--with,-w", o->other, "A second text to compare with");
-    cmd->add_option("--mask", o->mask, "Replace the token at this position (0 = [CLS]) by [MASK]")->check(non_negative());
+    cmd->add_option("--mask", o->mask, "Replace the token at this position (0 = [CLS]) by [MASK]")
+        ->check(non_negative());
     cmd->add_option("--replace", o->replace, "POSITION=TOKEN: replace the token at POSITION by TOKEN");
     cmd->add_option("--delete", o->remove, "Delete the token at this position")->check(non_negative());
     cmd->add_option("--top", o->top, "Most-changed heads to list (default 10)")->check(non_negative());

@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "attnscope/model.h"
-#include "commands.h"
-#include "output.h"
-#include "common.h"
 #include "attnscope/system.h"
+#include "commands.h"
+#include "common.h"
+#include "output.h"
 
 namespace attnscope::cli {
 namespace {
@@ -79,22 +79,24 @@ void info_command(const InfoOptions& o) {
     print_out("model        {} ({})\n", lm.location.name, lm.location.resolved_by);
     print_out("path         {}\n", info.directory.string());
     print_out("family       {} ({})\n", model::family_name(c.family),
-               c.architectures.empty() ? std::string("no architectures listed") : fmt::format("{}", fmt::join(c.architectures, ", ")));
+              c.architectures.empty() ? std::string("no architectures listed")
+                                      : fmt::format("{}", fmt::join(c.architectures, ", ")));
     print_out("shape        {} layers × {} heads (head dim {}), hidden {}, intermediate {}, {} positions, vocab {}\n",
-               c.num_hidden_layers, c.num_attention_heads, c.head_dim(), c.hidden_size, c.intermediate_size,
-               c.max_position_embeddings, c.vocab_size);
+              c.num_hidden_layers, c.num_attention_heads, c.head_dim(), c.hidden_size, c.intermediate_size,
+              c.max_position_embeddings, c.vocab_size);
     print_out("activation   {} · layer_norm_eps {:g}\n", c.hidden_act, c.layer_norm_eps);
     print_out("parameters   {:L} ({:.1f} M)\n", info.parameter_count, info.parameter_count / 1e6);
     print_out("weights      {} · {} · dtype {} · keys {}LayerNorm.{}{}\n", info.format, fmt::join(files, ", "),
-               info.dtype, info.key_prefix.empty() ? "" : info.key_prefix + "…", info.layer_norm_names,
-               info.has_mlm_head ? " · masked-LM head" : "");
-    print_out("memory       {:.1f} MB of matmul weights packed for the GEMM kernel ({:.0f} ms), {:.1f} MB used from "
-               "the memory map, {:.1f} MB converted to fp32\n",
-               info.packed_bytes / 1e6, info.pack_ms, info.zero_copy_bytes / 1e6, info.converted_bytes / 1e6);
+              info.dtype, info.key_prefix.empty() ? "" : info.key_prefix + "…", info.layer_norm_names,
+              info.has_mlm_head ? " · masked-LM head" : "");
+    print_out(
+        "memory       {:.1f} MB of matmul weights packed for the GEMM kernel ({:.0f} ms), {:.1f} MB used from "
+        "the memory map, {:.1f} MB converted to fp32\n",
+        info.packed_bytes / 1e6, info.pack_ms, info.zero_copy_bytes / 1e6, info.converted_bytes / 1e6);
     print_out("tokenizer    {} · {} entries · lowercase {} · max length {}\n", tok.source(), tok.vocab_size(),
-               tc.lowercase ? "yes" : "no", tc.model_max_length);
-    print_out("loaded in    {:.1f} ms · {} threads · kernels {}{}\n", lm.load_ms, machine.default_threads, machine.kernels,
-               machine.kernels == "reference" ? " (no AVX2 here)" : "");
+              tc.lowercase ? "yes" : "no", tc.model_max_length);
+    print_out("loaded in    {:.1f} ms · {} threads · kernels {}{}\n", lm.load_ms, machine.default_threads,
+              machine.kernels, machine.kernels == "reference" ? " (no AVX2 here)" : "");
 }
 
 }  // namespace

@@ -25,13 +25,15 @@ void register_pull(CLI::App& app) {
         hub::PullOptions po;
         po.revision = o->revision;
         po.progress = !o->quiet;
-        if (!o->quiet) fmt::print(stderr, "attnscope: pulling {} ({}) from {} into {}\n", o->id, o->revision, settings.endpoint,
-                                  settings.cache.string());
+        if (!o->quiet)
+            fmt::print(stderr, "attnscope: pulling {} ({}) from {} into {}\n", o->id, o->revision, settings.endpoint,
+                       settings.cache.string());
         auto r = hub::pull(o->id, po, settings);
         print_out("{}\n", r.snapshot.string());
         if (!o->quiet) {
             fmt::print(stderr, "attnscope: {} files at commit {}, {:.1f} MB downloaded{}\n", r.files.size(), r.commit,
-                       static_cast<double>(r.downloaded_bytes) / 1e6, r.downloaded_bytes ? "" : " (all cached already)");
+                       static_cast<double>(r.downloaded_bytes) / 1e6,
+                       r.downloaded_bytes ? "" : " (all cached already)");
         }
     });
 }

@@ -12,8 +12,8 @@
 
 #include "attnscope/error.h"
 #include "commands.h"
-#include "output.h"
 #include "common.h"
+#include "output.h"
 #include "run_report.h"
 #include "run_writers.h"
 
@@ -33,13 +33,15 @@ constexpr const char* kHelp = R"(Type a sentence to analyse it. Commands:
 )";
 
 std::filesystem::path history_file() {
-    if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state) return std::filesystem::path(state) / "attnscope_history";
-    if (const char* home = std::getenv("HOME"); home && *home) return std::filesystem::path(home) / ".attnscope_history";
+    if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state)
+        return std::filesystem::path(state) / "attnscope_history";
+    if (const char* home = std::getenv("HOME"); home && *home)
+        return std::filesystem::path(home) / ".attnscope_history";
     return {};
 }
 
 class Repl {
-public:
+  public:
     Repl(LoadedModel lm, bool interactive) : lm_(std::move(lm)), interactive_(interactive) {
         if (interactive_) {
             history_ = history_file();
@@ -54,8 +56,8 @@ public:
 
     void loop() {
         const auto& c = lm_.model->config();
-        print_out("attnscope repl · {} · {} layers × {} heads · :help for commands, Ctrl-D to leave\n", lm_.location.name,
-                   c.num_hidden_layers, c.num_attention_heads);
+        print_out("attnscope repl · {} · {} layers × {} heads · :help for commands, Ctrl-D to leave\n",
+                  lm_.location.name, c.num_hidden_layers, c.num_attention_heads);
         std::string line;
         while (next_line(line)) {
             const auto first = line.find_first_not_of(" \t");
@@ -75,7 +77,7 @@ public:
         }
     }
 
-private:
+  private:
     bool next_line(std::string& line) {
         if (!interactive_) {
             print_out("attnscope> ");
@@ -99,7 +101,8 @@ private:
 
     void analyse() {
         tokenizer::EncodeOptions eo;
-        enc_ = lm_.model->tokenizer().encode(input_.text, input_.pair ? std::optional<std::string_view>(*input_.pair) : std::nullopt, eo);
+        enc_ = lm_.model->tokenizer().encode(
+            input_.text, input_.pair ? std::optional<std::string_view>(*input_.pair) : std::nullopt, eo);
         if (std::count(enc_.sequence_ids.begin(), enc_.sequence_ids.end(), 0) == 0) {
             have_ = false;
             throw Error("the text has no tokens (only whitespace or control characters)");
@@ -107,8 +110,9 @@ private:
         const size_t limit = lm_.model->tokenizer().config().model_max_length;
         if (enc_.size() > limit) {
             have_ = false;
-            throw Error(fmt::format("the input is {} tokens including special tokens, longer than the model's maximum of {}",
-                                    enc_.size(), limit));
+            throw Error(
+                fmt::format("the input is {} tokens including special tokens, longer than the model's maximum of {}",
+                            enc_.size(), limit));
         }
         const auto t0 = std::chrono::steady_clock::now();
         trace_ = lm_.model->forward(enc_);
@@ -162,8 +166,10 @@ private:
             print_overview(lm_, enc_, trace_, forward_ms_, use_color());
         } else if (name == "pair") {
             if (rest.empty()) throw Error(":pair TEXT sets sentence B; :pair off removes it");
-            if (rest == "off") input_.pair.reset();
-            else input_.pair = rest;
+            if (rest == "off")
+                input_.pair.reset();
+            else
+                input_.pair = rest;
             print_out("{}\n", input_.pair ? "sentence B set" : "sentence B removed");
             if (!input_.text.empty()) analyse();
         } else if (name == "values") {
@@ -173,8 +179,8 @@ private:
             require_result();
             save(rest);
         } else if (name == "model") {
-            print_out("{} ({}) · {} layers × {} heads · hidden {}\n", lm_.location.name, lm_.location.directory.string(),
-                       c.num_hidden_layers, c.num_attention_heads, c.hidden_size);
+            print_out("{} ({}) · {} layers × {} heads · hidden {}\n", lm_.location.name,
+                      lm_.location.directory.string(), c.num_hidden_layers, c.num_attention_heads, c.hidden_size);
         } else {
             throw Error(fmt::format("unknown command :{} (:help lists them)", name));
         }
@@ -210,8 +216,10 @@ private:
 void register_repl(CLI::App& app) {
     auto model = std::make_shared<std::string>();
     auto quiet = std::make_shared<bool>(false);
-    auto* cmd = app.add_subcommand("repl", "Interactive terminal: type sentences, pick heads, see heatmaps, save results");
-    cmd->add_option("--model,-m", *model, "Model folder or Hugging Face id (default: bert-base-uncased if cached, else the bundled MiniLM)");
+    auto* cmd =
+        app.add_subcommand("repl", "Interactive terminal: type sentences, pick heads, see heatmaps, save results");
+    cmd->add_option("--model,-m", *model,
+                    "Model folder or Hugging Face id (default: bert-base-uncased if cached, else the bundled MiniLM)");
     cmd->add_flag("--quiet,-q", *quiet, "Do not announce which default model is used");
     cmd->callback([model, quiet] {
         Repl repl(load_model(*model, *quiet), isatty(STDIN_FILENO) != 0);

@@ -8,9 +8,9 @@
 #include "attnscope/analysis.h"
 #include "attnscope/error.h"
 #include "commands.h"
-#include "output.h"
 #include "common.h"
 #include "json_writer.h"
+#include "output.h"
 #include "terminal_render.h"
 
 namespace attnscope::cli {
@@ -26,7 +26,8 @@ struct RolloutOptions {
 };
 
 void rollout_command(const RolloutOptions& o) {
-    if (o.format != "table" && o.format != "json") throw Error(fmt::format("--format {}: expected table or json", o.format));
+    if (o.format != "table" && o.format != "json")
+        throw Error(fmt::format("--format {}: expected table or json", o.format));
     LoadedModel lm;
     tokenizer::Encoding enc;
     Trace trace;
@@ -73,9 +74,10 @@ void rollout_command(const RolloutOptions& o) {
                   rows.begin() + static_cast<long>(static_cast<size_t>(l) * n));
         layer_labels.push_back(fmt::format("layer {}", l));
     }
-    print_out("attention rollout: the share of each input token (columns) in position {} ({}) after each layer "
-               "(rows)\n\n",
-               o.row, enc.tokens[o.row]);
+    print_out(
+        "attention rollout: the share of each input token (columns) in position {} ({}) after each layer "
+        "(rows)\n\n",
+        o.row, enc.tokens[o.row]);
     print_out("{}", render_heatmap(rows.data(), static_cast<size_t>(L), n, layer_labels, enc.tokens, style));
     if (o.flow) {
         print_out("\nattention flow (max-flow) from layer {} to the inputs, every position (rows):\n\n", flow_layer);
@@ -90,10 +92,15 @@ void register_rollout(CLI::App& app) {
     auto* cmd = app.add_subcommand("rollout", "Attention rollout and flow across layers (Abnar & Zuidema 2020)");
     add_input_options(cmd, o->input);
     cmd->add_option("--format,-f", o->format, "table (default) or json");
-    cmd->add_option("--row", o->row, "Position whose input composition the table shows (default 0, [CLS])")->check(non_negative());
-    cmd->add_flag("--flow", o->flow, fmt::format("Also attention flow by max-flow (inputs up to {} tokens)", analysis::kMaxFlowTokens));
-    cmd->add_option("--flow-layer", o->flow_layer, "Layer whose nodes the flow starts from (1 = first, default the last)")->check(int_in(1, 1 << 20));
-    cmd->add_option("--attentions", o->attentions, "Use these attentions (.npy [L, H, n, n]) instead of running a model");
+    cmd->add_option("--row", o->row, "Position whose input composition the table shows (default 0, [CLS])")
+        ->check(non_negative());
+    cmd->add_flag("--flow", o->flow,
+                  fmt::format("Also attention flow by max-flow (inputs up to {} tokens)", analysis::kMaxFlowTokens));
+    cmd->add_option("--flow-layer", o->flow_layer,
+                    "Layer whose nodes the flow starts from (1 = first, default the last)")
+        ->check(int_in(1, 1 << 20));
+    cmd->add_option("--attentions", o->attentions,
+                    "Use these attentions (.npy [L, H, n, n]) instead of running a model");
     cmd->add_option("--tokens", o->tokens, "With --attentions: the tokens (.tokens.json or a JSON list of strings)");
     cmd->callback([o] { rollout_command(*o); });
 }

@@ -57,19 +57,26 @@ void run(const RunOptions& o) {
         in.text = read_text_argument(o.text, "text");
         if (!o.pair.empty()) in.pair = read_text_argument(o.pair, "pair text");
     } else if (!o.attention_mask.empty() && o.attention_mask.size() != o.input_ids.size()) {
-        throw Error(fmt::format("--attention-mask has {} values for {} input ids", o.attention_mask.size(), o.input_ids.size()));
+        throw Error(fmt::format("--attention-mask has {} values for {} input ids", o.attention_mask.size(),
+                                o.input_ids.size()));
     } else if (!o.token_type_ids.empty() && o.token_type_ids.size() != o.input_ids.size()) {
-        throw Error(fmt::format("--token-type-ids has {} values for {} input ids", o.token_type_ids.size(), o.input_ids.size()));
+        throw Error(fmt::format("--token-type-ids has {} values for {} input ids", o.token_type_ids.size(),
+                                o.input_ids.size()));
     }
 
     ForwardOptions fo;
     fo.threads = o.threads;
     for (const auto& c : o.capture) {
-        if (c == "qkv") fo.capture.qkv = true;
-        else if (c == "scores") fo.capture.scores = true;
-        else if (c == "hidden") fo.capture.hidden_states = true;
-        else if (c == "all") fo.capture = {true, true, true};
-        else throw Error(fmt::format("--capture {}: expected qkv, scores, hidden or all", c));
+        if (c == "qkv")
+            fo.capture.qkv = true;
+        else if (c == "scores")
+            fo.capture.scores = true;
+        else if (c == "hidden")
+            fo.capture.hidden_states = true;
+        else if (c == "all")
+            fo.capture = {true, true, true};
+        else
+            throw Error(fmt::format("--capture {}: expected qkv, scores, hidden or all", c));
     }
 
     model::LoadOptions lo;
@@ -78,10 +85,15 @@ void run(const RunOptions& o) {
     const auto& cfg = lm.model->config();
     if (!o.ablate.empty()) {
         fo.head_mask = analysis::parse_head_list(o.ablate, cfg.num_hidden_layers, cfg.num_attention_heads);
-        if (o.ablation == "zero") fo.ablation = HeadAblation::Zero;
-        else if (o.ablation == "uniform") fo.ablation = HeadAblation::Uniform;
-        else throw Error(fmt::format("--ablation {}: run supports zero (transformers head_mask) and uniform; "
-                                     "mean ablation is in `attnscope ablate`", o.ablation));
+        if (o.ablation == "zero")
+            fo.ablation = HeadAblation::Zero;
+        else if (o.ablation == "uniform")
+            fo.ablation = HeadAblation::Uniform;
+        else
+            throw Error(
+                fmt::format("--ablation {}: run supports zero (transformers head_mask) and uniform; "
+                            "mean ablation is in `attnscope ablate`",
+                            o.ablation));
     }
     if (o.layer >= cfg.num_hidden_layers) {
         throw Error(fmt::format("--layer {}: this model has {} layers (0-{})", o.layer, cfg.num_hidden_layers,
@@ -111,15 +123,17 @@ void run(const RunOptions& o) {
         tokenizer::EncodeOptions eo;
         eo.truncation = o.truncate || o.max_length > 0;
         eo.max_length = o.max_length;
-        enc = lm.model->tokenizer().encode(in.text, in.pair ? std::optional<std::string_view>(*in.pair) : std::nullopt, eo);
+        enc = lm.model->tokenizer().encode(in.text, in.pair ? std::optional<std::string_view>(*in.pair) : std::nullopt,
+                                           eo);
         const size_t content = static_cast<size_t>(std::count(enc.sequence_ids.begin(), enc.sequence_ids.end(), 0));
         if (content == 0) throw Error("the text has no tokens (only whitespace or control characters)");
     }
     const size_t limit = lm.model->tokenizer().config().model_max_length;
     if (enc.size() > limit) {
-        throw Error(fmt::format("the input is {} tokens including special tokens, longer than the model's maximum of "
-                                "{}; shorten it or pass --truncate",
-                                enc.size(), limit));
+        throw Error(
+            fmt::format("the input is {} tokens including special tokens, longer than the model's maximum of "
+                        "{}; shorten it or pass --truncate",
+                        enc.size(), limit));
     }
 
     const bool table = o.format == "table";
@@ -153,14 +167,18 @@ void run(const RunOptions& o) {
         // A fast mode is never silent about what it costs: measure this input against fp32.
         double mean = 0;
         double worst = attention_error_vs_fp32(lm, {enc}, &mean);
-        fmt::print(stderr, "attnscope: {} weights: attention differs from fp32 by at most {:.2e} (mean {:.1e}) on this input\n",
+        fmt::print(stderr,
+                   "attnscope: {} weights: attention differs from fp32 by at most {:.2e} (mean {:.1e}) on this input\n",
                    o.weights, worst, mean);
     }
 
     if (table) {
         print_overview(lm, enc, trace, forward_ms, color);
-        if (o.layer >= 0) print_heatmap(enc, trace, o.layer, o.head, color, o.values);
-        else print_out("\n(add --layer L --head H for a heatmap of one head; --format json|jsonl|npy for the numbers)\n");
+        if (o.layer >= 0)
+            print_heatmap(enc, trace, o.layer, o.head, color, o.values);
+        else
+            print_out(
+                "\n(add --layer L --head H for a heatmap of one head; --format json|jsonl|npy for the numbers)\n");
     } else if (o.format == "json") {
         write_json(lm, in, enc, trace, o.output);
     } else if (o.format == "jsonl") {
@@ -175,26 +193,36 @@ void run(const RunOptions& o) {
 void register_run(CLI::App& app) {
     auto o = std::make_shared<RunOptions>();
     auto* cmd = app.add_subcommand("run", "Tokenize a text, run the model and show every attention head");
-    cmd->add_option("text", o->text, fmt::format("The sentence; '-' reads standard input (default: \"{}\")", kDefaultText));
+    cmd->add_option("text", o->text,
+                    fmt::format("The sentence; '-' reads standard input (default: \"{}\")", kDefaultText));
     cmd->add_option("--pair,-p", o->pair, "A second sentence (sentence B of a pair); '-' reads standard input");
-    cmd->add_option("--model,-m", o->model, "Model folder or Hugging Face id (default: bert-base-uncased if cached, else the bundled MiniLM)");
+    cmd->add_option("--model,-m", o->model,
+                    "Model folder or Hugging Face id (default: bert-base-uncased if cached, else the bundled MiniLM)");
     cmd->add_option("--layer,-l", o->layer, "Layer of the heatmap (0-based)")->check(int_in(0, 1 << 20));
     cmd->add_option("--head", o->head, "Head of the heatmap (0-based)")->check(int_in(0, 1 << 20));
-    cmd->add_option("--format,-f", o->format, "table (default), json, jsonl (one line per layer and head, streamed) or npy");
-    cmd->add_option("--output,-o", o->output, "Write json/jsonl/npy here instead of stdout (npy default: attentions.npy)");
-    cmd->add_flag("--truncate", o->truncate, "Truncate to the model's maximum length (longest_first) instead of refusing");
-    cmd->add_option("--max-length", o->max_length, "Truncate to this many tokens, special tokens included")->check(non_negative(kMaxLengthOption));
-    cmd->add_option("--capture", o->capture, "Also output qkv, scores (pre-softmax), hidden (hidden states), or all")->delimiter(',');
+    cmd->add_option("--format,-f", o->format,
+                    "table (default), json, jsonl (one line per layer and head, streamed) or npy");
+    cmd->add_option("--output,-o", o->output,
+                    "Write json/jsonl/npy here instead of stdout (npy default: attentions.npy)");
+    cmd->add_flag("--truncate", o->truncate,
+                  "Truncate to the model's maximum length (longest_first) instead of refusing");
+    cmd->add_option("--max-length", o->max_length, "Truncate to this many tokens, special tokens included")
+        ->check(non_negative(kMaxLengthOption));
+    cmd->add_option("--capture", o->capture, "Also output qkv, scores (pre-softmax), hidden (hidden states), or all")
+        ->delimiter(',');
     cmd->add_option("--threads,-t", o->threads, "Threads (default: one per core)")->check(thread_count());
-    cmd->add_option("--weights", o->weights, "Weight storage: fp32 (exact, default), or the faster fp16, bf16, int8 (prints its error)");
+    cmd->add_option("--weights", o->weights,
+                    "Weight storage: fp32 (exact, default), or the faster fp16, bf16, int8 (prints its error)");
     cmd->add_flag("--values", o->values, "Print the numbers in the heatmap");
     cmd->add_flag("--no-color", o->no_color, "No colours (also when NO_COLOR is set)");
     cmd->add_flag("--quiet,-q", o->quiet, "Do not announce which default model is used");
-    cmd->add_option("--ablate", o->ablate, "Ablate heads (layer:head pairs such as 3:4,5:*), as transformers 4.x head_mask")
+    cmd->add_option("--ablate", o->ablate,
+                    "Ablate heads (layer:head pairs such as 3:4,5:*), as transformers 4.x head_mask")
         ->check(non_empty());
     cmd->add_option("--ablation", o->ablation, "With --ablate: zero (default, head_mask semantics) or uniform");
-    auto* ids = cmd->add_option("--input-ids", o->input_ids_text, "Run these token ids instead of a text (comma-separated)")
-                    ->check(int_list(0, INT32_MAX));
+    auto* ids =
+        cmd->add_option("--input-ids", o->input_ids_text, "Run these token ids instead of a text (comma-separated)")
+            ->check(int_list(0, INT32_MAX));
     cmd->add_option("--attention-mask", o->attention_mask_text, "With --input-ids: 1 = attend, 0 = masked key")
         ->check(int_list(0, 1))
         ->needs(ids);

@@ -10,8 +10,8 @@
 #include "attnscope/error.h"
 #include "commands.h"
 #include "common.h"
-#include "output.h"
 #include "html_export.h"
+#include "output.h"
 #include "server.h"
 
 namespace attnscope::cli {
@@ -63,11 +63,13 @@ void serve(const ServeOptions& o) {
     srv.run([&](int port) {
         const std::string shown = o.host == "0.0.0.0" || o.host == "::" ? "localhost" : o.host;
         print_out("attnscope: serving {} ({} layers × {} heads) at http://{}:{}/ — Ctrl-C to stop\n", lm.location.name,
-                   lm.model->config().num_hidden_layers, lm.model->config().num_attention_heads,
-                   shown.find(':') != std::string::npos ? "[" + shown + "]" : shown, port);
+                  lm.model->config().num_hidden_layers, lm.model->config().num_attention_heads,
+                  shown.find(':') != std::string::npos ? "[" + shown + "]" : shown, port);
         if (o.host != "127.0.0.1" && o.host != "localhost" && o.host != "::1") {
-            fmt::print(stderr, "attnscope: warning: listening on {}, reachable from other machines; there is no authentication\n",
-                       o.host);
+            fmt::print(
+                stderr,
+                "attnscope: warning: listening on {}, reachable from other machines; there is no authentication\n",
+                o.host);
         }
         util::flush_stdout();
     });
@@ -98,23 +100,27 @@ void export_html(const ExportOptions& o) {
 void register_serve(CLI::App& app) {
     auto o = std::make_shared<ServeOptions>();
     auto* cmd = app.add_subcommand("serve", "Start the browser explorer on a local HTTP server");
-    cmd->add_option("--model,-m", o->model, "Model folder or Hugging Face id (default: bert-base-uncased if cached, else the bundled MiniLM)");
+    cmd->add_option("--model,-m", o->model,
+                    "Model folder or Hugging Face id (default: bert-base-uncased if cached, else the bundled MiniLM)");
     cmd->add_option("--port", o->port, "Port (default 8008; 0 = any free port)")->check(CLI::Range(0, 65535));
     cmd->add_option("--host", o->host, "Address to listen on (default 127.0.0.1: this machine only)");
     cmd->add_option("--allow-host", o->allow_hosts,
                     "Also accept this Host header name or address (besides localhost and loopback)");
     cmd->add_option("--allow-origin", o->allow_origins,
                     "Also take API calls from pages of this origin, scheme://host[:port] (a notebook proxy's)");
-    cmd->add_option("--max-body-kib", o->max_body_kib, "Largest request body accepted, in KiB (default 1024)")->check(CLI::Range(1, 1 << 20));
-    cmd->add_option("--concurrent", o->concurrent, "Forward passes run at once; more requests wait (default 2)")->check(CLI::Range(1, 64));
+    cmd->add_option("--max-body-kib", o->max_body_kib, "Largest request body accepted, in KiB (default 1024)")
+        ->check(CLI::Range(1, 1 << 20));
+    cmd->add_option("--concurrent", o->concurrent, "Forward passes run at once; more requests wait (default 2)")
+        ->check(CLI::Range(1, 64));
     cmd->add_option("--max-connections", o->max_connections,
                     "Connections open at once; more are refused with 503 (default 64)")
         ->check(CLI::Range(1, 256));
     cmd->add_option("--idle-timeout", o->idle_timeout,
                     "Seconds a connection may stay open with no request under way (default 5)")
         ->check(CLI::Range(0.1, 3600.0));
-    cmd->add_option("--request-timeout", o->request_timeout,
-                    "Seconds a request may take to arrive, or an answer wait on a client taking none of it (default 10)")
+    cmd->add_option(
+           "--request-timeout", o->request_timeout,
+           "Seconds a request may take to arrive, or an answer wait on a client taking none of it (default 10)")
         ->check(CLI::Range(0.1, 3600.0));
     cmd->add_flag("--quiet,-q", o->quiet, "Do not announce which default model is used");
     cmd->callback([o] { serve(*o); });

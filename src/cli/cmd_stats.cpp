@@ -9,10 +9,10 @@
 #include "attnscope/analysis.h"
 #include "attnscope/error.h"
 #include "commands.h"
-#include "output.h"
 #include "common.h"
 #include "head_grid.h"
 #include "json_writer.h"
+#include "output.h"
 
 namespace attnscope::cli {
 namespace {
@@ -36,11 +36,16 @@ int find_stat(const std::string& key) {
 
 const char* pattern_glyph(analysis::Pattern p) {
     switch (p) {
-        case analysis::Pattern::Vertical: return "V";
-        case analysis::Pattern::Diagonal: return "D";
-        case analysis::Pattern::VerticalDiagonal: return "V+D";
-        case analysis::Pattern::Block: return "B";
-        case analysis::Pattern::Heterogeneous: return "·";
+        case analysis::Pattern::Vertical:
+            return "V";
+        case analysis::Pattern::Diagonal:
+            return "D";
+        case analysis::Pattern::VerticalDiagonal:
+            return "V+D";
+        case analysis::Pattern::Block:
+            return "B";
+        case analysis::Pattern::Heterogeneous:
+            return "·";
     }
     return "?";
 }
@@ -95,8 +100,10 @@ void stats_command(const StatsOptions& o) {
 
     if (o.format == "json") {
         nlohmann::json j;
-        if (!external) j["model"] = model_json(lm);
-        else j["attentions"] = o.attentions;
+        if (!external)
+            j["model"] = model_json(lm);
+        else
+            j["attentions"] = o.attentions;
         j["encoding"] = encoding_json(enc);
         j["uniform_entropy"] = stats.uniform_entropy;
         j["heads"] = nlohmann::json::array();
@@ -104,10 +111,13 @@ void stats_command(const StatsOptions& o) {
             for (int h = 0; h < H; ++h) {
                 const size_t i = static_cast<size_t>(l * H + h);
                 nlohmann::json head = {{"layer", l}, {"head", h}};
-                for (int s = 0; s < analysis::kNumStats; ++s) head[analysis::stat_info(s).key] = stats.values[i][static_cast<size_t>(s)];
+                for (int s = 0; s < analysis::kNumStats; ++s)
+                    head[analysis::stat_info(s).key] = stats.values[i][static_cast<size_t>(s)];
                 head["pattern"] = analysis::pattern_name(patterns[i].label);
-                head["pattern_features"] = {{"vertical", patterns[i].vertical}, {"diagonal", patterns[i].diagonal},
-                                            {"block", patterns[i].block}, {"block_uniform", patterns[i].block_uniform}};
+                head["pattern_features"] = {{"vertical", patterns[i].vertical},
+                                            {"diagonal", patterns[i].diagonal},
+                                            {"block", patterns[i].block},
+                                            {"block_uniform", patterns[i].block_uniform}};
                 head["map_colour"] = analysis::head_map_colour(stats.values[i]);
                 if (!norms.empty()) {
                     head["norms"] = {{"value_norms", norms[i].value_norms},
@@ -137,11 +147,14 @@ void stats_command(const StatsOptions& o) {
             for (int h = 0; h < H; ++h) {
                 const size_t i = static_cast<size_t>(l * H + h);
                 std::string line = fmt::format("{},{}", l, h);
-                for (int s = 0; s < analysis::kNumStats; ++s) line += fmt::format(",{}", stats.values[i][static_cast<size_t>(s)]);
-                line += fmt::format(",{},{},{},{},{}", analysis::pattern_name(patterns[i].label), patterns[i].vertical,
-                                    patterns[i].diagonal, patterns[i].block, analysis::head_map_colour(stats.values[i]));
+                for (int s = 0; s < analysis::kNumStats; ++s)
+                    line += fmt::format(",{}", stats.values[i][static_cast<size_t>(s)]);
+                line +=
+                    fmt::format(",{},{},{},{},{}", analysis::pattern_name(patterns[i].label), patterns[i].vertical,
+                                patterns[i].diagonal, patterns[i].block, analysis::head_map_colour(stats.values[i]));
                 if (!norms.empty()) {
-                    line += fmt::format(",{},{},{}", norms[i].special_attention_share, norms[i].special_norm_share, norms[i].spearman);
+                    line += fmt::format(",{},{},{}", norms[i].special_attention_share, norms[i].special_norm_share,
+                                        norms[i].spearman);
                 }
                 if (!layout.empty()) line += fmt::format(",{},{}", layout[i * 2], layout[i * 2 + 1]);
                 print_out("{}\n", line);
@@ -153,22 +166,34 @@ void stats_command(const StatsOptions& o) {
     print_out("{} · {} tokens · statistics per head (docs/analyses.md)\n\n", name, enc.size());
     const auto& info = analysis::stat_info(chosen);
     print_out("{} ({}){}:\n", info.label, info.unit,
-               chosen == analysis::kEntropy ? fmt::format(", uniform attention = {:.2f}", stats.uniform_entropy) : "");
+              chosen == analysis::kEntropy ? fmt::format(", uniform attention = {:.2f}", stats.uniform_entropy) : "");
     GridStyle gs;
     gs.color = color;
-    if (std::string(info.unit) == "share") gs.vmax = 1.0;
-    else gs.vmax = gs.vmin;  // derive the scale from the data
-    print_out("{}", render_head_grid(L, H, [&](int l, int h) { return stats.at(l, h)[static_cast<size_t>(chosen)]; }, gs));
+    if (std::string(info.unit) == "share")
+        gs.vmax = 1.0;
+    else
+        gs.vmax = gs.vmin;  // derive the scale from the data
+    print_out("{}", render_head_grid(
+                        L, H, [&](int l, int h) { return stats.at(l, h)[static_cast<size_t>(chosen)]; }, gs));
     print_out("\npattern types (V vertical, D diagonal, V+D both, B block, · heterogeneous):\n");
-    print_out("{}", render_label_grid(
-                         L, H, [&](int l, int h) { return std::string(pattern_glyph(patterns[static_cast<size_t>(l * H + h)].label)); },
-                         [&](int l, int h) { return static_cast<int>(patterns[static_cast<size_t>(l * H + h)].label); }, color));
+    print_out(
+        "{}",
+        render_label_grid(
+            L, H,
+            [&](int l, int h) { return std::string(pattern_glyph(patterns[static_cast<size_t>(l * H + h)].label)); },
+            [&](int l, int h) { return static_cast<int>(patterns[static_cast<size_t>(l * H + h)].label); }, color));
     if (!norms.empty()) {
         print_out("\nshare of [CLS]/[SEP]: by attention weight α (left) and by α‖f(x)‖ (right), Kobayashi et al.:\n");
         GridStyle ns;
         ns.color = color;
-        print_out("{}", render_head_grid(L, H, [&](int l, int h) { return norms[static_cast<size_t>(l * H + h)].special_attention_share; }, ns));
-        print_out("{}", render_head_grid(L, H, [&](int l, int h) { return norms[static_cast<size_t>(l * H + h)].special_norm_share; }, ns));
+        print_out(
+            "{}",
+            render_head_grid(
+                L, H, [&](int l, int h) { return norms[static_cast<size_t>(l * H + h)].special_attention_share; }, ns));
+        print_out(
+            "{}",
+            render_head_grid(
+                L, H, [&](int l, int h) { return norms[static_cast<size_t>(l * H + h)].special_norm_share; }, ns));
     }
     if (!layout.empty()) print_out("\nhead map: MDS stress {:.3g}; coordinates with --format json or csv\n", stress);
     print_out("\n(--stat KEY picks the grid: ");
@@ -186,7 +211,8 @@ void register_stats(CLI::App& app) {
     cmd->add_option("--stat,-s", o->stat, "The statistic drawn as an L × H grid in the table (default entropy)");
     cmd->add_flag("--norms", o->norms, "Also the norm-based analysis (Kobayashi et al. 2020)");
     cmd->add_flag("--head-map", o->head_map, "Also Clark et al.'s head map: JS distances between heads and a 2-D MDS");
-    cmd->add_option("--attentions", o->attentions, "Analyse these attentions (.npy [L, H, n, n]) instead of running a model");
+    cmd->add_option("--attentions", o->attentions,
+                    "Analyse these attentions (.npy [L, H, n, n]) instead of running a model");
     cmd->add_option("--tokens", o->tokens, "With --attentions: the tokens (.tokens.json or a JSON list of strings)");
     cmd->callback([o] { stats_command(*o); });
 }

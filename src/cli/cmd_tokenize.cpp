@@ -7,9 +7,9 @@
 #include "attnscope/error.h"
 #include "attnscope/model.h"
 #include "commands.h"
-#include "output.h"
 #include "common.h"
 #include "json_writer.h"
+#include "output.h"
 #include "util/files.h"
 
 namespace attnscope::cli {
@@ -94,14 +94,16 @@ void tokenize_command(const TokenizeOptions& o) {
     tokenizer::Tokenizer tok = tokenizer::Tokenizer::from_directory(loc.directory);
     const auto config = model::BertConfig::from_file(loc.directory / "config.json");
     const size_t positions = config.max_tokens();
-    if (tok.config().model_max_length == 0 || tok.config().model_max_length > positions) tok.set_model_max_length(positions);
+    if (tok.config().model_max_length == 0 || tok.config().model_max_length > positions)
+        tok.set_model_max_length(positions);
 
     tokenizer::EncodeOptions eo;
     eo.add_special_tokens = !o.no_special;
     eo.truncation = o.truncate || o.max_length > 0;
     eo.max_length = o.max_length;
     if (!o.input.empty()) {
-        if (tokenize_lines(tok, o.input, eo) != 0) throw Error(fmt::format("{}: some lines could not be tokenized", o.input));
+        if (tokenize_lines(tok, o.input, eo) != 0)
+            throw Error(fmt::format("{}: some lines could not be tokenized", o.input));
         return;
     }
     const std::string text = read_text_argument(o.text, "text");
@@ -122,11 +124,13 @@ void register_tokenize(CLI::App& app) {
     cmd->add_option("--pair,-p", o->pair, "A second text (sentence B)");
     cmd->add_option("--model,-m", o->model, "Model folder or Hugging Face id");
     cmd->add_flag("--truncate", o->truncate, "Truncate to the model's maximum length (longest_first)");
-    cmd->add_option("--max-length", o->max_length, "Truncate to this many tokens, special tokens included")->check(non_negative(kMaxLengthOption));
+    cmd->add_option("--max-length", o->max_length, "Truncate to this many tokens, special tokens included")
+        ->check(non_negative(kMaxLengthOption));
     cmd->add_flag("--no-special-tokens", o->no_special, "Do not add [CLS] and [SEP]");
     cmd->add_flag("--pretty", o->pretty, "Indent the JSON");
     cmd->add_flag("--quiet,-q", o->quiet, "Do not announce which default model is used");
-    cmd->add_option("--input,-i", o->input, "Tokenize every line of a JSONL file (a string or {\"text\", \"pair\"} per line)");
+    cmd->add_option("--input,-i", o->input,
+                    "Tokenize every line of a JSONL file (a string or {\"text\", \"pair\"} per line)");
     cmd->callback([o] { tokenize_command(*o); });
 }
 

@@ -69,7 +69,9 @@ std::string read_text_argument(const std::string& value, const char* what) {
     return text;
 }
 
-bool stdout_is_terminal() { return ::isatty(STDOUT_FILENO) == 1; }
+bool stdout_is_terminal() {
+    return ::isatty(STDOUT_FILENO) == 1;
+}
 
 bool use_color() {
     const char* no = std::getenv("NO_COLOR");
@@ -94,11 +96,13 @@ size_t terminal_width() {
 namespace attnscope::cli {
 
 void add_input_options(CLI::App* cmd, InputOptions& o) {
-    cmd->add_option("text", o.text, fmt::format("The sentence; '-' reads standard input (default: \"{}\")", kDefaultText));
+    cmd->add_option("text", o.text,
+                    fmt::format("The sentence; '-' reads standard input (default: \"{}\")", kDefaultText));
     cmd->add_option("--pair,-p", o.pair, "A second sentence (sentence B)");
     cmd->add_option("--model,-m", o.model, "Model folder or Hugging Face id");
     cmd->add_flag("--truncate", o.truncate, "Truncate to the model's maximum length instead of refusing");
-    cmd->add_option("--max-length", o.max_length, "Truncate to this many tokens, special tokens included")->check(non_negative(kMaxLengthOption));
+    cmd->add_option("--max-length", o.max_length, "Truncate to this many tokens, special tokens included")
+        ->check(non_negative(kMaxLengthOption));
     cmd->add_option("--threads,-t", o.threads, "Threads (default: one per core)")->check(thread_count());
     cmd->add_flag("--quiet,-q", o.quiet, "Do not announce which default model is used");
 }
@@ -110,7 +114,8 @@ void load_external_attentions(const std::string& npy_path, const std::string& to
         throw Error(fmt::format("{}: expected attentions of shape [layers, heads, n, n]", npy_path));
     }
     const size_t n = a.shape[2];
-    if (tokens_path.empty()) throw Error("--attentions needs --tokens (a .tokens.json or a JSON list of token strings)");
+    if (tokens_path.empty())
+        throw Error("--attentions needs --tokens (a .tokens.json or a JSON list of token strings)");
     nlohmann::json j = util::read_json_file(tokens_path);
     if (j.is_object() && j.contains("encoding")) j = j["encoding"];
     std::vector<std::string> tokens;
@@ -131,7 +136,8 @@ void load_external_attentions(const std::string& npy_path, const std::string& to
         throw Error(fmt::format("{} has {} tokens but the attentions are {} × {}", tokens_path, tokens.size(), n, n));
     }
     if (types.empty()) types.assign(n, 0);
-    if (types.size() != n) throw Error(fmt::format("{}: token_type_ids has {} entries for {} tokens", tokens_path, types.size(), n));
+    if (types.size() != n)
+        throw Error(fmt::format("{}: token_type_ids has {} entries for {} tokens", tokens_path, types.size(), n));
     enc = tokenizer::Encoding{};
     enc.tokens = tokens;
     enc.type_ids = types;
@@ -163,9 +169,10 @@ tokenizer::Encoding encode_input(const LoadedModel& lm, const InputOptions& o) {
     }
     const size_t limit = lm.model->tokenizer().config().model_max_length;
     if (enc.size() > limit) {
-        throw Error(fmt::format("the input is {} tokens including special tokens, longer than the model's maximum of {}; "
-                                "shorten it or pass --truncate",
-                                enc.size(), limit));
+        throw Error(
+            fmt::format("the input is {} tokens including special tokens, longer than the model's maximum of {}; "
+                        "shorten it or pass --truncate",
+                        enc.size(), limit));
     }
     return enc;
 }

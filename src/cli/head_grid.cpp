@@ -47,7 +47,7 @@ std::string render_head_grid(int layers, int heads, const std::function<double(i
 std::string render_label_grid(int layers, int heads, const std::function<std::string(int, int)>& label,
                               const std::function<int(int, int)>& colour, bool use_color) {
     // Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
-    static const Rgb palette[] = {{230, 159, 0}, {86, 180, 233}, {0, 158, 115}, {240, 228, 66},
+    static const Rgb palette[] = {{230, 159, 0}, {86, 180, 233}, {0, 158, 115},   {240, 228, 66},
                                   {0, 114, 178}, {213, 94, 0},   {204, 121, 167}, {153, 153, 153}};
     std::string out = "      ";
     for (int h = 0; h < heads; ++h) out += fmt::format("{:>4}", fmt::format("h{}", h));

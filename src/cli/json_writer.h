@@ -15,7 +15,9 @@
 namespace attnscope::cli {
 
 // The schema's encoding object (attnscope/schema.h), to compose into the CLI's documents.
-inline nlohmann::json encoding_json(const tokenizer::Encoding& e) { return nlohmann::json::parse(schema::encoding(e)); }
+inline nlohmann::json encoding_json(const tokenizer::Encoding& e) {
+    return nlohmann::json::parse(schema::encoding(e));
+}
 
 nlohmann::json model_json(const LoadedModel& m);
 

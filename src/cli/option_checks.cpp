@@ -31,7 +31,8 @@ CLI::Validator non_negative(uint64_t max) {
         [max](std::string& v) -> std::string {
             size_t i = v.size() > 1 && v[0] == '+' ? 1 : 0;
             if (i == v.size() || v.find_first_not_of("0123456789", i) != std::string::npos) {
-                return v.find('-') != std::string::npos ? "must be 0 or more, not " + v : "expected a whole number, not '" + v + "'";
+                return v.find('-') != std::string::npos ? "must be 0 or more, not " + v
+                                                        : "expected a whole number, not '" + v + "'";
             }
             unsigned long long value = 0;
             for (; i < v.size(); ++i) {
@@ -81,12 +82,15 @@ CLI::Validator int_list(long long min, long long max) {
             size_t start = 0;
             while (true) {
                 const size_t comma = v.find(',', start);
-                const std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+                const std::string item =
+                    v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
                 long long value = 0;
-                if (item.empty()) return fmt::format("'{}': an empty element (expected numbers separated by commas)", v);
+                if (item.empty())
+                    return fmt::format("'{}': an empty element (expected numbers separated by commas)", v);
                 if (!parse_integer(item, value) || value < min || value > max) {
-                    return min == 0 && max == 1 ? fmt::format("'{}': expected 0 (masked) or 1 (attend)", item)
-                                                : fmt::format("'{}': expected whole numbers from {} to {}", item, min, max);
+                    return min == 0 && max == 1
+                               ? fmt::format("'{}': expected 0 (masked) or 1 (attend)", item)
+                               : fmt::format("'{}': expected whole numbers from {} to {}", item, min, max);
                 }
                 if (comma == std::string::npos) return {};
                 start = comma + 1;

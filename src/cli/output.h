@@ -13,7 +13,7 @@
 namespace attnscope::cli {
 
 class Output : public util::FileWriter {
-public:
+  public:
     // "" or "-" = stdout. `atomic` files appear only on commit(); others are written as they go.
     explicit Output(const std::string& path, bool atomic = true)
         : util::FileWriter(path, atomic ? Mode::Atomic : Mode::Streaming) {}

@@ -21,7 +21,7 @@ void print_workflow(const LoadedModel& lm, const RunInput& in, const tokenizer::
     const auto& c = lm.model->config();
     const size_t width = terminal_width();
     print_out("model   {} ({}) · {} layers × {} heads · hidden {} · loaded in {:.0f} ms\n", lm.location.name,
-               lm.location.directory.string(), c.num_hidden_layers, c.num_attention_heads, c.hidden_size, lm.load_ms);
+              lm.location.directory.string(), c.num_hidden_layers, c.num_attention_heads, c.hidden_size, lm.load_ms);
     print_out("text    {}\n", in.text);
     if (in.pair) print_out("pair    {}\n", *in.pair);
 
@@ -43,9 +43,10 @@ void print_workflow(const LoadedModel& lm, const RunInput& in, const tokenizer::
         types.push_back(std::to_string(enc.type_ids[i]));
         mask.push_back(std::to_string(enc.attention_mask[i]));
     }
-    print_out("\n3. encode_plus: {} tokens with {} and {}\n", enc.size(), tok.config().cls_token, tok.config().sep_token);
+    print_out("\n3. encode_plus: {} tokens with {} and {}\n", enc.size(), tok.config().cls_token,
+              tok.config().sep_token);
     print_out("{}", render_columns({"position", "token", "input_ids", "token_type_ids", "attention_mask"},
-                                    {pos, enc.tokens, ids, types, mask}, width));
+                                   {pos, enc.tokens, ids, types, mask}, width));
 }
 
 void print_overview(const LoadedModel& lm, const tokenizer::Encoding& enc, const Trace& trace, double forward_ms,
@@ -53,12 +54,13 @@ void print_overview(const LoadedModel& lm, const tokenizer::Encoding& enc, const
     const auto& c = lm.model->config();
     const size_t n = enc.size();
     print_out("\n4. model(**inputs, output_attentions=True) → {} × [1, {}, {}, {}] in {:.1f} ms\n", c.num_hidden_layers,
-               c.num_attention_heads, n, n, forward_ms);
+              c.num_attention_heads, n, n, forward_ms);
     const auto summary = analysis::summarize_heads(trace);
     const double uniform = std::log(static_cast<double>(n));
-    print_out("\n5. heads: mean row entropy in nats (uniform attention = {:.2f}) and the token that receives the "
-               "most attention\n",
-               uniform);
+    print_out(
+        "\n5. heads: mean row entropy in nats (uniform attention = {:.2f}) and the token that receives the "
+        "most attention\n",
+        uniform);
     const size_t cell_w = 14;
     const size_t per_block = std::max<size_t>(1, (terminal_width() - 6) / cell_w);
     const int H = c.num_attention_heads;
@@ -87,9 +89,10 @@ void print_heatmap(const tokenizer::Encoding& enc, const Trace& trace, int layer
     std::vector<double> rows(n);
     double entropy = 0;
     for (size_t i = 0; i < n; ++i) entropy += analysis::row_entropy(a + i * n, n);
-    print_out("\nlayer {}, head {}: rows = query tokens (attending), columns = key tokens (attended to); "
-               "mean entropy {:.3f} nats\n\n",
-               layer, head, entropy / static_cast<double>(n));
+    print_out(
+        "\nlayer {}, head {}: rows = query tokens (attending), columns = key tokens (attended to); "
+        "mean entropy {:.3f} nats\n\n",
+        layer, head, entropy / static_cast<double>(n));
     HeatmapStyle style;
     style.color = color;
     style.values = values;

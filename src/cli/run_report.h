@@ -16,7 +16,8 @@ struct RunInput {
 };
 
 void print_workflow(const LoadedModel& lm, const RunInput& in, const tokenizer::Encoding& enc);
-void print_overview(const LoadedModel& lm, const tokenizer::Encoding& enc, const Trace& trace, double forward_ms, bool color);
+void print_overview(const LoadedModel& lm, const tokenizer::Encoding& enc, const Trace& trace, double forward_ms,
+                    bool color);
 void print_heatmap(const tokenizer::Encoding& enc, const Trace& trace, int layer, int head, bool color, bool values);
 
 }  // namespace attnscope::cli

@@ -92,7 +92,8 @@ void write_npy_outputs(const LoadedModel& lm, const RunInput& in, const tokenize
     std::vector<std::string> written{path};
     const size_t d = static_cast<size_t>(t.head_dim);
     if (!t.queries.empty()) {
-        for (const auto& [name, v] : {std::pair{".queries.npy", &t.queries}, {".keys.npy", &t.keys}, {".values.npy", &t.values}}) {
+        for (const auto& [name, v] :
+             {std::pair{".queries.npy", &t.queries}, {".keys.npy", &t.keys}, {".values.npy", &t.values}}) {
             write_npy(sibling_path(path, name), v->data(), {L, H, n, d});
             written.push_back(sibling_path(path, name));
         }
@@ -102,7 +103,8 @@ void write_npy_outputs(const LoadedModel& lm, const RunInput& in, const tokenize
         written.push_back(sibling_path(path, ".scores.npy"));
     }
     if (!t.hidden_states.empty()) {
-        write_npy(sibling_path(path, ".hidden_states.npy"), t.hidden_states.data(), {L + 1, n, static_cast<size_t>(t.hidden_size)});
+        write_npy(sibling_path(path, ".hidden_states.npy"), t.hidden_states.data(),
+                  {L + 1, n, static_cast<size_t>(t.hidden_size)});
         written.push_back(sibling_path(path, ".hidden_states.npy"));
     }
     nlohmann::json side;

@@ -11,7 +11,8 @@
 namespace attnscope::cli {
 
 // output "" or "-" = stdout.
-void write_json(const LoadedModel& lm, const RunInput& in, const tokenizer::Encoding& enc, const Trace& t, const std::string& output);
+void write_json(const LoadedModel& lm, const RunInput& in, const tokenizer::Encoding& enc, const Trace& t,
+                const std::string& output);
 // output "" = attentions.npy; prints the files written on stderr.
 void write_npy_outputs(const LoadedModel& lm, const RunInput& in, const tokenizer::Encoding& enc, const Trace& t,
                        const std::string& output);

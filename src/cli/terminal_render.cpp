@@ -10,8 +10,12 @@
 
 namespace attnscope::cli {
 
-std::string ansi_background(Rgb c) { return fmt::format("\x1b[48;2;{};{};{}m", c.r, c.g, c.b); }
-std::string ansi_foreground(Rgb c) { return fmt::format("\x1b[38;2;{};{};{}m", c.r, c.g, c.b); }
+std::string ansi_background(Rgb c) {
+    return fmt::format("\x1b[48;2;{};{};{}m", c.r, c.g, c.b);
+}
+std::string ansi_foreground(Rgb c) {
+    return fmt::format("\x1b[38;2;{};{};{}m", c.r, c.g, c.b);
+}
 
 std::string render_columns(const std::vector<std::string>& row_names, const std::vector<std::vector<std::string>>& rows,
                            size_t width, size_t indent) {
@@ -32,7 +36,8 @@ std::string render_columns(const std::vector<std::string>& row_names, const std:
         for (size_t r = 0; r < rows.size(); ++r) {
             std::string line(indent, ' ');
             line += util::pad_to_width(row_names[r], name_w) + "  ";
-            for (size_t c = start; c < end && c < rows[r].size(); ++c) line += util::pad_to_width(rows[r][c], col_w[c] + 2);
+            for (size_t c = start; c < end && c < rows[r].size(); ++c)
+                line += util::pad_to_width(rows[r][c], col_w[c] + 2);
             while (!line.empty() && line.back() == ' ') line.pop_back();
             out += line + "\n";
         }
@@ -72,7 +77,8 @@ std::string render_heatmap(const float* m, size_t rows, size_t cols, const std::
     size_t label_w = 0;
     std::vector<std::string> rlabels;
     for (size_t i = 0; i < rows; ++i) {
-        std::string l = fmt::format("{:>3} {}", i, util::truncate_to_width(i < row_labels.size() ? row_labels[i] : "", style.max_label_width));
+        std::string l = fmt::format(
+            "{:>3} {}", i, util::truncate_to_width(i < row_labels.size() ? row_labels[i] : "", style.max_label_width));
         label_w = std::max(label_w, util::display_width(l));
         rlabels.push_back(std::move(l));
     }

@@ -61,8 +61,9 @@ struct Metadata {
 };
 
 class HubError : public Error {
-public:
-    HubError(long status, const std::string& code, const std::string& message) : Error(message), status(status), code(code) {}
+  public:
+    HubError(long status, const std::string& code, const std::string& message)
+        : Error(message), status(status), code(code) {}
     long status;
     std::string code;  // X-Error-Code: RepoNotFound, GatedRepo, EntryNotFound, RevisionNotFound
 };
@@ -70,9 +71,13 @@ public:
 // A progress line on stderr: name, bytes, rate, ETA; redrawn in place on a terminal, printed once at the
 // end otherwise.
 class Progress {
-public:
+  public:
     Progress(std::string name, long long total, size_t already, bool enabled)
-        : name_(std::move(name)), total_(total), already_(already), enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0),
+        : name_(std::move(name)),
+          total_(total),
+          already_(already),
+          enabled_(enabled),
+          tty_(isatty(STDERR_FILENO) != 0),
           start_(std::chrono::steady_clock::now()) {}
 
     void update(size_t received) {
@@ -88,7 +93,7 @@ public:
         std::fprintf(stderr, tty_ ? "\r%s\x1b[K\n" : "%s\n", line().c_str());
     }
 
-private:
+  private:
     std::string line() const {
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
         const double rate = seconds > 0 ? static_cast<double>(received_) / seconds : 0;
@@ -103,9 +108,10 @@ private:
         if (total_ > 0 && rate > 0 && have < static_cast<double>(total_)) {
             eta = fmt::format("  ETA {:.0f} s", (static_cast<double>(total_) - have) / rate);
         }
-        return fmt::format("  {:<28} {}{:.1f}{} MB  {:.1f} MB/s{}{}", name_, bar, have / 1e6,
-                           total_ > 0 ? fmt::format(" / {:.1f}", static_cast<double>(total_) / 1e6) : std::string(),
-                           rate / 1e6, eta, already_ ? fmt::format("  (resumed at {:.1f} MB)", static_cast<double>(already_) / 1e6) : "");
+        return fmt::format(
+            "  {:<28} {}{:.1f}{} MB  {:.1f} MB/s{}{}", name_, bar, have / 1e6,
+            total_ > 0 ? fmt::format(" / {:.1f}", static_cast<double>(total_) / 1e6) : std::string(), rate / 1e6, eta,
+            already_ ? fmt::format("  (resumed at {:.1f} MB)", static_cast<double>(already_) / 1e6) : "");
     }
 
     std::string name_;
@@ -138,7 +144,7 @@ std::string file_digest(const fs::path& path, bool git_sha1) {
 }
 
 class Downloader {
-public:
+  public:
     Downloader(const std::string& repo, const PullOptions& o, const Settings& s)
         : repo_(repo), options_(o), settings_(s), storage_(s.cache / repo_folder_name(repo)) {}
 
@@ -148,9 +154,10 @@ public:
         Metadata config = metadata("config.json", options_.revision);
         commit_ = config.commit;
         if (!is_commit(commit_)) {
-            throw Error(fmt::format("{}: the hub's answer for config.json has no X-Repo-Commit header; is {} a Hugging "
-                                    "Face hub?",
-                                    repo_, settings_.endpoint));
+            throw Error(
+                fmt::format("{}: the hub's answer for config.json has no X-Repo-Commit header; is {} a Hugging "
+                            "Face hub?",
+                            repo_, settings_.endpoint));
         }
         result.commit = commit_;
         fetch("config.json", config, result);
@@ -176,7 +183,8 @@ public:
                 }
                 for (const auto& shard : shards) {
                     if (shard.find('/') != std::string::npos || shard.find("..") != std::string::npos) {
-                        throw Error(fmt::format("{}: {} names a shard outside the model folder: '{}'", repo_, index, shard));
+                        throw Error(
+                            fmt::format("{}: {} names a shard outside the model folder: '{}'", repo_, index, shard));
                     }
                     fetch(shard, metadata(shard, commit_), result);
                 }
@@ -185,9 +193,10 @@ public:
             }
         }
         if (!have_weights) {
-            throw Error(fmt::format("{} has no model.safetensors or pytorch_model.bin (nor their .index.json) at "
-                                    "revision {}: attnscope cannot read its weights",
-                                    repo_, options_.revision));
+            throw Error(
+                fmt::format("{} has no model.safetensors or pytorch_model.bin (nor their .index.json) at "
+                            "revision {}: attnscope cannot read its weights",
+                            repo_, options_.revision));
         }
         if (!is_commit(options_.revision)) {
             const fs::path ref = storage_ / "refs" / options_.revision;
@@ -198,7 +207,7 @@ public:
         return result;
     }
 
-private:
+  private:
     std::string resolve_url(const std::string& file, const std::string& revision) const {
         return fmt::format("{}/{}/resolve/{}/{}", settings_.endpoint, repo_, quote(revision, false), quote(file, true));
     }
@@ -213,8 +222,10 @@ private:
         const std::string code = r.header("X-Error-Code");
         const std::string who = fmt::format("{} (revision {})", repo_, revision);
         if (code == "GatedRepo") {
-            throw HubError(r.status, code, fmt::format("{} is gated: accept its conditions on the hub, then set HF_TOKEN to a "
-                                                       "token of that account", repo_));
+            throw HubError(r.status, code,
+                           fmt::format("{} is gated: accept its conditions on the hub, then set HF_TOKEN to a "
+                                       "token of that account",
+                                       repo_));
         }
         if (code == "RevisionNotFound") {
             throw HubError(r.status, code, fmt::format("{}: revision '{}' does not exist", repo_, revision));
@@ -223,13 +234,15 @@ private:
             throw HubError(404, "EntryNotFound", fmt::format("{}: {} not found (HTTP 404)", who, file));
         }
         if (code == "RepoNotFound" || r.status == 401) {
-            throw HubError(r.status, "RepoNotFound",
-                           fmt::format("{}: repository not found (HTTP {}) — check the id; if it is private or gated, "
-                                       "set HF_TOKEN{}",
-                                       repo_, r.status, settings_.token.empty() ? "" : " (the token given was not accepted)"));
+            throw HubError(
+                r.status, "RepoNotFound",
+                fmt::format("{}: repository not found (HTTP {}) — check the id; if it is private or gated, "
+                            "set HF_TOKEN{}",
+                            repo_, r.status, settings_.token.empty() ? "" : " (the token given was not accepted)"));
         }
         if (r.status == 403) {
-            throw HubError(r.status, code, fmt::format("{}: access forbidden (HTTP 403) — is HF_TOKEN allowed to read it?", repo_));
+            throw HubError(r.status, code,
+                           fmt::format("{}: access forbidden (HTTP 403) — is HF_TOKEN allowed to read it?", repo_));
         }
         throw HubError(r.status, code, fmt::format("{}: {} failed with HTTP {}", who, file, r.status));
     }
@@ -290,7 +303,8 @@ private:
             throw Error(fmt::format("{}: the hub gave an unusable ETag for {}", repo_, file));
         }
         if (!m.commit.empty() && m.commit != commit_) {
-            throw Error(fmt::format("{}: {} comes from commit {} but config.json from {}", repo_, file, m.commit, commit_));
+            throw Error(
+                fmt::format("{}: {} comes from commit {} but config.json from {}", repo_, file, m.commit, commit_));
         }
         const fs::path blob = storage_ / "blobs" / m.etag;
         const fs::path pointer = storage_ / "snapshots" / commit_ / file;
@@ -337,8 +351,9 @@ private:
             r = http_get(req);
         } catch (const Error& e) {
             if (out) std::fclose(out);
-            throw Error(fmt::format("{}: downloading {} failed: {}. Run the command again to resume ({} bytes kept in {})",
-                                    repo_, file, e.what(), have + written, part.string()));
+            throw Error(
+                fmt::format("{}: downloading {} failed: {}. Run the command again to resume ({} bytes kept in {})",
+                            repo_, file, e.what(), have + written, part.string()));
         }
         const bool ok = out && std::fflush(out) == 0 && fsync(fileno(out)) == 0;
         if (out) std::fclose(out);
@@ -352,16 +367,18 @@ private:
         progress.done();
         const size_t total = static_cast<size_t>(fs::file_size(part));
         if (m.size >= 0 && total != static_cast<size_t>(m.size)) {
-            throw Error(fmt::format("{}: {} is {} bytes but the hub announced {}; run again to resume", repo_, file, total, m.size));
+            throw Error(fmt::format("{}: {} is {} bytes but the hub announced {}; run again to resume", repo_, file,
+                                    total, m.size));
         }
         const bool sha256 = m.etag.size() == 64, sha1 = m.etag.size() == 40;
         if (sha256 || sha1) {
             const std::string got = file_digest(part, sha1);
             if (got != m.etag) {
                 fs::remove(part);
-                throw Error(fmt::format("{}: checksum mismatch for {}: expected {} {}, got {}; the corrupt download "
-                                        "was deleted, run again",
-                                        repo_, file, sha256 ? "sha256" : "git sha1", m.etag, got));
+                throw Error(
+                    fmt::format("{}: checksum mismatch for {}: expected {} {}, got {}; the corrupt download "
+                                "was deleted, run again",
+                                repo_, file, sha256 ? "sha256" : "git sha1", m.etag, got));
             }
         }
         fs::rename(part, blob);
@@ -390,9 +407,10 @@ private:
 PullResult pull(const std::string& repo_id, const PullOptions& options, const Settings& settings) {
     check_repo_id(repo_id);
     if (settings.offline) {
-        throw Error(fmt::format("cannot download {}: offline mode is on (HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE); the cache "
-                                "is {}",
-                                repo_id, settings.cache.string()));
+        throw Error(
+            fmt::format("cannot download {}: offline mode is on (HF_HUB_OFFLINE / TRANSFORMERS_OFFLINE); the cache "
+                        "is {}",
+                        repo_id, settings.cache.string()));
     }
     if (options.revision.empty() || options.revision.find("..") != std::string::npos) {
         throw Error(fmt::format("invalid revision '{}'", options.revision));

@@ -118,8 +118,12 @@ std::string HttpResponse::header(const std::string& name) const {
     return it == headers.end() ? std::string() : it->second;
 }
 
-HttpResponse http_head(const HttpRequest& request) { return perform(request, true); }
-HttpResponse http_get(const HttpRequest& request) { return perform(request, false); }
+HttpResponse http_head(const HttpRequest& request) {
+    return perform(request, true);
+}
+HttpResponse http_get(const HttpRequest& request) {
+    return perform(request, false);
+}
 
 std::string url_origin(const std::string& url) {
     CURLU* u = curl_url();

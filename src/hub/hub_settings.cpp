@@ -22,7 +22,9 @@ std::string env(const char* name) {
     return v ? std::string(v) : std::string();
 }
 
-bool truthy(const std::string& v) { return v == "1" || v == "ON" || v == "on" || v == "YES" || v == "yes" || v == "true" || v == "TRUE"; }
+bool truthy(const std::string& v) {
+    return v == "1" || v == "ON" || v == "on" || v == "YES" || v == "yes" || v == "true" || v == "TRUE";
+}
 
 }  // namespace
 
@@ -33,9 +35,9 @@ Settings Settings::from_environment() {
     while (!s.endpoint.empty() && s.endpoint.back() == '/') s.endpoint.pop_back();
     s.offline = truthy(env("HF_HUB_OFFLINE")) || truthy(env("TRANSFORMERS_OFFLINE"));
     const std::string home = env("HOME");
-    fs::path hf_home = !env("HF_HOME").empty()            ? fs::path(env("HF_HOME"))
-                       : !env("XDG_CACHE_HOME").empty()   ? fs::path(env("XDG_CACHE_HOME")) / "huggingface"
-                                                          : fs::path(home) / ".cache" / "huggingface";
+    fs::path hf_home = !env("HF_HOME").empty()          ? fs::path(env("HF_HOME"))
+                       : !env("XDG_CACHE_HOME").empty() ? fs::path(env("XDG_CACHE_HOME")) / "huggingface"
+                                                        : fs::path(home) / ".cache" / "huggingface";
     s.token = env("HF_TOKEN");
     if (s.token.empty()) s.token = env("HUGGING_FACE_HUB_TOKEN");
     if (s.token.empty()) {
@@ -46,7 +48,7 @@ Settings Settings::from_environment() {
             while (!s.token.empty() && std::isspace(static_cast<unsigned char>(s.token.back()))) s.token.pop_back();
         }
     }
-    s.cache = !env("HF_HUB_CACHE") .empty()          ? fs::path(env("HF_HUB_CACHE"))
+    s.cache = !env("HF_HUB_CACHE").empty()            ? fs::path(env("HF_HUB_CACHE"))
               : !env("HUGGINGFACE_HUB_CACHE").empty() ? fs::path(env("HUGGINGFACE_HUB_CACHE"))
                                                       : hf_home / "hub";
     return s;
@@ -59,9 +61,10 @@ bool is_repo_id(const std::string& s) {
 
 void check_repo_id(const std::string& s) {
     if (!is_repo_id(s)) {
-        throw Error(fmt::format("'{}' is not a Hugging Face model id: expected name or org/name (letters, digits, '.', "
-                                "'_', '-'; no '..' or '--')",
-                                s));
+        throw Error(
+            fmt::format("'{}' is not a Hugging Face model id: expected name or org/name (letters, digits, '.', "
+                        "'_', '-'; no '..' or '--')",
+                        s));
     }
 }
 

@@ -8,7 +8,7 @@
 namespace attnscope::io {
 
 class MappedFile {
-public:
+  public:
     explicit MappedFile(const std::filesystem::path& path);
     ~MappedFile();
     MappedFile(const MappedFile&) = delete;
@@ -23,7 +23,7 @@ public:
     // elsewhere (packed weights). The mapping stays valid; a later read faults the pages back in.
     void release(const void* ptr, size_t length) const;
 
-private:
+  private:
     std::filesystem::path path_;
     const uint8_t* data_ = nullptr;
     size_t size_ = 0;

@@ -35,7 +35,8 @@ fs::path expand_home(const std::string& p) {
 }
 
 bool is_commit_hash(const std::string& s) {
-    return s.size() == 40 && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
+    return s.size() == 40 &&
+           std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); });
 }
 
 // The hub moved the original un-namespaced checkpoints into organisations; a folder in the cache is named
@@ -133,7 +134,8 @@ ModelLocation locate_model(const std::string& spec_in, const ModelDownloader& do
                     // Downloaded by commit hash only: use the snapshot if there is exactly one.
                     std::vector<fs::path> snaps;
                     if (fs::is_directory(repo / "snapshots", ec)) {
-                        for (const auto& entry : fs::directory_iterator(repo / "snapshots", ec)) snaps.push_back(entry.path());
+                        for (const auto& entry : fs::directory_iterator(repo / "snapshots", ec))
+                            snaps.push_back(entry.path());
                     }
                     if (revision == "main" && snaps.size() == 1) {
                         commit = snaps[0].filename().string();
@@ -156,8 +158,8 @@ ModelLocation locate_model(const std::string& spec_in, const ModelDownloader& do
         try {
             return {download(spec, revision), spec, "downloaded"};
         } catch (const Error& e) {
-            throw Error(fmt::format("model '{}' is not in the Hugging Face cache, and downloading it failed: {}", spec_in,
-                                    e.what()));
+            throw Error(fmt::format("model '{}' is not in the Hugging Face cache, and downloading it failed: {}",
+                                    spec_in, e.what()));
         }
     }
     throw Error(fmt::format("model '{}' is not in the Hugging Face cache{}; looked in: {}. {}", spec_in,
@@ -174,7 +176,8 @@ std::vector<fs::path> bundled_model_roots() {
     fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     if (!ec) {
         fs::path dir = exe.parent_path();
-        for (const fs::path& p : {dir / ".." / "models", dir / ".." / ".." / "models", dir / ".." / "share" / "attnscope" / "models"}) {
+        for (const fs::path& p :
+             {dir / ".." / "models", dir / ".." / ".." / "models", dir / ".." / "share" / "attnscope" / "models"}) {
             fs::path n = p.lexically_normal();
             if (std::find(roots.begin(), roots.end(), n) == roots.end()) roots.push_back(n);
         }
@@ -185,7 +188,8 @@ std::vector<fs::path> bundled_model_roots() {
 ModelLocation locate_default_model(std::string* note) {
     try {
         ModelLocation loc = locate_model("bert-base-uncased");
-        if (note) *note = fmt::format("using bert-base-uncased from the Hugging Face cache ({})", loc.directory.string());
+        if (note)
+            *note = fmt::format("using bert-base-uncased from the Hugging Face cache ({})", loc.directory.string());
         return loc;
     } catch (const Error&) {
     }
@@ -195,9 +199,10 @@ ModelLocation locate_default_model(std::string* note) {
         const fs::path dir = root / "all-MiniLM-L6-v2";
         if (fs::exists(dir / "config.json", ec)) {
             if (note) {
-                *note = fmt::format("bert-base-uncased is not in the Hugging Face cache; using the bundled "
-                                    "all-MiniLM-L6-v2 ({})",
-                                    dir.string());
+                *note = fmt::format(
+                    "bert-base-uncased is not in the Hugging Face cache; using the bundled "
+                    "all-MiniLM-L6-v2 ({})",
+                    dir.string());
             }
             return {dir, "all-MiniLM-L6-v2", "bundled"};
         }
@@ -205,9 +210,10 @@ ModelLocation locate_default_model(std::string* note) {
     }
     std::vector<std::string> caches;
     for (const auto& r : hf_cache_roots()) caches.push_back(r.string());
-    throw Error(fmt::format("no model: bert-base-uncased is not in the Hugging Face cache ({}) and the bundled "
-                            "all-MiniLM-L6-v2 is not installed (looked in {}); run scripts/setup.sh or pass --model",
-                            fmt::join(caches, ", "), fmt::join(looked, ", ")));
+    throw Error(
+        fmt::format("no model: bert-base-uncased is not in the Hugging Face cache ({}) and the bundled "
+                    "all-MiniLM-L6-v2 is not installed (looked in {}); run scripts/setup.sh or pass --model",
+                    fmt::join(caches, ", "), fmt::join(looked, ", ")));
 }
 
 }  // namespace attnscope

@@ -18,15 +18,18 @@ constexpr size_t kMaxHeader = 10000;
 NpyArray read_npy(const std::filesystem::path& path) {
     const std::string bytes = util::read_text_file(path);
     const std::string src = path.string();
-    if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) throw Error(fmt::format("{}: not a .npy file", src));
+    if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
+        throw Error(fmt::format("{}: not a .npy file", src));
     const int major = static_cast<unsigned char>(bytes[6]);
     size_t header_len = 0, offset = 0;
     if (major == 1) {
-        header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<size_t>(static_cast<unsigned char>(bytes[9])) << 8);
+        header_len =
+            static_cast<unsigned char>(bytes[8]) | (static_cast<size_t>(static_cast<unsigned char>(bytes[9])) << 8);
         offset = 10;
     } else if (major == 2 || major == 3) {
         if (bytes.size() < 12) throw Error(fmt::format("{}: truncated header", src));
-        for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + static_cast<size_t>(i)])) << (8 * i);
+        for (int i = 0; i < 4; ++i)
+            header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + static_cast<size_t>(i)])) << (8 * i);
         offset = 12;
     } else {
         throw Error(fmt::format("{}: unsupported .npy version {}", src, major));
@@ -34,7 +37,8 @@ NpyArray read_npy(const std::filesystem::path& path) {
     // numpy itself refuses headers over 10,000 bytes (max_header_size) for the same reason: the header is
     // untrusted text that is parsed (here with std::regex, whose matcher recurses per character).
     if (header_len > kMaxHeader) {
-        throw Error(fmt::format("{}: a {}-byte header is more than the {} bytes numpy writes", src, header_len, kMaxHeader));
+        throw Error(
+            fmt::format("{}: a {}-byte header is more than the {} bytes numpy writes", src, header_len, kMaxHeader));
     }
     if (!util::range_inside(offset, header_len, bytes.size())) throw Error(fmt::format("{}: truncated header", src));
     const std::string header = bytes.substr(offset, header_len);
@@ -43,8 +47,10 @@ NpyArray read_npy(const std::filesystem::path& path) {
         shape_re(R"('shape'\s*:\s*\(([^)]*)\))");
     if (!std::regex_search(header, m, descr_re)) throw Error(fmt::format("{}: no dtype in the header", src));
     const std::string descr = m[1];
-    if (descr != "<f4" && descr != "<f8") throw Error(fmt::format("{}: dtype {} (expected little-endian float32 or float64)", src, descr));
-    if (std::regex_search(header, m, order_re) && m[1] == "True") throw Error(fmt::format("{}: Fortran order is not supported", src));
+    if (descr != "<f4" && descr != "<f8")
+        throw Error(fmt::format("{}: dtype {} (expected little-endian float32 or float64)", src, descr));
+    if (std::regex_search(header, m, order_re) && m[1] == "True")
+        throw Error(fmt::format("{}: Fortran order is not supported", src));
     if (!std::regex_search(header, m, shape_re)) throw Error(fmt::format("{}: no shape in the header", src));
     NpyArray out;
     const std::string dims = m[1];

@@ -20,25 +20,45 @@ constexpr size_t kMaxStack = 100000;
 
 const char* kind_name(Kind k) {
     switch (k) {
-        case Kind::None: return "None";
-        case Kind::Bool: return "bool";
-        case Kind::Int: return "int";
-        case Kind::Float: return "float";
-        case Kind::String: return "str";
-        case Kind::Bytes: return "bytes";
-        case Kind::Tuple: return "tuple";
-        case Kind::List: return "list";
-        case Kind::Dict: return "dict";
-        case Kind::Global: return "global";
-        case Kind::Storage: return "storage";
-        case Kind::Tensor: return "tensor";
-        case Kind::Mark: return "mark";
+        case Kind::None:
+            return "None";
+        case Kind::Bool:
+            return "bool";
+        case Kind::Int:
+            return "int";
+        case Kind::Float:
+            return "float";
+        case Kind::String:
+            return "str";
+        case Kind::Bytes:
+            return "bytes";
+        case Kind::Tuple:
+            return "tuple";
+        case Kind::List:
+            return "list";
+        case Kind::Dict:
+            return "dict";
+        case Kind::Global:
+            return "global";
+        case Kind::Storage:
+            return "storage";
+        case Kind::Tensor:
+            return "tensor";
+        case Kind::Mark:
+            return "mark";
     }
     return "?";
 }
 
 // The globals a plain state dict needs. Everything else is refused before it could be called.
-enum class Callable { OrderedDict, RebuildTensorV2, RebuildTensor, RebuildParameter, RebuildParameterWithState, StorageClass };
+enum class Callable {
+    OrderedDict,
+    RebuildTensorV2,
+    RebuildTensor,
+    RebuildParameter,
+    RebuildParameterWithState,
+    StorageClass
+};
 
 bool allowed_global(const std::string& module, const std::string& name, Callable* what) {
     if (module == "collections" && name == "OrderedDict") return *what = Callable::OrderedDict, true;
@@ -53,7 +73,7 @@ bool allowed_global(const std::string& module, const std::string& name, Callable
 }
 
 class Machine {
-public:
+  public:
     Machine(Arena& arena, const uint8_t* p, size_t n, const PersistentLoad& pl, const std::string& source)
         : arena_(arena), p_(p), n_(n), persistent_load_(pl), source_(source) {}
 
@@ -61,24 +81,38 @@ public:
         while (true) {
             const uint8_t op = byte();
             switch (op) {
-                case 0x80: byte(); break;                     // PROTO
-                case 0x95: take(8); break;                    // FRAME (protocol 4): a length hint
-                case '.': {                                   // STOP
+                case 0x80:
+                    byte();
+                    break;  // PROTO
+                case 0x95:
+                    take(8);
+                    break;   // FRAME (protocol 4): a length hint
+                case '.': {  // STOP
                     if (consumed) *consumed = pos_;
                     ValuePtr v = pop();
                     return v;
                 }
-                case '(': push(make(Kind::Mark)); break;
-                case '}': push(make(Kind::Dict)); break;
-                case ']': push(make(Kind::List)); break;
-                case ')': push(make(Kind::Tuple)); break;
+                case '(':
+                    push(make(Kind::Mark));
+                    break;
+                case '}':
+                    push(make(Kind::Dict));
+                    break;
+                case ']':
+                    push(make(Kind::List));
+                    break;
+                case ')':
+                    push(make(Kind::Tuple));
+                    break;
                 case 't': {
                     auto t = make(Kind::Tuple);
                     for (auto v : pop_to_mark()) t->items.push_back(attach(t, v));
                     push(t);
                     break;
                 }
-                case 0x85: case 0x86: case 0x87: {            // TUPLE1..3
+                case 0x85:
+                case 0x86:
+                case 0x87: {  // TUPLE1..3
                     const size_t k = static_cast<size_t>(op - 0x84);
                     auto t = make(Kind::Tuple);
                     t->items.resize(k);
@@ -96,25 +130,44 @@ public:
                     auto d = make(Kind::Dict);
                     auto items = pop_to_mark();
                     if (items.size() % 2) fail("DICT with an odd number of items");
-                    for (size_t i = 0; i < items.size(); i += 2) d->dict.emplace_back(attach(d, items[i]), attach(d, items[i + 1]));
+                    for (size_t i = 0; i < items.size(); i += 2)
+                        d->dict.emplace_back(attach(d, items[i]), attach(d, items[i + 1]));
                     push(d);
                     break;
                 }
-                case 'X': push_string(Kind::String, u32()); break;          // BINUNICODE
-                case 0x8c: push_string(Kind::String, byte()); break;        // SHORT_BINUNICODE
-                case 0x8d: push_string(Kind::String, u64()); break;         // BINUNICODE8
-                case 'B': push_string(Kind::Bytes, u32()); break;           // BINBYTES
-                case 'C': push_string(Kind::Bytes, byte()); break;          // SHORT_BINBYTES
-                case 'J': push_int(static_cast<int32_t>(u32())); break;     // BININT
-                case 'K': push_int(byte()); break;                          // BININT1
-                case 'M': {                                                 // BININT2
+                case 'X':
+                    push_string(Kind::String, u32());
+                    break;  // BINUNICODE
+                case 0x8c:
+                    push_string(Kind::String, byte());
+                    break;  // SHORT_BINUNICODE
+                case 0x8d:
+                    push_string(Kind::String, u64());
+                    break;  // BINUNICODE8
+                case 'B':
+                    push_string(Kind::Bytes, u32());
+                    break;  // BINBYTES
+                case 'C':
+                    push_string(Kind::Bytes, byte());
+                    break;  // SHORT_BINBYTES
+                case 'J':
+                    push_int(static_cast<int32_t>(u32()));
+                    break;  // BININT
+                case 'K':
+                    push_int(byte());
+                    break;   // BININT1
+                case 'M': {  // BININT2
                     const int64_t lo = byte();
                     push_int(lo | (static_cast<int64_t>(byte()) << 8));
                     break;
                 }
-                case 0x8a: push_long(byte()); break;                        // LONG1
-                case 0x8b: push_long(u32()); break;                         // LONG4
-                case 'G': {                                                 // BINFLOAT, big-endian
+                case 0x8a:
+                    push_long(byte());
+                    break;  // LONG1
+                case 0x8b:
+                    push_long(u32());
+                    break;   // LONG4
+                case 'G': {  // BINFLOAT, big-endian
                     uint64_t bits = 0;
                     for (int i = 0; i < 8; ++i) bits = (bits << 8) | byte();
                     auto v = make(Kind::Float);
@@ -122,27 +175,33 @@ public:
                     push(v);
                     break;
                 }
-                case 0x88: case 0x89: {                                     // NEWTRUE, NEWFALSE
+                case 0x88:
+                case 0x89: {  // NEWTRUE, NEWFALSE
                     auto v = make(Kind::Bool);
                     v->b = op == 0x88;
                     push(v);
                     break;
                 }
-                case 'N': push(make(Kind::None)); break;
-                case 'c': {                                                 // GLOBAL module\nname\n
+                case 'N':
+                    push(make(Kind::None));
+                    break;
+                case 'c': {  // GLOBAL module\nname\n
                     const std::string module = line(), name = line();
                     push_global(module, name);
                     break;
                 }
-                case 0x93: {                                                // STACK_GLOBAL
+                case 0x93: {  // STACK_GLOBAL
                     auto name = pop(), module = pop();
-                    if (module->kind != Kind::String || name->kind != Kind::String) fail("STACK_GLOBAL without strings");
+                    if (module->kind != Kind::String || name->kind != Kind::String)
+                        fail("STACK_GLOBAL without strings");
                     push_global(module->s, name->s);
                     break;
                 }
-                case 'R': reduce(); break;
-                case 'b': {                                                 // BUILD: obj.__setstate__(state)
-                    pop();  // the state, which is not applied (below)
+                case 'R':
+                    reduce();
+                    break;
+                case 'b': {  // BUILD: obj.__setstate__(state)
+                    pop();   // the state, which is not applied (below)
                     auto obj = top();
                     // OrderedDict's state is {'_metadata': ...} (module versions) and a parameter's state
                     // its Python attributes: neither changes the tensors.
@@ -151,39 +210,50 @@ public:
                     }
                     break;
                 }
-                case 'q': memo_[byte()] = top(); break;                     // BINPUT
-                case 'r': memo_[u32()] = top(); break;                      // LONG_BINPUT
-                case 0x94: memo_[static_cast<uint32_t>(memo_.size())] = top(); break;  // MEMOIZE
-                case 'h': push_memo(byte()); break;                         // BINGET
-                case 'j': push_memo(u32()); break;                          // LONG_BINGET
-                case 's': {                                                 // SETITEM
+                case 'q':
+                    memo_[byte()] = top();
+                    break;  // BINPUT
+                case 'r':
+                    memo_[u32()] = top();
+                    break;  // LONG_BINPUT
+                case 0x94:
+                    memo_[static_cast<uint32_t>(memo_.size())] = top();
+                    break;  // MEMOIZE
+                case 'h':
+                    push_memo(byte());
+                    break;  // BINGET
+                case 'j':
+                    push_memo(u32());
+                    break;   // LONG_BINGET
+                case 's': {  // SETITEM
                     auto value = pop(), key = pop();
                     auto d = top();
                     dict_of(d).emplace_back(attach(d, key), attach(d, value));
                     break;
                 }
-                case 'u': {                                                 // SETITEMS
+                case 'u': {  // SETITEMS
                     auto items = pop_to_mark();
                     if (items.size() % 2) fail("SETITEMS with an odd number of items");
                     auto target = top();
                     auto& d = dict_of(target);
-                    for (size_t i = 0; i < items.size(); i += 2) d.emplace_back(attach(target, items[i]), attach(target, items[i + 1]));
+                    for (size_t i = 0; i < items.size(); i += 2)
+                        d.emplace_back(attach(target, items[i]), attach(target, items[i + 1]));
                     break;
                 }
-                case 'a': {                                                 // APPEND
+                case 'a': {  // APPEND
                     auto v = pop();
                     auto l = top();
                     list_of(l).push_back(attach(l, v));
                     break;
                 }
-                case 'e': {                                                 // APPENDS
+                case 'e': {  // APPENDS
                     auto items = pop_to_mark();
                     auto target = top();
                     auto& l = list_of(target);
                     for (auto v : items) l.push_back(attach(target, v));
                     break;
                 }
-                case 'Q': {                                                 // BINPERSID
+                case 'Q': {  // BINPERSID
                     auto pid = pop();
                     if (!persistent_load_) fail("a persistent id where none is expected");
                     auto v = make(Kind::Storage);
@@ -191,9 +261,15 @@ public:
                     push(v);
                     break;
                 }
-                case '0': pop(); break;                                     // POP
-                case '1': pop_to_mark(); break;                             // POP_MARK
-                case '2': push(top()); break;                               // DUP
+                case '0':
+                    pop();
+                    break;  // POP
+                case '1':
+                    pop_to_mark();
+                    break;  // POP_MARK
+                case '2':
+                    push(top());
+                    break;  // DUP
                 default:
                     fail(fmt::format("opcode 0x{:02x} ('{}') is not used by plain state dicts", op,
                                      op >= 32 && op < 127 ? static_cast<char>(op) : '?'));
@@ -201,7 +277,7 @@ public:
         }
     }
 
-private:
+  private:
     ValuePtr make(Kind k) { return arena_.make(k); }
     void push(ValuePtr v) {
         if (stack_.size() >= kMaxStack) fail(fmt::format("more than {} values on the stack", kMaxStack));
@@ -211,9 +287,10 @@ private:
     // and cycles out — a container is filled only while no other container holds it.
     ValuePtr attach(ValuePtr container, ValuePtr child) {
         if (container->contained || container == child) {
-            fail(fmt::format("a {} is changed after it was put inside another container (a recursive structure, "
-                             "which a state dict never has)",
-                             kind_name(container->kind)));
+            fail(
+                fmt::format("a {} is changed after it was put inside another container (a recursive structure, "
+                            "which a state dict never has)",
+                            kind_name(container->kind)));
         }
         if (child->depth + 1 > kMaxDepth) fail(fmt::format("containers nested deeper than {}", kMaxDepth));
         container->depth = std::max(container->depth, child->depth + 1);
@@ -319,10 +396,11 @@ private:
     void push_global(const std::string& module, const std::string& name) {
         Callable what;
         if (!allowed_global(module, name, &what)) {
-            throw Error(fmt::format("{}: refusing to load: the pickle refers to {}.{}, which a plain state dict never "
-                                    "needs (attnscope does not run code from checkpoints; convert trusted files to "
-                                    "model.safetensors)",
-                                    source_, module, name));
+            throw Error(
+                fmt::format("{}: refusing to load: the pickle refers to {}.{}, which a plain state dict never "
+                            "needs (attnscope does not run code from checkpoints; convert trusted files to "
+                            "model.safetensors)",
+                            source_, module, name));
         }
         auto v = make(Kind::Global);
         v->s = module + "." + name;
@@ -335,7 +413,10 @@ private:
         std::vector<int64_t> out;
         for (const auto& x : v->items) {
             if (!is_int64(*x) || x->i < 0) {
-                fail(fmt::format("{} holds a {}", what, is_int64(*x) ? "negative int" : x->kind == Kind::Int ? "wide int" : kind_name(x->kind)));
+                fail(fmt::format("{} holds a {}", what,
+                                 is_int64(*x)           ? "negative int"
+                                 : x->kind == Kind::Int ? "wide int"
+                                                        : kind_name(x->kind)));
             }
             out.push_back(x->i);
         }
@@ -394,11 +475,11 @@ private:
 
 StorageType storage_type(const std::string& name) {
     static const std::pair<const char*, StorageType> kTypes[] = {
-        {"FloatStorage", {DType::F32, 4, "FloatStorage"}},     {"HalfStorage", {DType::F16, 2, "HalfStorage"}},
+        {"FloatStorage", {DType::F32, 4, "FloatStorage"}},        {"HalfStorage", {DType::F16, 2, "HalfStorage"}},
         {"BFloat16Storage", {DType::BF16, 2, "BFloat16Storage"}}, {"DoubleStorage", {DType::F64, 8, "DoubleStorage"}},
-        {"LongStorage", {DType::I64, 8, "LongStorage"}},       {"IntStorage", {DType::I32, 4, "IntStorage"}},
-        {"ShortStorage", {DType::I16, 2, "ShortStorage"}},     {"CharStorage", {DType::I8, 1, "CharStorage"}},
-        {"ByteStorage", {DType::U8, 1, "ByteStorage"}},        {"BoolStorage", {DType::BOOL, 1, "BoolStorage"}},
+        {"LongStorage", {DType::I64, 8, "LongStorage"}},          {"IntStorage", {DType::I32, 4, "IntStorage"}},
+        {"ShortStorage", {DType::I16, 2, "ShortStorage"}},        {"CharStorage", {DType::I8, 1, "CharStorage"}},
+        {"ByteStorage", {DType::U8, 1, "ByteStorage"}},           {"BoolStorage", {DType::BOOL, 1, "BoolStorage"}},
     };
     for (const auto& [n, t] : kTypes) {
         if (name == n) return t;

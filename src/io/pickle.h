@@ -49,10 +49,10 @@ struct Value {
     enum class Kind { None, Bool, Int, Float, String, Bytes, Tuple, List, Dict, Global, Storage, Tensor, Mark };
     Kind kind = Kind::None;
     bool b = false;
-    int64_t i = 0;                 // Int; wider integers (LONG1 > 8 bytes) keep their bytes in s
+    int64_t i = 0;  // Int; wider integers (LONG1 > 8 bytes) keep their bytes in s
     double f = 0;
-    std::string s;                 // String, Bytes, and Global ("module.name")
-    std::vector<ValuePtr> items;   // Tuple, List
+    std::string s;                                    // String, Bytes, and Global ("module.name")
+    std::vector<ValuePtr> items;                      // Tuple, List
     std::vector<std::pair<ValuePtr, ValuePtr>> dict;  // Dict, in insertion order
     std::shared_ptr<Storage> storage;
     std::shared_ptr<Tensor> tensor;
@@ -63,15 +63,17 @@ struct Value {
 };
 
 // An Int that fits in int64 (wider ones keep their bytes in s and must not be read as i).
-inline bool is_int64(const Value& v) { return v.kind == Value::Kind::Int && v.s.empty(); }
+inline bool is_int64(const Value& v) {
+    return v.kind == Value::Kind::Int && v.s.empty();
+}
 
 // Owns every Value one or more load() calls create; they live as long as the arena.
 class Arena {
-public:
+  public:
     ValuePtr make(Value::Kind kind);
     size_t size() const { return values_.size(); }
 
-private:
+  private:
     std::deque<Value> values_;  // a deque: growing it never moves the values pointers refer to
 };
 

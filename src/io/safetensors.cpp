@@ -24,13 +24,27 @@ struct DTypeInfo {
 
 // Every dtype the reference format defines; we can read F32/F16/BF16 (and skip integer buffers).
 constexpr DTypeInfo kDTypes[] = {
-    {"BOOL", DType::BOOL, 8},        {"F4", DType::OTHER, 4},          {"F6_E2M3", DType::OTHER, 6},
-    {"F6_E3M2", DType::OTHER, 6},    {"U8", DType::U8, 8},             {"I8", DType::I8, 8},
-    {"F8_E5M2", DType::F8_E5M2, 8},  {"F8_E4M3", DType::F8_E4M3, 8},   {"F8_E8M0", DType::OTHER, 8},
-    {"F8_E4M3FNUZ", DType::OTHER, 8}, {"F8_E5M2FNUZ", DType::OTHER, 8}, {"I16", DType::I16, 16},
-    {"U16", DType::U16, 16},         {"F16", DType::F16, 16},          {"BF16", DType::BF16, 16},
-    {"I32", DType::I32, 32},         {"U32", DType::U32, 32},          {"F32", DType::F32, 32},
-    {"C64", DType::OTHER, 64},       {"F64", DType::F64, 64},          {"I64", DType::I64, 64},
+    {"BOOL", DType::BOOL, 8},
+    {"F4", DType::OTHER, 4},
+    {"F6_E2M3", DType::OTHER, 6},
+    {"F6_E3M2", DType::OTHER, 6},
+    {"U8", DType::U8, 8},
+    {"I8", DType::I8, 8},
+    {"F8_E5M2", DType::F8_E5M2, 8},
+    {"F8_E4M3", DType::F8_E4M3, 8},
+    {"F8_E8M0", DType::OTHER, 8},
+    {"F8_E4M3FNUZ", DType::OTHER, 8},
+    {"F8_E5M2FNUZ", DType::OTHER, 8},
+    {"I16", DType::I16, 16},
+    {"U16", DType::U16, 16},
+    {"F16", DType::F16, 16},
+    {"BF16", DType::BF16, 16},
+    {"I32", DType::I32, 32},
+    {"U32", DType::U32, 32},
+    {"F32", DType::F32, 32},
+    {"C64", DType::OTHER, 64},
+    {"F64", DType::F64, 64},
+    {"I64", DType::I64, 64},
     {"U64", DType::U64, 64},
 };
 
@@ -47,7 +61,9 @@ uint64_t read_u64_le(const uint8_t* p) {
     return v;
 }
 
-std::string shape_string(const std::vector<int64_t>& shape) { return fmt::format("[{}]", fmt::join(shape, ", ")); }
+std::string shape_string(const std::vector<int64_t>& shape) {
+    return fmt::format("[{}]", fmt::join(shape, ", "));
+}
 
 }  // namespace
 
@@ -70,8 +86,8 @@ void validate_safetensors_bytes(const uint8_t* bytes, size_t size, const std::st
                                 std::map<std::string, std::string>* metadata_out) {
     using nlohmann::json;
     if (size < 8) {
-        throw Error(fmt::format("{}: {} bytes is too short for a safetensors file (it starts with an 8-byte header length)",
-                                source, size));
+        throw Error(fmt::format(
+            "{}: {} bytes is too short for a safetensors file (it starts with an 8-byte header length)", source, size));
     }
     const uint64_t header_len = read_u64_le(bytes);
     if (header_len > SafetensorsFile::kMaxHeaderSize) {
@@ -127,7 +143,8 @@ void validate_safetensors_bytes(const uint8_t* bytes, size_t size, const std::st
         }
         TensorView t;
         t.name = name;
-        if (!entry["dtype"].is_string()) throw Error(fmt::format("{}: tensor '{}': dtype is not a string", source, name));
+        if (!entry["dtype"].is_string())
+            throw Error(fmt::format("{}: tensor '{}': dtype is not a string", source, name));
         t.dtype_name = entry["dtype"].get<std::string>();
         const DTypeInfo* info = lookup_dtype(t.dtype_name);
         if (!info) throw Error(fmt::format("{}: tensor '{}' has unknown dtype '{}'", source, name, t.dtype_name));
@@ -164,8 +181,8 @@ void validate_safetensors_bytes(const uint8_t* bytes, size_t size, const std::st
                                     name, t.dtype_name, shape_string(t.shape), bits / 8, end - begin));
         }
         if (!util::range_inside(begin, end - begin, data_size)) {
-            throw Error(fmt::format("{}: tensor '{}' ends at byte {} of a {}-byte data section (truncated file?)", source,
-                                    name, end, data_size));
+            throw Error(fmt::format("{}: tensor '{}' ends at byte {} of a {}-byte data section (truncated file?)",
+                                    source, name, end, data_size));
         }
         t.data = data + begin;
         t.nbytes = end - begin;

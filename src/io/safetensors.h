@@ -16,7 +16,7 @@
 namespace attnscope::io {
 
 class SafetensorsFile : public TensorFile {
-public:
+  public:
     // Throws Error naming the file and the defect for anything the reference reader would refuse.
     explicit SafetensorsFile(const std::filesystem::path& path);
 
@@ -27,7 +27,7 @@ public:
 
     static constexpr uint64_t kMaxHeaderSize = 100'000'000;
 
-private:
+  private:
     std::unique_ptr<MappedFile> file_;
     std::map<std::string, TensorView> tensors_;
     std::map<std::string, std::string> metadata_;

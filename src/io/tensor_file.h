@@ -10,7 +10,7 @@
 namespace attnscope::io {
 
 class TensorFile {
-public:
+  public:
     virtual ~TensorFile() = default;
     // Views into the memory map (or into buffers the file object owns), by state-dict key.
     virtual const std::map<std::string, TensorView>& tensors() const = 0;

@@ -50,7 +50,8 @@ TorchCheckpoint::TorchCheckpoint(const std::filesystem::path& path)
         format_ = "legacy";
         read_legacy();
     } else {
-        throw Error(fmt::format("{}: not a PyTorch checkpoint (neither a torch.save zip nor the legacy format)", source_));
+        throw Error(
+            fmt::format("{}: not a PyTorch checkpoint (neither a torch.save zip nor the legacy format)", source_));
     }
 }
 
@@ -86,7 +87,8 @@ void TorchCheckpoint::read_zip() {
         auto s = std::make_shared<pickle::Storage>();
         s->type = pickle::storage_type(pid.items[1]->s.substr(pid.items[1]->s.rfind('.') + 1));
         auto rec = entries.find(prefix + "data/" + *key);
-        if (rec == entries.end()) throw Error(fmt::format("{}: storage '{}' is missing from the archive", source_, *key));
+        if (rec == entries.end())
+            throw Error(fmt::format("{}: storage '{}' is missing from the archive", source_, *key));
         const uint64_t numel = static_cast<uint64_t>(pid.items[4]->i);
         if (numel > rec->second.size / std::max<size_t>(1, s->type.element_size)) {
             throw Error(fmt::format("{}: storage '{}' should hold {} elements but has {} bytes", source_, *key, numel,
@@ -173,7 +175,8 @@ void TorchCheckpoint::read_legacy() {
         std::memcpy(&count, p + pos, 8);
         pos += 8;
         const size_t es = std::max<size_t>(1, it->second->type.element_size);
-        if (count > (n - pos) / es) throw Error(fmt::format("{}: the file ends inside storage '{}' (truncated)", source_, k->s));
+        if (count > (n - pos) / es)
+            throw Error(fmt::format("{}: the file ends inside storage '{}' (truncated)", source_, k->s));
         it->second->data = p + pos;
         it->second->bytes = static_cast<size_t>(count) * es;
         pos += it->second->bytes;
@@ -206,13 +209,15 @@ void TorchCheckpoint::collect(const Collected& c) {
         if (k->kind != Kind::String) throw Error(fmt::format("{}: a state-dict key that is not a string", source_));
         if (v->kind == Kind::None) continue;
         if (v->kind != Kind::Tensor) {
-            throw Error(fmt::format("{}: '{}' is not a tensor (is this a training checkpoint with a nested state dict? "
-                                    "save model.state_dict() instead)",
-                                    source_, k->s));
+            throw Error(
+                fmt::format("{}: '{}' is not a tensor (is this a training checkpoint with a nested state dict? "
+                            "save model.state_dict() instead)",
+                            source_, k->s));
         }
         const pickle::Tensor& t = *v->tensor;
         const auto& st = *t.storage;
-        if (st.type.dtype == DType::OTHER) throw Error(fmt::format("{}: '{}' has an unknown storage type", source_, k->s));
+        if (st.type.dtype == DType::OTHER)
+            throw Error(fmt::format("{}: '{}' has an unknown storage type", source_, k->s));
         const size_t es = st.type.element_size;
         const uint64_t storage_elements = st.bytes / es;
         TensorView view;
@@ -256,9 +261,10 @@ void TorchCheckpoint::collect(const Collected& c) {
         // holds overlaps itself (stride 0, an expanded tensor), which a saved state dict does not do and which
         // would let a tiny file ask for an arbitrarily large buffer.
         if (!contiguous && *numel > storage_elements) {
-            throw Error(fmt::format("{}: tensor '{}' is a view of {} elements over a storage of {} (overlapping "
-                                    "strides are not supported)",
-                                    source_, k->s, *numel, storage_elements));
+            throw Error(
+                fmt::format("{}: tensor '{}' is a view of {} elements over a storage of {} (overlapping "
+                            "strides are not supported)",
+                            source_, k->s, *numel, storage_elements));
         }
         if (contiguous) {
             view.data = st.data + static_cast<size_t>(t.offset) * es;

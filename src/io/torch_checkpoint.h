@@ -15,7 +15,7 @@
 namespace attnscope::io {
 
 class TorchCheckpoint : public TensorFile {
-public:
+  public:
     // Throws Error naming the file and the defect: not a checkpoint, truncated, a pickle that refers to
     // anything but a plain state dict, storages that do not hold the tensors they claim.
     explicit TorchCheckpoint(const std::filesystem::path& path);
@@ -24,7 +24,7 @@ public:
     const MappedFile& file() const override { return *file_; }
     const std::string& format() const { return format_; }  // "zip" or "legacy"
 
-private:
+  private:
     void read_zip();
     void read_legacy();
     struct Collected;

@@ -17,14 +17,15 @@ constexpr uint32_t kCentralEntry = 0x02014b50;
 constexpr uint32_t kLocalHeader = 0x04034b50;
 
 class Reader {
-public:
+  public:
     Reader(const uint8_t* p, size_t n, const std::string& source) : p_(p), n_(n), source_(source) {}
 
     [[noreturn]] void fail(const std::string& what) const {
         throw Error(fmt::format("{}: not a readable PyTorch zip checkpoint: {}", source_, what));
     }
     void need(uint64_t offset, uint64_t length) const {
-        if (!util::range_inside(offset, length, n_)) fail("a record points past the end of the file (is it truncated?)");
+        if (!util::range_inside(offset, length, n_))
+            fail("a record points past the end of the file (is it truncated?)");
     }
     uint16_t u16(uint64_t at) const {
         need(at, 2);
@@ -39,7 +40,7 @@ public:
     size_t size() const { return n_; }
     const uint8_t* at(uint64_t offset) const { return p_ + offset; }
 
-private:
+  private:
     const uint8_t* p_;
     size_t n_;
     const std::string& source_;

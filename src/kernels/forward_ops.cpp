@@ -77,8 +77,8 @@ void erf_inplace(float* x, size_t count) {
     for (size_t i = 0; i < count; ++i) x[i] = std::erf(x[i]);
 }
 
-void linear_rows(const float* x, size_t n, size_t in, size_t ldx, const float* w, const float* b, size_t out,
-                 float* y, size_t ldy, int threads) {
+void linear_rows(const float* x, size_t n, size_t in, size_t ldx, const float* w, const float* b, size_t out, float* y,
+                 size_t ldy, int threads) {
     if (n == 0) return;
 #if ATTNSCOPE_X86_KERNELS
     if (use_avx2()) {

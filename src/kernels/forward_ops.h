@@ -27,8 +27,8 @@ void erf_inplace(float* x, size_t count);
 
 // Y[n][out] = X[n][in] · W[out][in]ᵀ + b[out] with W as PyTorch stores it, read in place: the masked-LM
 // head, which runs for a few [MASK] rows against a 30k-row decoder that is not worth packing.
-void linear_rows(const float* x, size_t n, size_t in, size_t ldx, const float* w, const float* b, size_t out,
-                 float* y, size_t ldy, int threads);
+void linear_rows(const float* x, size_t n, size_t in, size_t ldx, const float* w, const float* b, size_t out, float* y,
+                 size_t ldy, int threads);
 
 // Weight storage conversions (F16C when available).
 void f16_to_f32(const uint16_t* in, float* out, size_t count);

@@ -34,9 +34,12 @@ std::atomic<int> g_cap{initial_cap()};
 
 const char* isa_name(Isa isa) {
     switch (isa) {
-        case Isa::Reference: return "reference";
-        case Isa::Avx2: return "avx2";
-        case Isa::Avx512: return "avx512";
+        case Isa::Reference:
+            return "reference";
+        case Isa::Avx2:
+            return "avx2";
+        case Isa::Avx512:
+            return "avx512";
     }
     return "reference";
 }
@@ -46,8 +49,12 @@ Isa cpu_isa() {
     return best;
 }
 
-Isa isa() { return static_cast<Isa>(std::min(static_cast<int>(cpu_isa()), g_cap.load(std::memory_order_relaxed))); }
+Isa isa() {
+    return static_cast<Isa>(std::min(static_cast<int>(cpu_isa()), g_cap.load(std::memory_order_relaxed)));
+}
 
-void cap_isa(Isa level) { g_cap.store(static_cast<int>(level)); }
+void cap_isa(Isa level) {
+    g_cap.store(static_cast<int>(level));
+}
 
 }  // namespace attnscope::kernels

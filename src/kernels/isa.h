@@ -16,8 +16,12 @@ Isa cpu_isa();
 // The level the kernels use: cpu_isa(), lowered by $ATTNSCOPE_ISA (reference, avx2) at start-up or by
 // cap_isa(). Same bits at every level for the GEMM tiles; the reference loops differ in the last bits.
 Isa isa();
-inline bool use_avx2() { return isa() >= Isa::Avx2; }
-inline bool use_avx512() { return isa() >= Isa::Avx512; }
+inline bool use_avx2() {
+    return isa() >= Isa::Avx2;
+}
+inline bool use_avx512() {
+    return isa() >= Isa::Avx512;
+}
 
 // Tests and benchmarks: run the levels below the CPU's own. Process-wide; not for use while forwards run.
 void cap_isa(Isa level);

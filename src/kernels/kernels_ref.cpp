@@ -52,12 +52,18 @@ void activation(float* x, size_t count, Activation act) {
     for (size_t i = 0; i < count; ++i) {
         double v = x[i];
         switch (act) {
-            case Activation::GeluErf: v = 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))); break;
+            case Activation::GeluErf:
+                v = 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+                break;
             case Activation::GeluTanh:
                 v = 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
                 break;
-            case Activation::Relu: v = v > 0 ? v : 0; break;
-            case Activation::Silu: v = v / (1.0 + std::exp(-v)); break;
+            case Activation::Relu:
+                v = v > 0 ? v : 0;
+                break;
+            case Activation::Silu:
+                v = v / (1.0 + std::exp(-v));
+                break;
         }
         x[i] = static_cast<float>(v);
     }

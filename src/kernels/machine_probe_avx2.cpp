@@ -51,7 +51,8 @@ double measure_peak_gflops(int threads) {
 
 double measure_read_bandwidth(int threads, size_t bytes) {
     const size_t n = bytes / sizeof(float);
-    std::unique_ptr<float, decltype(&std::free)> buf(static_cast<float*>(std::aligned_alloc(64, n * sizeof(float))), &std::free);
+    std::unique_ptr<float, decltype(&std::free)> buf(static_cast<float*>(std::aligned_alloc(64, n * sizeof(float))),
+                                                     &std::free);
     if (!buf) return 0.0;
     float* p = buf.get();
 #pragma omp parallel for num_threads(threads) schedule(static)
@@ -65,7 +66,8 @@ double measure_read_bandwidth(int threads, size_t bytes) {
         {
             const int t = omp_get_thread_num(), nt = omp_get_num_threads();
             const size_t begin = n / static_cast<size_t>(nt) * static_cast<size_t>(t) / 8 * 8;
-            const size_t end = t == nt - 1 ? n / 8 * 8 : n / static_cast<size_t>(nt) * static_cast<size_t>(t + 1) / 8 * 8;
+            const size_t end =
+                t == nt - 1 ? n / 8 * 8 : n / static_cast<size_t>(nt) * static_cast<size_t>(t + 1) / 8 * 8;
             __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
             for (size_t i = begin; i + 32 <= end; i += 32) {
                 s0 = _mm256_add_ps(s0, _mm256_load_ps(p + i));

@@ -68,14 +68,19 @@ AlignedBuffer::AlignedBuffer(size_t bytes) : bytes_(bytes) {
     data_.reset(p);
 }
 
-void AlignedBuffer::Free::operator()(void* p) const { std::free(p); }
+void AlignedBuffer::Free::operator()(void* p) const {
+    std::free(p);
+}
 
 size_t storage_bytes(WeightStorage s) {
     switch (s) {
-        case WeightStorage::F32: return 4;
+        case WeightStorage::F32:
+            return 4;
         case WeightStorage::F16:
-        case WeightStorage::BF16: return 2;
-        case WeightStorage::I8: return 1;
+        case WeightStorage::BF16:
+            return 2;
+        case WeightStorage::I8:
+            return 1;
     }
     return 4;
 }
@@ -86,7 +91,7 @@ uint16_t float_to_bf16(float f) {
     uint32_t x;
     std::memcpy(&x, &f, 4);
     if ((x & 0x7F800000u) == 0x7F800000u) return static_cast<uint16_t>(x >> 16);  // inf / nan
-    return static_cast<uint16_t>((x + 0x7FFFu + ((x >> 16) & 1u)) >> 16);        // round to nearest even
+    return static_cast<uint16_t>((x + 0x7FFFu + ((x >> 16) & 1u)) >> 16);         // round to nearest even
 }
 
 }  // namespace
@@ -139,7 +144,8 @@ namespace ref {
 float element(const PackedB& b, size_t p, size_t kk, size_t cc) {
     const size_t e = (p * b.k + kk) * kPanel + cc;
     switch (b.type) {
-        case WeightStorage::F32: return static_cast<const float*>(b.data)[e];
+        case WeightStorage::F32:
+            return static_cast<const float*>(b.data)[e];
         case WeightStorage::F16: {
             float f;
             f16_to_f32(static_cast<const uint16_t*>(b.data) + e, &f, 1);
@@ -150,7 +156,8 @@ float element(const PackedB& b, size_t p, size_t kk, size_t cc) {
             bf16_to_f32(static_cast<const uint16_t*>(b.data) + e, &f, 1);
             return f;
         }
-        case WeightStorage::I8: return static_cast<float>(static_cast<const int8_t*>(b.data)[e]);
+        case WeightStorage::I8:
+            return static_cast<float>(static_cast<const int8_t*>(b.data)[e]);
     }
     return 0;
 }

@@ -26,7 +26,9 @@ inline constexpr size_t kKBlock = 256;
 // padding staggers them. Measured (`attnscope bench --gemm`, both strides alternating in one process;
 // docs/performance.md): K = 1024, 2048, 3072, 4096 ran 1.09-1.53x faster padded; K = 384, 512, 768, 1536
 // (not multiples of 4 KB) ran the same either way, so they stay unpadded.
-inline constexpr size_t activation_stride(size_t floats) { return floats % 1024 == 0 ? floats + 16 : floats; }
+inline constexpr size_t activation_stride(size_t floats) {
+    return floats % 1024 == 0 ? floats + 16 : floats;
+}
 
 // Packed weights are stored as attnscope::WeightStorage says: the fast modes are converted to fp32 in
 // registers (F16C for F16, a shift for BF16, and a per-output scale for I8).
@@ -46,7 +48,9 @@ struct PackedB {
     }
 };
 
-inline size_t packed_floats(size_t k, size_t n) { return (n + kPanel - 1) / kPanel * kPanel * k; }
+inline size_t packed_floats(size_t k, size_t n) {
+    return (n + kPanel - 1) / kPanel * kPanel * k;
+}
 
 // B = Wᵀ for W [n][k] (row stride ldw): a linear layer's weight, or one head's keys for Q·Kᵀ.
 void pack_transposed(const float* w, size_t n, size_t k, size_t ldw, float* out);
@@ -57,14 +61,14 @@ void pack_rows(const float* b, size_t k, size_t n, size_t ldb, float* out);
 
 // 64-byte-aligned storage for packed matrices (huge-page advised when large).
 class AlignedBuffer {
-public:
+  public:
     AlignedBuffer() = default;
     explicit AlignedBuffer(size_t bytes);
     void* data() { return data_.get(); }
     const void* data() const { return data_.get(); }
     size_t bytes() const { return bytes_; }
 
-private:
+  private:
     struct Free {
         void operator()(void* p) const;
     };
@@ -73,14 +77,14 @@ private:
 };
 
 class AlignedFloats {
-public:
+  public:
     AlignedFloats() = default;
     explicit AlignedFloats(size_t count) : buffer_(count * sizeof(float)), size_(count) {}
     float* data() { return static_cast<float*>(buffer_.data()); }
     const float* data() const { return static_cast<const float*>(buffer_.data()); }
     size_t size() const { return size_; }
 
-private:
+  private:
     AlignedBuffer buffer_;
     size_t size_ = 0;
 };
@@ -97,17 +101,17 @@ PackedWeights pack_weights(const float* const* rows, size_t n, size_t k, WeightS
 float packed_element(const PackedB& b, size_t k, size_t c);
 
 struct Epilogue {
-    float alpha = 1.0f;                // C = alpha · (A·B) ...
-    const float* bias = nullptr;       // ... + bias[col]
-    const float* residual = nullptr;   // ... + residual[row·ldr + col]
+    float alpha = 1.0f;               // C = alpha · (A·B) ...
+    const float* bias = nullptr;      // ... + bias[col]
+    const float* residual = nullptr;  // ... + residual[row·ldr + col]
     size_t ldr = 0;
-    bool activate = false;             // ... then the activation
+    bool activate = false;  // ... then the activation
     Activation activation = Activation::GeluErf;
 };
 
 // C[m][cols of panels p0..p1) = epilogue(A[m][k] · B), single-threaded (callers split the panels).
-void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t p0, size_t p1, float* c,
-                 size_t ldc, const Epilogue& ep);
+void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t p0, size_t p1, float* c, size_t ldc,
+                 const Epilogue& ep);
 // The same, split by panels over `threads` (a resolved count, threads.h).
 void gemm_packed_parallel(size_t m, const float* a, size_t lda, const PackedB& b, float* c, size_t ldc,
                           const Epilogue& ep, int threads);
@@ -123,12 +127,12 @@ constexpr int kTileRows512 = 12;
 // where use_avx512() (isa.h).
 void tile_sums(int rows, size_t kc, const float* ap, size_t lda, const float* bp, const float* c, size_t ldc,
                size_t cols, bool carry, float* out);
-}
+}  // namespace avx512
 
 namespace ref {
 float element(const PackedB& b, size_t panel, size_t k, size_t column_in_panel);  // raw stored value as fp32
 void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t p0, size_t p1, float* c, size_t ldc,
                  const Epilogue& ep);
-}
+}  // namespace ref
 
 }  // namespace attnscope::kernels

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <vector>
 
-#include "kernels/packed_gemm.h"
 #include "kernels/isa.h"
+#include "kernels/packed_gemm.h"
 #include "kernels/vecmath_avx2.h"
 
 namespace attnscope::kernels::avx2 {
@@ -17,11 +17,11 @@ constexpr size_t kKc = kKBlock;
 // K = 768 a single pass (no read-back at all) and for K = 3072 four instead of twelve. perf showed the
 // read-back (finish_row) at 16% of a batch-32 forward with 256-long passes.
 constexpr size_t kKPass = 768;
-constexpr size_t kMc = 96;   // M block: the packed A block (96 × 256 floats, 96 KB) stays in L2
-constexpr size_t kMr = 6;    // rows per micro-tile: 12 accumulators + 2 B vectors + 1 broadcast
+constexpr size_t kMc = 96;                     // M block: the packed A block (96 × 256 floats, 96 KB) stays in L2
+constexpr size_t kMr = 6;                      // rows per micro-tile: 12 accumulators + 2 B vectors + 1 broadcast
 constexpr size_t kStreamedBytes = 512 * 1024;  // a B this big is not in L2: it streams from L3 or DRAM
-constexpr size_t kInterleavedTiles = 3;  // up to 18 rows: K blocks shared by the row tiles (see gemm_packed)
-constexpr size_t kNc = 8;    // panels per group in the blocked path: 8 × 48 KB of B slices + the A block fit L2
+constexpr size_t kInterleavedTiles = 3;        // up to 18 rows: K blocks shared by the row tiles (see gemm_packed)
+constexpr size_t kNc = 8;  // panels per group in the blocked path: 8 × 48 KB of B slices + the A block fit L2
 
 enum Phase { kFirst = 1, kLast = 2 };
 
@@ -212,18 +212,22 @@ void tile(size_t kc, const float* ap, size_t lda, const uint8_t* bp, float* c, s
 }
 
 using TileFn = void (*)(size_t, const float*, size_t, const uint8_t*, float*, size_t, size_t, int, const Epilogue&,
-                       size_t, size_t, const float*);
+                        size_t, size_t, const float*);
 template <WeightStorage T, Source S>
-constexpr TileFn kTilesOf[kMr + 1] = {nullptr,         tile<1, T, S>, tile<2, T, S>, tile<3, T, S>,
+constexpr TileFn kTilesOf[kMr + 1] = {nullptr,       tile<1, T, S>, tile<2, T, S>, tile<3, T, S>,
                                       tile<4, T, S>, tile<5, T, S>, tile<6, T, S>};
 
 template <Source S>
 const TileFn* tiles_for(WeightStorage t) {
     switch (t) {
-        case WeightStorage::F16: return kTilesOf<WeightStorage::F16, S>;
-        case WeightStorage::BF16: return kTilesOf<WeightStorage::BF16, S>;
-        case WeightStorage::I8: return kTilesOf<WeightStorage::I8, S>;
-        default: return kTilesOf<WeightStorage::F32, S>;
+        case WeightStorage::F16:
+            return kTilesOf<WeightStorage::F16, S>;
+        case WeightStorage::BF16:
+            return kTilesOf<WeightStorage::BF16, S>;
+        case WeightStorage::I8:
+            return kTilesOf<WeightStorage::I8, S>;
+        default:
+            return kTilesOf<WeightStorage::F32, S>;
     }
 }
 
@@ -249,12 +253,12 @@ void plan_tiles(size_t mb, std::vector<RowTile>& tiles, size_t max_rows = kMr) {
 void wide_tile(int rows, size_t kc, const float* ap, size_t lda, const uint8_t* bp, float* c, size_t ldc, size_t cols,
                int phase, const Epilogue& ep, size_t row0, size_t col0) {
     alignas(64) float sums[avx512::kTileRows512 * 16];
-    avx512::tile_sums(rows, kc, ap, lda, reinterpret_cast<const float*>(bp), c, ldc, cols, kc > kKc && !(phase & kFirst),
-                      sums);
+    avx512::tile_sums(rows, kc, ap, lda, reinterpret_cast<const float*>(bp), c, ldc, cols,
+                      kc > kKc && !(phase & kFirst), sums);
     if (kc > kKc) phase |= kFirst;  // the earlier passes' sum is already in `sums`
     for (int r = 0; r < rows; ++r) {
-        finish_row<1>(_mm256_load_ps(sums + 16 * r), _mm256_load_ps(sums + 16 * r + 8), c + static_cast<size_t>(r) * ldc, cols,
-                      phase, ep, row0 + static_cast<size_t>(r), col0, nullptr);
+        finish_row<1>(_mm256_load_ps(sums + 16 * r), _mm256_load_ps(sums + 16 * r + 8),
+                      c + static_cast<size_t>(r) * ldc, cols, phase, ep, row0 + static_cast<size_t>(r), col0, nullptr);
     }
 }
 
@@ -271,8 +275,8 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
         for (size_t p = p0; p < p1; ++p) {
             const size_t cols = std::min(kPanel, b.n - p * kPanel);
             for (size_t i = 0; i < m; ++i)
-                finish_row<1>(_mm256_setzero_ps(), _mm256_setzero_ps(), c + i * ldc + p * kPanel, cols, kFirst | kLast, ep,
-                              i, p * kPanel, nullptr);
+                finish_row<1>(_mm256_setzero_ps(), _mm256_setzero_ps(), c + i * ldc + p * kPanel, cols, kFirst | kLast,
+                              ep, i, p * kPanel, nullptr);
         }
         return;
     }
@@ -330,7 +334,8 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
                 // The next M block's rows will be read by six broadcast streams that the hardware prefetcher
                 // picks up too late; fetch them into L2 while this block runs (~16 panels of work).
                 for (size_t r = m0 + mb; r < std::min(m, m0 + 2 * mb); ++r)
-                    for (size_t kk = 0; kk < kc; kk += 16) _mm_prefetch(reinterpret_cast<const char*>(a + r * lda + k0 + kk), _MM_HINT_T1);
+                    for (size_t kk = 0; kk < kc; kk += 16)
+                        _mm_prefetch(reinterpret_cast<const char*>(a + r * lda + k0 + kk), _MM_HINT_T1);
                 for (size_t p = g0; p < g1; ++p) {
                     const uint8_t* bp = b.panel_bytes(p) + k0 * kPanel * bytes;
                     const size_t cols = std::min(kPanel, b.n - p * kPanel);
@@ -338,9 +343,11 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
                         const float* at = a + (m0 + t.offset) * lda + k0;
                         float* ct = c + (m0 + t.offset) * ldc + p * kPanel;
                         if (wide) {
-                            wide_tile(static_cast<int>(t.rows), kc, at, lda, bp, ct, ldc, cols, phase, ep, m0 + t.offset, p * kPanel);
+                            wide_tile(static_cast<int>(t.rows), kc, at, lda, bp, ct, ldc, cols, phase, ep,
+                                      m0 + t.offset, p * kPanel);
                         } else {
-                            kTiles[t.rows](kc, at, lda, bp, ct, ldc, cols, phase, ep, m0 + t.offset, p * kPanel, b.column_scale);
+                            kTiles[t.rows](kc, at, lda, bp, ct, ldc, cols, phase, ep, m0 + t.offset, p * kPanel,
+                                           b.column_scale);
                         }
                     }
                 }

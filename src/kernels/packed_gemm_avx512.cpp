@@ -22,17 +22,18 @@ constexpr size_t kKc = kKBlock;
 // as the AVX2 version: inline, it changes how GCC allocates the accumulators.
 [[gnu::noinline]] void load_rows(const float* c, size_t ldc, size_t cols, int rows, float* total) {
     const __mmask16 mask = static_cast<__mmask16>((1u << cols) - 1u);
-    for (int r = 0; r < rows; ++r) _mm512_store_ps(total + r * 16, _mm512_maskz_loadu_ps(mask, c + static_cast<size_t>(r) * ldc));
+    for (int r = 0; r < rows; ++r)
+        _mm512_store_ps(total + r * 16, _mm512_maskz_loadu_ps(mask, c + static_cast<size_t>(r) * ldc));
 }
 
 #define ATTNSCOPE_ACC(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
 
 template <int R>
-void sums(size_t kc, const float* ap, size_t lda, const float* bp, const float* c, size_t ldc, size_t cols,
-          bool carry, float* out) {
+void sums(size_t kc, const float* ap, size_t lda, const float* bp, const float* c, size_t ldc, size_t cols, bool carry,
+          float* out) {
     alignas(64) float total[R * 16];
     if (carry) load_rows(c, ldc, cols, R, total);
-    // Named accumulators, not an array (an array of vectors is kept in memory by GCC).
+        // Named accumulators, not an array (an array of vectors is kept in memory by GCC).
 #define DECLARE(i) __m512 c##i = _mm512_setzero_ps();
     ATTNSCOPE_ACC(DECLARE)
 #undef DECLARE
@@ -66,8 +67,8 @@ void sums(size_t kc, const float* ap, size_t lda, const float* bp, const float* 
 #undef ATTNSCOPE_ACC
 
 using SumsFn = void (*)(size_t, const float*, size_t, const float*, const float*, size_t, size_t, bool, float*);
-constexpr SumsFn kSums[kTileRows512 + 1] = {nullptr,  sums<1>, sums<2>, sums<3>,  sums<4>,  sums<5>, sums<6>,
-                                            sums<7>,  sums<8>, sums<9>, sums<10>, sums<11>, sums<12>};
+constexpr SumsFn kSums[kTileRows512 + 1] = {nullptr, sums<1>, sums<2>, sums<3>,  sums<4>,  sums<5>, sums<6>,
+                                            sums<7>, sums<8>, sums<9>, sums<10>, sums<11>, sums<12>};
 
 }  // namespace
 

@@ -47,9 +47,11 @@ inline __m256 exp256(__m256 x) {
 inline __m256 log256(__m256 x) {
     const __m256 one = _mm256_set1_ps(1.0f);
     const __m256i sqrt_half = _mm256_set1_epi32(0x3f3504f3);  // the bits of √½
-    const __m256i shifted = _mm256_sub_epi32(_mm256_castps_si256(_mm256_max_ps(x, _mm256_set1_ps(1.17549435e-38f))), sqrt_half);
+    const __m256i shifted =
+        _mm256_sub_epi32(_mm256_castps_si256(_mm256_max_ps(x, _mm256_set1_ps(1.17549435e-38f))), sqrt_half);
     const __m256 e = _mm256_cvtepi32_ps(_mm256_srai_epi32(shifted, 23));
-    const __m256 m = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_and_si256(shifted, _mm256_set1_epi32(0x007FFFFF)), sqrt_half));
+    const __m256 m =
+        _mm256_castsi256_ps(_mm256_add_epi32(_mm256_and_si256(shifted, _mm256_set1_epi32(0x007FFFFF)), sqrt_half));
     const __m256 t = _mm256_div_ps(_mm256_sub_ps(m, one), _mm256_add_ps(m, one));
     const __m256 t2 = _mm256_mul_ps(t, t);
     __m256 y = _mm256_set1_ps(2.0f / 9);
@@ -70,7 +72,8 @@ inline __m256 erf256(__m256 x) {
     const __m256 sign_mask = _mm256_set1_ps(-0.0f);
     __m256 sign = _mm256_and_ps(x, sign_mask);
     __m256 ax = _mm256_andnot_ps(sign_mask, x);
-    __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(_mm256_set1_ps(0.3275911f), ax, _mm256_set1_ps(1.0f)));
+    __m256 t =
+        _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(_mm256_set1_ps(0.3275911f), ax, _mm256_set1_ps(1.0f)));
     __m256 p = _mm256_set1_ps(1.061405429f);
     p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(-1.453152027f));
     p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(1.421413741f));
@@ -104,10 +107,14 @@ inline __m256 silu256(__m256 x) {
 
 inline __m256 activate256(__m256 x, Activation act) {
     switch (act) {
-        case Activation::GeluErf: return gelu_erf256(x);
-        case Activation::GeluTanh: return gelu_tanh256(x);
-        case Activation::Relu: return _mm256_max_ps(x, _mm256_setzero_ps());
-        case Activation::Silu: return silu256(x);
+        case Activation::GeluErf:
+            return gelu_erf256(x);
+        case Activation::GeluTanh:
+            return gelu_tanh256(x);
+        case Activation::Relu:
+            return _mm256_max_ps(x, _mm256_setzero_ps());
+        case Activation::Silu:
+            return silu256(x);
     }
     return x;
 }

@@ -106,10 +106,18 @@ void map_inplace(float* x, size_t count, F f) {
 
 void activation(float* x, size_t count, Activation act) {
     switch (act) {
-        case Activation::GeluErf: map_inplace(x, count, gelu_erf256); break;
-        case Activation::GeluTanh: map_inplace(x, count, gelu_tanh256); break;
-        case Activation::Relu: map_inplace(x, count, [](__m256 v) { return _mm256_max_ps(v, _mm256_setzero_ps()); }); break;
-        case Activation::Silu: map_inplace(x, count, silu256); break;
+        case Activation::GeluErf:
+            map_inplace(x, count, gelu_erf256);
+            break;
+        case Activation::GeluTanh:
+            map_inplace(x, count, gelu_tanh256);
+            break;
+        case Activation::Relu:
+            map_inplace(x, count, [](__m256 v) { return _mm256_max_ps(v, _mm256_setzero_ps()); });
+            break;
+        case Activation::Silu:
+            map_inplace(x, count, silu256);
+            break;
     }
 }
 
@@ -124,7 +132,8 @@ double sum_xlogx(const float* p, const float* q, size_t n) {
         return q ? _mm256_mul_ps(_mm256_add_ps(x, _mm256_loadu_ps(q + k)), half) : x;
     };
     auto fold = [](__m256d total, __m256 s) {
-        return _mm256_add_pd(total, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(s)), _mm256_cvtps_pd(_mm256_extractf128_ps(s, 1))));
+        return _mm256_add_pd(total, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(s)),
+                                                  _mm256_cvtps_pd(_mm256_extractf128_ps(s, 1))));
     };
     __m256d total = _mm256_setzero_pd();
     size_t i = 0;
@@ -145,7 +154,8 @@ double sum_xlogx(const float* p, const float* q, size_t n) {
         a = _mm256_fmadd_ps(x, log256(x), a);
     }
     if (i < n) {  // the tail as one masked vector: the absent lanes are 0, and 0·ln(FLT_MIN) = 0
-        const __m256i live = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n - i)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        const __m256i live =
+            _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(n - i)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
         __m256 x = _mm256_maskload_ps(p + i, live);
         if (q) x = _mm256_mul_ps(_mm256_add_ps(x, _mm256_maskload_ps(q + i, live)), half);
         a = _mm256_fmadd_ps(x, log256(x), a);
@@ -183,7 +193,8 @@ void row_summary(const float* row, size_t n, size_t i, double* colsum, float* ma
         vmax = _mm256_max_ps(vmax, x);
         vdist = _mm256_fmadd_ps(x, _mm256_andnot_ps(sign, _mm256_sub_ps(vi, vj)), vdist);
         vj = _mm256_add_ps(vj, eight);
-        const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(x)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
+        const __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(x)),
+                      hi = _mm256_cvtps_pd(_mm256_extractf128_ps(x, 1));
         _mm256_storeu_pd(colsum + j, _mm256_add_pd(_mm256_loadu_pd(colsum + j), lo));
         _mm256_storeu_pd(colsum + j + 4, _mm256_add_pd(_mm256_loadu_pd(colsum + j + 4), hi));
     }

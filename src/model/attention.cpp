@@ -20,7 +20,8 @@ constexpr float kMaskValue = -FLT_MAX;
 
 void HeadScratch::reserve(size_t max_n, size_t d) {
     if (keys.size() < kernels::packed_floats(d, max_n)) keys = kernels::AlignedFloats(kernels::packed_floats(d, max_n));
-    if (values.size() < kernels::packed_floats(max_n, d)) values = kernels::AlignedFloats(kernels::packed_floats(max_n, d));
+    if (values.size() < kernels::packed_floats(max_n, d))
+        values = kernels::AlignedFloats(kernels::packed_floats(max_n, d));
 }
 
 void attend_head(const HeadInputs& in, const HeadOutputs& out, const HeadAblationSpec& ablation, HeadScratch& scratch) {
@@ -34,7 +35,8 @@ void attend_head(const HeadInputs& in, const HeadOutputs& out, const HeadAblatio
         value_b = {scratch.values.data(), n, d};
     }
     size_t real_keys = n;
-    if (in.key_mask) real_keys = static_cast<size_t>(std::count_if(in.key_mask, in.key_mask + n, [](int32_t m) { return m != 0; }));
+    if (in.key_mask)
+        real_keys = static_cast<size_t>(std::count_if(in.key_mask, in.key_mask + n, [](int32_t m) { return m != 0; }));
 
     kernels::Epilogue score_ep;
     score_ep.alpha = in.scale;  // torch: matmul, then times the Python float d**-0.5
@@ -56,14 +58,16 @@ void attend_head(const HeadInputs& in, const HeadOutputs& out, const HeadAblatio
             // Kovaleva et al.: the head attends uniformly to every real token.
             const float u = 1.0f / static_cast<float>(real_keys ? real_keys : n);
             for (size_t i = 0; i < rows; ++i)
-                for (size_t j = 0; j < n; ++j) p[i * n + j] = (!in.key_mask || in.key_mask[j] || real_keys == 0) ? u : 0.0f;
+                for (size_t j = 0; j < n; ++j)
+                    p[i * n + j] = (!in.key_mask || in.key_mask[j] || real_keys == 0) ? u : 0.0f;
         }
         if (mean_ablation) {
             // Mean ablation: the head's output is its mean context vector, whatever it attends to.
-            for (size_t i = 0; i < rows; ++i) std::memcpy(out.context + (i0 + i) * out.ld_context, ablation.mean_context, d * sizeof(float));
+            for (size_t i = 0; i < rows; ++i)
+                std::memcpy(out.context + (i0 + i) * out.ld_context, ablation.mean_context, d * sizeof(float));
         } else {
-            kernels::gemm_packed(rows, p, n, value_b, 0, value_b.panels(), out.context + i0 * out.ld_context, out.ld_context,
-                                 kernels::Epilogue{});
+            kernels::gemm_packed(rows, p, n, value_b, 0, value_b.panels(), out.context + i0 * out.ld_context,
+                                 out.ld_context, kernels::Epilogue{});
         }
     }
 }

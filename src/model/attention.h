@@ -20,16 +20,16 @@ struct HeadInputs {
 };
 
 struct HeadOutputs {
-    float* probs;               // [n][n]
-    float* scores = nullptr;    // [n][n] pre-softmax, when captured
-    float* context;             // [n][d] with row stride ld_context
+    float* probs;             // [n][n]
+    float* scores = nullptr;  // [n][n] pre-softmax, when captured
+    float* context;           // [n][d] with row stride ld_context
     size_t ld_context = 0;
 };
 
 struct HeadAblationSpec {
     bool active = false;
     HeadAblation mode = HeadAblation::Zero;
-    float gate = 1.0f;                  // Zero: probabilities times the gate
+    float gate = 1.0f;                    // Zero: probabilities times the gate
     const float* mean_context = nullptr;  // Mean: [d]
 };
 

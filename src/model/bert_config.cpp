@@ -25,7 +25,8 @@ int positive_int(const json& j, const char* key, int fallback, const std::string
 // transformers' defaults for the fields a config.json may leave out, per model_type.
 void family_defaults(BertConfig& c) {
     switch (c.family) {
-        case Family::Bert: break;
+        case Family::Bert:
+            break;
         case Family::Electra:  // ElectraConfig
             c.embedding_size = 128, c.hidden_size = 256, c.num_attention_heads = 4, c.intermediate_size = 1024;
             break;
@@ -42,10 +43,14 @@ void family_defaults(BertConfig& c) {
 
 const char* family_name(Family f) {
     switch (f) {
-        case Family::Bert: return "bert";
-        case Family::Electra: return "electra";
-        case Family::DistilBert: return "distilbert";
-        case Family::Roberta: return "roberta";
+        case Family::Bert:
+            return "bert";
+        case Family::Electra:
+            return "electra";
+        case Family::DistilBert:
+            return "distilbert";
+        case Family::Roberta:
+            return "roberta";
     }
     return "?";
 }
@@ -69,9 +74,10 @@ BertConfig BertConfig::from_json_text(const std::string& text, const std::string
     } else if (c.model_type == "roberta") {
         c.family = Family::Roberta;
     } else {
-        throw Error(fmt::format("{}: model_type '{}' is not supported; attnscope runs the BERT family: bert (BERT, "
-                                "MiniLM, ...), electra (discriminators), distilbert and roberta",
-                                src, c.model_type));
+        throw Error(
+            fmt::format("{}: model_type '{}' is not supported; attnscope runs the BERT family: bert (BERT, "
+                        "MiniLM, ...), electra (discriminators), distilbert and roberta",
+                        src, c.model_type));
     }
     for (const auto& a : c.architectures) {
         if (a.find("Generator") != std::string::npos) {
@@ -84,18 +90,22 @@ BertConfig BertConfig::from_json_text(const std::string& text, const std::string
     c.vocab_size = positive_int(j, "vocab_size", c.vocab_size, src);
     c.hidden_size = positive_int(j, distil ? "dim" : "hidden_size", c.hidden_size, src, 1 << 16);
     c.num_hidden_layers = positive_int(j, distil ? "n_layers" : "num_hidden_layers", c.num_hidden_layers, src, 1024);
-    c.num_attention_heads = positive_int(j, distil ? "n_heads" : "num_attention_heads", c.num_attention_heads, src, 1024);
-    c.intermediate_size = positive_int(j, distil ? "hidden_dim" : "intermediate_size", c.intermediate_size, src, 1 << 20);
+    c.num_attention_heads =
+        positive_int(j, distil ? "n_heads" : "num_attention_heads", c.num_attention_heads, src, 1024);
+    c.intermediate_size =
+        positive_int(j, distil ? "hidden_dim" : "intermediate_size", c.intermediate_size, src, 1 << 20);
     c.max_position_embeddings = positive_int(j, "max_position_embeddings", c.max_position_embeddings, src, 1 << 20);
     if (!distil) c.type_vocab_size = positive_int(j, "type_vocab_size", c.type_vocab_size, src, 1 << 16);
-    c.embedding_size = c.family == Family::Electra ? positive_int(j, "embedding_size", c.embedding_size, src, 1 << 16)
-                                                   : c.hidden_size;
+    c.embedding_size =
+        c.family == Family::Electra ? positive_int(j, "embedding_size", c.embedding_size, src, 1 << 16) : c.hidden_size;
     if (j.contains("pad_token_id") && !j["pad_token_id"].is_null()) {
         // torch.nn.Embedding accepts a padding_idx in [-vocab_size, vocab_size); get<int> alone would keep
         // the low 32 bits of 2^40 without a word.
         const json& v = j["pad_token_id"];
-        if (!v.is_number_integer()) throw Error(fmt::format("{}: 'pad_token_id' must be an integer, got {}", src, v.dump()));
-        const long long id = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{1} << 62 ? (1LL << 62) : v.get<long long>();
+        if (!v.is_number_integer())
+            throw Error(fmt::format("{}: 'pad_token_id' must be an integer, got {}", src, v.dump()));
+        const long long id =
+            v.is_number_unsigned() && v.get<uint64_t>() > uint64_t{1} << 62 ? (1LL << 62) : v.get<long long>();
         if (id < -static_cast<long long>(c.vocab_size) || id >= c.vocab_size) {
             throw Error(fmt::format("{}: 'pad_token_id' = {} is outside the vocabulary of {} tokens", src, v.dump(),
                                     c.vocab_size));
@@ -113,7 +123,8 @@ BertConfig BertConfig::from_json_text(const std::string& text, const std::string
     if (!distil && j.contains("layer_norm_eps") && !j["layer_norm_eps"].is_null()) {
         if (!j["layer_norm_eps"].is_number()) throw Error(fmt::format("{}: 'layer_norm_eps' must be a number", src));
         double eps = j["layer_norm_eps"].get<double>();
-        if (!(eps >= 0 && eps < 1)) throw Error(fmt::format("{}: 'layer_norm_eps' = {} is out of range [0, 1)", src, eps));
+        if (!(eps >= 0 && eps < 1))
+            throw Error(fmt::format("{}: 'layer_norm_eps' = {} is out of range [0, 1)", src, eps));
         c.layer_norm_eps = static_cast<float>(eps);
     }
     const char* act_key = distil ? "activation" : "hidden_act";
@@ -131,9 +142,10 @@ BertConfig BertConfig::from_json_text(const std::string& text, const std::string
     } else if (c.hidden_act == "silu" || c.hidden_act == "swish") {
         c.activation = Activation::Silu;
     } else {
-        throw Error(fmt::format("{}: hidden_act '{}' is not supported (supported: gelu, gelu_python, gelu_new, "
-                                "gelu_pytorch_tanh, gelu_fast, relu, silu, swish)",
-                                src, c.hidden_act));
+        throw Error(
+            fmt::format("{}: hidden_act '{}' is not supported (supported: gelu, gelu_python, gelu_new, "
+                        "gelu_pytorch_tanh, gelu_fast, relu, silu, swish)",
+                        src, c.hidden_act));
     }
     if (j.contains("position_embedding_type") && j["position_embedding_type"].is_string()) {
         c.position_embedding_type = j["position_embedding_type"].get<std::string>();

@@ -22,9 +22,10 @@ void validate(const tokenizer::Encoding& e, size_t index, const BertConfig& c) {
     auto where = [&] { return index == 0 ? std::string("input") : fmt::format("input {}", index + 1); };
     if (n == 0) throw Error(fmt::format("{}: empty input (no tokens to run)", where()));
     if (n > c.max_tokens()) {
-        throw Error(fmt::format("{}: {} tokens (with special tokens) is longer than the model's maximum of {}; "
-                                "shorten the text or enable truncation",
-                                where(), n, c.max_tokens()));
+        throw Error(
+            fmt::format("{}: {} tokens (with special tokens) is longer than the model's maximum of {}; "
+                        "shorten the text or enable truncation",
+                        where(), n, c.max_tokens()));
     }
     if (e.type_ids.size() != n || e.attention_mask.size() != n) {
         throw Error(fmt::format("{}: ids, token type ids and attention mask differ in length", where()));
@@ -47,8 +48,8 @@ void validate_options(const ForwardOptions& options, const BertConfig& c) {
     }
     const size_t heads = static_cast<size_t>(c.num_hidden_layers) * static_cast<size_t>(c.num_attention_heads);
     if (!options.head_mask.empty() && options.head_mask.size() != heads) {
-        throw Error(fmt::format("head_mask has {} entries; this model has {} layers x {} heads", options.head_mask.size(),
-                                c.num_hidden_layers, c.num_attention_heads));
+        throw Error(fmt::format("head_mask has {} entries; this model has {} layers x {} heads",
+                                options.head_mask.size(), c.num_hidden_layers, c.num_attention_heads));
     }
     if (options.ablation == HeadAblation::Mean && !options.head_mask.empty() &&
         options.mean_context.size() != heads * static_cast<size_t>(c.head_dim())) {
@@ -171,7 +172,8 @@ std::vector<float> Model::output_projection(int layer, int head) const {
     const kernels::PackedB& b = impl_->weights.layers[static_cast<size_t>(layer)].attention_output_packed.b();
     std::vector<float> out(d * D);
     for (size_t k = 0; k < d; ++k)
-        for (size_t col = 0; col < D; ++col) out[k * D + col] = kernels::packed_element(b, static_cast<size_t>(head) * d + k, col);
+        for (size_t col = 0; col < D; ++col)
+            out[k * D + col] = kernels::packed_element(b, static_cast<size_t>(head) * d + k, col);
     return out;
 }
 

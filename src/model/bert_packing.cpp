@@ -20,7 +20,9 @@ void add_rows(std::vector<const float*>& rows, const LinearWeights& l) {
     for (int o = 0; o < l.out; ++o) rows.push_back(l.weight + static_cast<size_t>(o) * static_cast<size_t>(l.in));
 }
 
-void add_bias(std::vector<float>& bias, const LinearWeights& l) { bias.insert(bias.end(), l.bias, l.bias + l.out); }
+void add_bias(std::vector<float>& bias, const LinearWeights& l) {
+    bias.insert(bias.end(), l.bias, l.bias + l.out);
+}
 
 PackedLinear packed_from(const LinearWeights& l, WeightStorage storage, int threads) {
     PackedLinear p;
@@ -49,10 +51,12 @@ void pack_encoder_weights(BertWeights& w, const BertConfig& c, ModelInfo& info, 
         layer.attention_output_packed = packed_from(layer.attention_output, storage, threads);
         layer.intermediate_packed = packed_from(layer.intermediate, storage, threads);
         layer.output_packed = packed_from(layer.output, storage, threads);
-        for (const PackedLinear* p : {&layer.qkv, &layer.attention_output_packed, &layer.intermediate_packed, &layer.output_packed}) {
+        for (const PackedLinear* p :
+             {&layer.qkv, &layer.attention_output_packed, &layer.intermediate_packed, &layer.output_packed}) {
             info.packed_bytes += p->weights.storage.bytes();
         }
-        for (const LinearWeights* l : {&layer.query, &layer.key, &layer.value, &layer.attention_output, &layer.intermediate, &layer.output}) {
+        for (const LinearWeights* l :
+             {&layer.query, &layer.key, &layer.value, &layer.attention_output, &layer.intermediate, &layer.output}) {
             packed_sources.insert(l->weight);
         }
     }
@@ -77,7 +81,8 @@ void pack_encoder_weights(BertWeights& w, const BertConfig& c, ModelInfo& info, 
     }
     for (auto& layer : w.layers) {
         // The unpacked pointers must not be used from here on (they may point into freed conversions).
-        for (LinearWeights* l : {&layer.query, &layer.key, &layer.value, &layer.attention_output, &layer.intermediate, &layer.output}) {
+        for (LinearWeights* l :
+             {&layer.query, &layer.key, &layer.value, &layer.attention_output, &layer.intermediate, &layer.output}) {
             l->weight = nullptr;
             l->bias = nullptr;
         }

@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 
 class WeightResolver {
-public:
+  public:
     WeightResolver(BertWeights& w, const BertConfig& cfg, ModelInfo& info) : w_(w), cfg_(cfg), info_(info) {}
 
     void add_file(const fs::path& path) {
@@ -81,10 +81,11 @@ public:
                                     fmt::join(quoted(candidates), ", ")));
         }
         if (view->shape != shape) {
-            throw Error(fmt::format("{}: tensor '{}' has shape [{}], but config.json (hidden_size {}, "
-                                    "intermediate_size {}, vocab_size {}) implies [{}]",
-                                    view->file->filename().string(), view->name, fmt::join(view->shape, ", "),
-                                    cfg_.hidden_size, cfg_.intermediate_size, cfg_.vocab_size, fmt::join(shape, ", ")));
+            throw Error(
+                fmt::format("{}: tensor '{}' has shape [{}], but config.json (hidden_size {}, "
+                            "intermediate_size {}, vocab_size {}) implies [{}]",
+                            view->file->filename().string(), view->name, fmt::join(view->shape, ", "), cfg_.hidden_size,
+                            cfg_.intermediate_size, cfg_.vocab_size, fmt::join(shape, ", ")));
         }
         if (name.rfind("cls.", 0) != 0 && in_base_model) info_.parameter_count += view->numel();
         const float* out = to_f32(*view);
@@ -104,7 +105,7 @@ public:
     }
     void set_index_name(std::string name) { index_name_ = std::move(name); }
 
-private:
+  private:
     static std::vector<std::string> quoted(const std::vector<std::string>& v) {
         std::vector<std::string> out;
         for (const auto& s : v) out.push_back("'" + s + "'");
@@ -178,7 +179,8 @@ std::vector<fs::path> shards(const fs::path& dir, const fs::path& index) {
     }
     std::set<std::string> names;
     for (const auto& [tensor, file] : j["weight_map"].items()) {
-        if (!file.is_string()) throw Error(fmt::format("{}: weight_map['{}'] is not a file name", index.string(), tensor));
+        if (!file.is_string())
+            throw Error(fmt::format("{}: weight_map['{}'] is not a file name", index.string(), tensor));
         std::string f = file.get<std::string>();
         if (f.find("..") != std::string::npos || f.find('/') != std::string::npos) {
             throw Error(fmt::format("{}: weight_map['{}'] = '{}' is not a file in the model folder", index.string(),
@@ -264,14 +266,16 @@ BertWeights load_bert_weights(const fs::path& dir, const BertConfig& cfg, ModelI
     if (cfg.family == Family::Electra && E != D) w.embedding_projection = linear("embeddings_project", D, E);
     // The layer's key names: DistilBERT's own, or BERT's (shared by ELECTRA and RoBERTa).
     struct LayerNames {
-        const char *layer, *query, *key, *value, *attention_output, *attention_norm, *intermediate, *output, *output_norm;
+        const char *layer, *query, *key, *value, *attention_output, *attention_norm, *intermediate, *output,
+            *output_norm;
     };
-    static constexpr LayerNames kBertNames{"encoder.layer.{}.", "attention.self.query", "attention.self.key",
-                                           "attention.self.value", "attention.output.dense", "attention.output.LayerNorm",
-                                           "intermediate.dense", "output.dense", "output.LayerNorm"};
-    static constexpr LayerNames kDistilBertNames{"transformer.layer.{}.", "attention.q_lin", "attention.k_lin",
-                                                 "attention.v_lin", "attention.out_lin", "sa_layer_norm", "ffn.lin1",
-                                                 "ffn.lin2", "output_layer_norm"};
+    static constexpr LayerNames kBertNames{
+        "encoder.layer.{}.",    "attention.self.query",   "attention.self.key",
+        "attention.self.value", "attention.output.dense", "attention.output.LayerNorm",
+        "intermediate.dense",   "output.dense",           "output.LayerNorm"};
+    static constexpr LayerNames kDistilBertNames{
+        "transformer.layer.{}.", "attention.q_lin", "attention.k_lin", "attention.v_lin",  "attention.out_lin",
+        "sa_layer_norm",         "ffn.lin1",        "ffn.lin2",        "output_layer_norm"};
     const LayerNames& names = cfg.family == Family::DistilBert ? kDistilBertNames : kBertNames;
     for (int l = 0; l < cfg.num_hidden_layers; ++l) {
         const std::string p = fmt::format(fmt::runtime(names.layer), l);
@@ -286,7 +290,8 @@ BertWeights load_bert_weights(const fs::path& dir, const BertConfig& cfg, ModelI
         lw.output_norm = norm(p + names.output_norm);
         w.layers.push_back(std::move(lw));
     }
-    if (cfg.family == Family::Bert || cfg.family == Family::Roberta) w.pooler = linear("pooler.dense", D, D, true, false);
+    if (cfg.family == Family::Bert || cfg.family == Family::Roberta)
+        w.pooler = linear("pooler.dense", D, D, true, false);
 
     // The masked-LM head of BertForMaskedLM / BertForPreTraining, kept for fill-mask and ablation.
     if (cfg.family == Family::Bert && r.tensors().count("cls.predictions.transform.dense.weight")) {
@@ -295,7 +300,8 @@ BertWeights load_bert_weights(const fs::path& dir, const BertConfig& cfg, ModelI
         w.mlm.decoder_weight = r.get("cls.predictions.decoder.weight", {cfg.vocab_size, D}, false, false);
         if (!w.mlm.decoder_weight) w.mlm.decoder_weight = w.word_embeddings;  // tied (often dropped from files)
         w.mlm.decoder_bias = r.get("cls.predictions.bias", {cfg.vocab_size}, false, false);
-        if (!w.mlm.decoder_bias) w.mlm.decoder_bias = r.get("cls.predictions.decoder.bias", {cfg.vocab_size}, false, false);
+        if (!w.mlm.decoder_bias)
+            w.mlm.decoder_bias = r.get("cls.predictions.decoder.bias", {cfg.vocab_size}, false, false);
         if (!w.mlm.decoder_bias) {
             throw Error(fmt::format("{}: the masked-LM head has no bias (cls.predictions.bias)", r.source()));
         }

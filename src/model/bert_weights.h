@@ -49,11 +49,11 @@ struct MlmHeadWeights {
 };
 
 struct BertWeights {
-    const float* word_embeddings = nullptr;      // [vocab][D]
-    const float* position_embeddings = nullptr;  // [max_pos][D]
+    const float* word_embeddings = nullptr;        // [vocab][D]
+    const float* position_embeddings = nullptr;    // [max_pos][D]
     const float* token_type_embeddings = nullptr;  // [types][E]; absent for DistilBERT
-    LayerNormWeights embedding_norm;                 // over E (embedding_size; = D except ELECTRA-small)
-    LinearWeights embedding_projection;              // ELECTRA with E < D: [D][E]; else absent
+    LayerNormWeights embedding_norm;               // over E (embedding_size; = D except ELECTRA-small)
+    LinearWeights embedding_projection;            // ELECTRA with E < D: [D][E]; else absent
     PackedLinear embedding_projection_packed;
     std::vector<EncoderLayerWeights> layers;
     LinearWeights pooler;  // may be absent (weight == nullptr)
@@ -73,7 +73,8 @@ struct BertWeights {
 
 // Packs every encoder matmul weight for gemm_packed, then releases the source pages of the memory map
 // (and frees converted copies), so the weights are held once, in packed form. Fills info.packed_bytes.
-void pack_encoder_weights(BertWeights& w, const BertConfig& config, ModelInfo& info, WeightStorage storage, int threads);
+void pack_encoder_weights(BertWeights& w, const BertConfig& config, ModelInfo& info, WeightStorage storage,
+                          int threads);
 
 // Loads model.safetensors or the shards named by model.safetensors.index.json from `dir` — or, when there
 // is no safetensors file, pytorch_model.bin (or its shards), read without running code — resolving the

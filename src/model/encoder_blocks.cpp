@@ -25,7 +25,8 @@ BlockContext prepare_workspace(const BertConfig& c, const std::vector<tokenizer:
         const auto& e = encodings[s];
         ws.offset[s + 1] = ws.offset[s] + e.size();
         max_n = std::max(max_n, e.size());
-        ws.has_padding[s] = std::any_of(e.attention_mask.begin(), e.attention_mask.end(), [](int32_t v) { return v == 0; });
+        ws.has_padding[s] =
+            std::any_of(e.attention_mask.begin(), e.attention_mask.end(), [](int32_t v) { return v == 0; });
     }
     BlockContext ctx{c, encodings, options};
     ctx.tokens = ws.offset[S];
@@ -76,8 +77,8 @@ void embed(const BlockContext& ctx, const BertWeights& w, WorkspaceBuffers& ws) 
             }
         }
     }
-    kernels::add_layer_norm(emb, nullptr, ctx.tokens, E, w.embedding_norm.weight, w.embedding_norm.bias, c.layer_norm_eps,
-                            ld_emb, ctx.threads);
+    kernels::add_layer_norm(emb, nullptr, ctx.tokens, E, w.embedding_norm.weight, w.embedding_norm.bias,
+                            c.layer_norm_eps, ld_emb, ctx.threads);
     if (projected) {
         kernels::Epilogue proj;
         proj.bias = w.embedding_projection_packed.bias.data();
@@ -110,8 +111,10 @@ void attention_block(const BlockContext& ctx, const EncoderLayerWeights& lw, int
         const float* kh = qh + D;
         const float* vh = qh + 2 * D;
         const size_t head = static_cast<size_t>(layer) * static_cast<size_t>(H) + static_cast<size_t>(h);
-        HeadInputs in{qh, kh, vh, ld_qkv, n, d, ws.has_padding[s] ? ctx.encodings[s].attention_mask.data() : nullptr, scale};
-        HeadOutputs out{t.attentions.data() + head * n * n, options.capture.scores ? t.scores.data() + head * n * n : nullptr,
+        HeadInputs in{qh,   kh, vh, ld_qkv, n, d, ws.has_padding[s] ? ctx.encodings[s].attention_mask.data() : nullptr,
+                      scale};
+        HeadOutputs out{t.attentions.data() + head * n * n,
+                        options.capture.scores ? t.scores.data() + head * n * n : nullptr,
                         ws.ctx.data() + o * ld + static_cast<size_t>(h) * d, ld};
         HeadAblationSpec ab;
         if (!options.head_mask.empty() && options.head_mask[head] != 1.0f) {
@@ -149,8 +152,8 @@ void ffn_block(const BlockContext& ctx, const EncoderLayerWeights& lw, Workspace
     in_ep.bias = lw.intermediate_packed.bias.data();
     in_ep.activate = true;
     in_ep.activation = c.activation;
-    kernels::gemm_packed_parallel(ctx.tokens, ws.a.data(), ctx.ld, lw.intermediate_packed.b(), ws.inter.data(), ctx.ld_inter,
-                                  in_ep, ctx.threads);
+    kernels::gemm_packed_parallel(ctx.tokens, ws.a.data(), ctx.ld, lw.intermediate_packed.b(), ws.inter.data(),
+                                  ctx.ld_inter, in_ep, ctx.threads);
     kernels::Epilogue out_ep;
     out_ep.bias = lw.output_packed.bias.data();
     out_ep.residual = ws.a.data();

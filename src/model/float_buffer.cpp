@@ -30,6 +30,8 @@ void FloatBuffer::clear() {
     size_ = 0;
 }
 
-bool FloatBuffer::operator==(const FloatBuffer& o) const { return std::equal(begin(), end(), o.begin(), o.end()); }
+bool FloatBuffer::operator==(const FloatBuffer& o) const {
+    return std::equal(begin(), end(), o.begin(), o.end());
+}
 
 }  // namespace attnscope

@@ -3,8 +3,8 @@
 
 #include "attnscope/error.h"
 #include "attnscope/model.h"
-#include "model/bert_weights.h"
 #include "kernels/threads.h"
+#include "model/bert_weights.h"
 #include "model/model_impl.h"
 
 namespace attnscope::model {
@@ -24,12 +24,14 @@ WeightStorage parse_weight_storage(const std::string& name) {
 
 std::shared_ptr<const Model> Model::load(const fs::path& directory, const LoadOptions& options) {
     if (!fs::is_directory(directory)) {
-        throw Error(fmt::format("{}: not a model folder (it should hold config.json, vocab.txt or tokenizer.json, "
-                                "and model.safetensors or pytorch_model.bin)",
-                                directory.string()));
+        throw Error(
+            fmt::format("{}: not a model folder (it should hold config.json, vocab.txt or tokenizer.json, "
+                        "and model.safetensors or pytorch_model.bin)",
+                        directory.string()));
     }
     const fs::path config_path = directory / "config.json";
-    if (!fs::exists(config_path)) throw Error(fmt::format("{}: no config.json in the model folder", directory.string()));
+    if (!fs::exists(config_path))
+        throw Error(fmt::format("{}: no config.json in the model folder", directory.string()));
     BertConfig config = BertConfig::from_file(config_path);
     tokenizer::Tokenizer tok = tokenizer::Tokenizer::from_directory(directory);
     ModelInfo info;
@@ -47,9 +49,17 @@ std::shared_ptr<const Model> Model::load(const fs::path& directory, const LoadOp
     return std::shared_ptr<const Model>(new Model(std::move(impl)));
 }
 
-const BertConfig& Model::config() const { return impl_->config; }
-const ModelInfo& Model::info() const { return impl_->info; }
-const tokenizer::Tokenizer& Model::tokenizer() const { return impl_->tokenizer; }
-bool Model::has_mlm_head() const { return impl_->weights.has_mlm_head; }
+const BertConfig& Model::config() const {
+    return impl_->config;
+}
+const ModelInfo& Model::info() const {
+    return impl_->info;
+}
+const tokenizer::Tokenizer& Model::tokenizer() const {
+    return impl_->tokenizer;
+}
+bool Model::has_mlm_head() const {
+    return impl_->weights.has_mlm_head;
+}
 
 }  // namespace attnscope::model

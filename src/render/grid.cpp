@@ -17,8 +17,10 @@ std::string grid(const std::vector<std::vector<double>>& values, const Labels& l
     for (const auto& row : values) {
         if (static_cast<int>(row.size()) != H) throw Error("render: grid rows differ in length");
     }
-    if (!labels.layer_ids.empty() && static_cast<int>(labels.layer_ids.size()) != L) throw Error("render: layer_ids has the wrong length");
-    if (!labels.head_ids.empty() && static_cast<int>(labels.head_ids.size()) != H) throw Error("render: head_ids has the wrong length");
+    if (!labels.layer_ids.empty() && static_cast<int>(labels.layer_ids.size()) != L)
+        throw Error("render: layer_ids has the wrong length");
+    if (!labels.head_ids.empty() && static_cast<int>(labels.head_ids.size()) != H)
+        throw Error("render: head_ids has the wrong length");
     const double cell = 26;
     const double width = std::max(34 + H * cell + 10, 600.0), height = 20 + L * cell + 18 + 22;
     const Theme th = theme(labels.dark);

@@ -12,7 +12,7 @@ namespace attnscope::render {
 
 namespace {
 
-constexpr int kMinCode = 3;          // 3 / 255 ≈ 0.0118: the first code at or above 1%
+constexpr int kMinCode = 3;  // 3 / 255 ≈ 0.0118: the first code at or above 1%
 // The canvas's frame budget (headView.ts: LINE_BUDGET, PIXEL_BUDGET), so the picture shows the lines the
 // canvas shows; beyond it the strongest are drawn and the caption says so. It also keeps the PNG small: at
 // 512 tokens a 20,000-line picture was 1.1 MB, a third of the whole output, embedded twice.
@@ -109,7 +109,8 @@ std::string head_view(const Codes& c, const Labels& labels, int layer, const std
         }
     }
     std::string caption = std::to_string(kept) + " lines";
-    if (threshold > kMinCode) caption = "the " + std::to_string(kept) + " strongest of " + std::to_string(total) + " lines ≥ 1%";
+    if (threshold > kMinCode)
+        caption = "the " + std::to_string(kept) + " strongest of " + std::to_string(total) + " lines ≥ 1%";
     if (!labels.caption.empty()) caption += " · " + labels.caption;
     s.text(4, height - 10, caption, 11, th.muted, -1, false);
     return s.finish();

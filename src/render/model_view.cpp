@@ -33,9 +33,10 @@ cairo_surface_t* thumbnail(const Codes& c, int l, int h, int s) {
     for (int i = 0; i < s; ++i) {
         auto* row = reinterpret_cast<std::uint32_t*>(px + static_cast<std::size_t>(i) * stride);
         for (int j = 0; j < s; ++j) {
-            const auto rgb = viridis(max > 0 ? pooled[static_cast<std::size_t>(i) * s + j] / static_cast<double>(max) : 0.0);
-            row[j] = (static_cast<std::uint32_t>(rgb[0] * 255) << 16) | (static_cast<std::uint32_t>(rgb[1] * 255) << 8) |
-                     static_cast<std::uint32_t>(rgb[2] * 255);
+            const auto rgb =
+                viridis(max > 0 ? pooled[static_cast<std::size_t>(i) * s + j] / static_cast<double>(max) : 0.0);
+            row[j] = (static_cast<std::uint32_t>(rgb[0] * 255) << 16) |
+                     (static_cast<std::uint32_t>(rgb[1] * 255) << 8) | static_cast<std::uint32_t>(rgb[2] * 255);
         }
     }
     cairo_surface_mark_dirty(img);
@@ -86,8 +87,10 @@ std::string model_view(const Codes& c, const Labels& labels, Format f) {
             cairo_surface_destroy(img);
         }
     }
-    s.text(4, height - 10, labels.caption.empty() ? "each pattern on its own scale" : "each pattern on its own scale · " + labels.caption,
-           11, th.muted, -1, false);
+    s.text(
+        4, height - 10,
+        labels.caption.empty() ? "each pattern on its own scale" : "each pattern on its own scale · " + labels.caption,
+        11, th.muted, -1, false);
     return s.finish();
 }
 

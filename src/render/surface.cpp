@@ -30,8 +30,8 @@ Theme theme(bool dark) {
 
 // web/src/colors.ts: viridis by 9 stops, linear between them.
 std::array<double, 3> viridis(double t) {
-    static const int stops[9][3] = {{68, 1, 84},    {71, 44, 122},  {59, 81, 139},  {44, 113, 142}, {33, 144, 141},
-                                    {39, 173, 129}, {92, 200, 99},  {170, 220, 50}, {253, 231, 37}};
+    static const int stops[9][3] = {{68, 1, 84},    {71, 44, 122}, {59, 81, 139},  {44, 113, 142}, {33, 144, 141},
+                                    {39, 173, 129}, {92, 200, 99}, {170, 220, 50}, {253, 231, 37}};
     const double x = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0) * 8;
     const int i = std::min(7, static_cast<int>(x));
     const double f = x - i;
@@ -42,15 +42,17 @@ std::array<double, 3> viridis(double t) {
 
 // web/src/colors.ts: Okabe–Ito then Paul Tol's muted colours.
 std::array<double, 3> head_colour(int h, bool dark) {
-    static const unsigned colours[16] = {0xE69F00, 0x56B4E9, 0x009E73, 0xF0E442, 0x0072B2, 0xD55E00, 0xCC79A7, 0x000000,
-                                         0x332288, 0x88CCEE, 0x44AA99, 0x117733, 0x999933, 0xDDCC77, 0xCC6677, 0xAA4499};
+    static const unsigned colours[16] = {0xE69F00, 0x56B4E9, 0x009E73, 0xF0E442, 0x0072B2, 0xD55E00,
+                                         0xCC79A7, 0x000000, 0x332288, 0x88CCEE, 0x44AA99, 0x117733,
+                                         0x999933, 0xDDCC77, 0xCC6677, 0xAA4499};
     const unsigned c = colours[h % 16];
     return dark && c == 0 ? hex(0xdddddd) : hex(c);
 }
 
 Surface::Surface(double width, double height, Format f, double png_scale) : format_(f), width_(width), height_(height) {
     if (!(width >= 1 && height >= 1 && width <= 32767 / png_scale && height <= 32767 / png_scale)) {
-        throw Error("render: picture size " + std::to_string(width) + " x " + std::to_string(height) + " is out of range");
+        throw Error("render: picture size " + std::to_string(width) + " x " + std::to_string(height) +
+                    " is out of range");
     }
     if (f == Format::svg) {
         surface_ = cairo_svg_surface_create_for_stream(append, &out_, width, height);
@@ -100,7 +102,8 @@ std::string Surface::finish() {
     cr_ = nullptr;
     if (format_ == Format::png) {
         const cairo_status_t st = cairo_surface_write_to_png_stream(surface_, append, &out_);
-        if (st != CAIRO_STATUS_SUCCESS) throw Error(std::string("render: cannot encode the PNG: ") + cairo_status_to_string(st));
+        if (st != CAIRO_STATUS_SUCCESS)
+            throw Error(std::string("render: cannot encode the PNG: ") + cairo_status_to_string(st));
     }
     cairo_surface_finish(surface_);
     cairo_surface_destroy(surface_);
@@ -111,11 +114,15 @@ std::string Surface::finish() {
 void check_codes(const Codes& c, const Labels& labels) {
     if (!c.data || c.layers <= 0 || c.heads <= 0 || c.n <= 0) throw Error("render: no attention to draw");
     if (static_cast<int>(labels.tokens.size()) != c.n) {
-        throw Error("render: " + std::to_string(labels.tokens.size()) + " tokens for an attention over " + std::to_string(c.n));
+        throw Error("render: " + std::to_string(labels.tokens.size()) + " tokens for an attention over " +
+                    std::to_string(c.n));
     }
-    if (!labels.special.empty() && static_cast<int>(labels.special.size()) != c.n) throw Error("render: special mask has the wrong length");
-    if (!labels.layer_ids.empty() && static_cast<int>(labels.layer_ids.size()) != c.layers) throw Error("render: layer_ids has the wrong length");
-    if (!labels.head_ids.empty() && static_cast<int>(labels.head_ids.size()) != c.heads) throw Error("render: head_ids has the wrong length");
+    if (!labels.special.empty() && static_cast<int>(labels.special.size()) != c.n)
+        throw Error("render: special mask has the wrong length");
+    if (!labels.layer_ids.empty() && static_cast<int>(labels.layer_ids.size()) != c.layers)
+        throw Error("render: layer_ids has the wrong length");
+    if (!labels.head_ids.empty() && static_cast<int>(labels.head_ids.size()) != c.heads)
+        throw Error("render: head_ids has the wrong length");
 }
 
 }  // namespace attnscope::render

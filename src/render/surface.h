@@ -19,7 +19,7 @@ std::array<double, 3> viridis(double t);
 std::array<double, 3> head_colour(int h, bool dark);
 
 class Surface {
-public:
+  public:
     Surface(double width, double height, Format f, double png_scale = 2.0);
     ~Surface();
     Surface(const Surface&) = delete;
@@ -31,7 +31,7 @@ public:
               bool mono = true, double angle = 0.0);
     std::string finish();  // the file's bytes
 
-private:
+  private:
     Format format_;
     std::string out_;
     cairo_surface_t* surface_ = nullptr;

@@ -35,14 +35,17 @@ nlohmann::json corpus_json(const analysis::CorpusStats& c) {
             head["token_weighted"] = tok;
             json patterns;
             for (int p = 0; p < analysis::kNumPatterns; ++p) {
-                patterns[analysis::pattern_name(static_cast<analysis::Pattern>(p))] = c.pattern_count(i, static_cast<analysis::Pattern>(p));
+                patterns[analysis::pattern_name(static_cast<analysis::Pattern>(p))] =
+                    c.pattern_count(i, static_cast<analysis::Pattern>(p));
             }
             head["patterns"] = patterns;
             head["pattern"] = analysis::pattern_name(c.majority_pattern(i));
-            head["pattern_features"] = {{"vertical", c.pattern_feature(i, 0)}, {"diagonal", c.pattern_feature(i, 1)},
+            head["pattern_features"] = {{"vertical", c.pattern_feature(i, 0)},
+                                        {"diagonal", c.pattern_feature(i, 1)},
                                         {"block", c.pattern_feature(i, 2)}};
             head["map_colour"] = analysis::head_map_colour(values);
-            if (!layout.empty()) head["map_xy"] = {layout[static_cast<size_t>(i) * 2], layout[static_cast<size_t>(i) * 2 + 1]};
+            if (!layout.empty())
+                head["map_xy"] = {layout[static_cast<size_t>(i) * 2], layout[static_cast<size_t>(i) * 2 + 1]};
             if (c.has_importance()) head["importance"] = c.importance(i);
             r["heads"].push_back(head);
         }
@@ -58,12 +61,15 @@ nlohmann::json corpus_json(const analysis::CorpusStats& c) {
         r["layers"].push_back({{"layer", l}, {"patterns", counts}});
     }
     if (!layout.empty()) {
-        r["head_map"] = {{"docs", c.head_map_docs()}, {"stress", stress},
+        r["head_map"] = {{"docs", c.head_map_docs()},
+                         {"stress", stress},
                          {"distance", "Σ over inputs and rows of JS(Ã_a, Ã_b), Ã = 0.999·A + 0.001/n"}};
     }
     return r;
 }
 
-std::string corpus(const analysis::CorpusStats& stats) { return corpus_json(stats).dump(); }
+std::string corpus(const analysis::CorpusStats& stats) {
+    return corpus_json(stats).dump();
+}
 
 }  // namespace attnscope::schema

@@ -41,13 +41,15 @@ json encoding_json(const tokenizer::Encoding& e) {
     return j;
 }
 
-json head_statistics_json(const analysis::HeadStatistics& stats, const std::vector<analysis::PatternFeatures>& patterns) {
+json head_statistics_json(const analysis::HeadStatistics& stats,
+                          const std::vector<analysis::PatternFeatures>& patterns) {
     json heads = json::array();
     for (int l = 0; l < stats.num_layers; ++l) {
         for (int h = 0; h < stats.num_heads; ++h) {
             const size_t i = static_cast<size_t>(l * stats.num_heads + h);
             json head = {{"layer", l}, {"head", h}};
-            for (int s = 0; s < analysis::kNumStats; ++s) head[analysis::stat_info(s).key] = stats.values[i][static_cast<size_t>(s)];
+            for (int s = 0; s < analysis::kNumStats; ++s)
+                head[analysis::stat_info(s).key] = stats.values[i][static_cast<size_t>(s)];
             head["pattern"] = analysis::pattern_name(patterns[i].label);
             head["pattern_features"] = {{"vertical", patterns[i].vertical},
                                         {"diagonal", patterns[i].diagonal},
@@ -59,9 +61,14 @@ json head_statistics_json(const analysis::HeadStatistics& stats, const std::vect
     }
     json info = json::array();
     for (int s = 0; s < analysis::kNumStats; ++s) {
-        info.push_back({{"key", analysis::stat_info(s).key}, {"label", analysis::stat_info(s).label}, {"unit", analysis::stat_info(s).unit}});
+        info.push_back({{"key", analysis::stat_info(s).key},
+                        {"label", analysis::stat_info(s).label},
+                        {"unit", analysis::stat_info(s).unit}});
     }
-    return {{"schema_version", kVersion}, {"heads", heads}, {"statistics", info}, {"uniform_entropy", stats.uniform_entropy}};
+    return {{"schema_version", kVersion},
+            {"heads", heads},
+            {"statistics", info},
+            {"uniform_entropy", stats.uniform_entropy}};
 }
 
 namespace {
@@ -89,7 +96,8 @@ json nested(const float* data, const size_t* shape, size_t dims) {
 
 }  // namespace
 
-void put_array(json& out, const std::string& key, const float* data, std::initializer_list<size_t> shape, Arrays arrays) {
+void put_array(json& out, const std::string& key, const float* data, std::initializer_list<size_t> shape,
+               Arrays arrays) {
     size_t count = 1;
     for (size_t s : shape) count *= s;
     if (arrays == Arrays::Base64) {

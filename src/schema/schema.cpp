@@ -14,13 +14,18 @@ std::string model_info(const model::Model& model, const ModelLocation& where, bo
     return info.dump();
 }
 
-std::string encoding(const tokenizer::Encoding& e) { return encoding_json(e).dump(); }
+std::string encoding(const tokenizer::Encoding& e) {
+    return encoding_json(e).dump();
+}
 
-std::string head_statistics(const analysis::HeadStatistics& stats, const std::vector<analysis::PatternFeatures>& patterns) {
+std::string head_statistics(const analysis::HeadStatistics& stats,
+                            const std::vector<analysis::PatternFeatures>& patterns) {
     return head_statistics_json(stats, patterns).dump();
 }
 
-std::string head_statistics(const analysis::InputStatistics& s) { return head_statistics(s.stats, s.patterns); }
+std::string head_statistics(const analysis::InputStatistics& s) {
+    return head_statistics(s.stats, s.patterns);
+}
 
 std::string head_norms(const analysis::AllHeadNorms& norms, Arrays arrays) {
     json heads = json::array();
@@ -35,10 +40,13 @@ std::string head_norms(const analysis::AllHeadNorms& norms, Arrays arrays) {
                          {"spearman", r.spearman}});
         value_norms.insert(value_norms.end(), r.value_norms.begin(), r.value_norms.end());
     }
-    json out = {{"schema_version", kVersion}, {"layers", norms.layers}, {"heads", heads}, {"n", norms.n},
+    json out = {{"schema_version", kVersion},
+                {"layers", norms.layers},
+                {"heads", heads},
+                {"n", norms.n},
                 {"heads_per_layer", norms.heads}};
-    put_array(out, "value_norms", value_norms.data(), {static_cast<size_t>(norms.layers), static_cast<size_t>(norms.heads), norms.n},
-              arrays);
+    put_array(out, "value_norms", value_norms.data(),
+              {static_cast<size_t>(norms.layers), static_cast<size_t>(norms.heads), norms.n}, arrays);
     return out.dump();
 }
 
@@ -47,7 +55,10 @@ std::string head_map(const analysis::HeadMap& map, bool include_distances) {
     const int count = map.layers * map.heads;
     for (int i = 0; i < count; ++i) {
         const size_t k = static_cast<size_t>(i);
-        heads.push_back({{"layer", i / map.heads}, {"head", i % map.heads}, {"x", map.xy[2 * k]}, {"y", map.xy[2 * k + 1]},
+        heads.push_back({{"layer", i / map.heads},
+                         {"head", i % map.heads},
+                         {"x", map.xy[2 * k]},
+                         {"y", map.xy[2 * k + 1]},
                          {"colour", map.colours[k]}});
     }
     json out = {{"schema_version", kVersion}, {"heads", heads}, {"stress", map.stress}};
@@ -55,8 +66,8 @@ std::string head_map(const analysis::HeadMap& map, bool include_distances) {
     return out.dump();
 }
 
-std::string rollout(const std::vector<float>& rollout, int layers, size_t n, const std::vector<float>* flow, int flow_layer,
-                    Arrays arrays) {
+std::string rollout(const std::vector<float>& rollout, int layers, size_t n, const std::vector<float>* flow,
+                    int flow_layer, Arrays arrays) {
     json out = {{"schema_version", kVersion}, {"layers", layers}, {"n", n}};
     put_array(out, "rollout", rollout.data(), {static_cast<size_t>(layers), n, n}, arrays);
     if (flow) {
@@ -72,8 +83,12 @@ std::string counterfactual(const analysis::Counterfactual& diff, int heads_per_l
     for (size_t i = 0; i < diff.js_divergence.size(); ++i) {
         heads.push_back({{"layer", i / H}, {"head", i % H}, {"js_divergence", diff.js_divergence[i]}});
     }
-    return json{{"schema_version", kVersion}, {"change", diff.change},     {"a", encoding_json(diff.a)},
-                {"b", encoding_json(diff.b)}, {"aligned_tokens", diff.alignment.size()}, {"heads", heads}}
+    return json{{"schema_version", kVersion},
+                {"change", diff.change},
+                {"a", encoding_json(diff.a)},
+                {"b", encoding_json(diff.b)},
+                {"aligned_tokens", diff.alignment.size()},
+                {"heads", heads}}
         .dump();
 }
 
@@ -82,12 +97,15 @@ std::string ablation(const analysis::AblationResult& r) {
         json a = json::array();
         for (const auto& mp : p) {
             json top = json::array();
-            for (const auto& t : mp.top) top.push_back({{"token", t.token}, {"id", t.id}, {"probability", t.probability}});
+            for (const auto& t : mp.top)
+                top.push_back({{"token", t.token}, {"id", t.id}, {"probability", t.probability}});
             a.push_back({{"position", mp.position}, {"top", top}});
         }
         return a;
     };
-    json out = {{"schema_version", kVersion}, {"ablation", r.mode}, {"heads", r.heads},
+    json out = {{"schema_version", kVersion},
+                {"ablation", r.mode},
+                {"heads", r.heads},
                 {"hidden_state_change", r.hidden_state_change}};
     if (!r.predictions.empty()) {
         out["predictions"] = predictions(r.predictions);
@@ -98,8 +116,13 @@ std::string ablation(const analysis::AblationResult& r) {
 
 std::string neuron(const Trace& t, const tokenizer::Encoding& e, int layer, int head, Arrays arrays) {
     const size_t n = t.seq_len, d = static_cast<size_t>(t.head_dim);
-    json out = {{"schema_version", kVersion}, {"tokens", e.tokens}, {"layer", layer}, {"head", head}, {"head_dim", d},
-                {"n", n}, {"scale", 1.0 / std::sqrt(static_cast<double>(d))}};
+    json out = {{"schema_version", kVersion},
+                {"tokens", e.tokens},
+                {"layer", layer},
+                {"head", head},
+                {"head_dim", d},
+                {"n", n},
+                {"scale", 1.0 / std::sqrt(static_cast<double>(d))}};
     put_array(out, "queries", t.query(layer, head), {n, d}, arrays);
     put_array(out, "keys", t.key(layer, head), {n, d}, arrays);
     put_array(out, "scores", t.score(layer, head), {n, n}, arrays);
@@ -107,6 +130,8 @@ std::string neuron(const Trace& t, const tokenizer::Encoding& e, int layer, int 
     return out.dump();
 }
 
-std::string base64_floats(const float* data, size_t count) { return base64(data, count * sizeof(float)); }
+std::string base64_floats(const float* data, size_t count) {
+    return base64(data, count * sizeof(float));
+}
 
 }  // namespace attnscope::schema

@@ -16,7 +16,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string error_json(const std::string& message) { return json{{"error", message}}.dump(); }
+std::string error_json(const std::string& message) {
+    return json{{"error", message}}.dump();
+}
 
 // Runs a route's work; HttpError and library errors become 4xx JSON errors.
 template <typename Fn>

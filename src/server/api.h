@@ -30,11 +30,11 @@ struct Server::Impl {
 
 // Holds one of the server's forward-pass slots for its lifetime.
 class RunSlot {
-public:
+  public:
     explicit RunSlot(std::counting_semaphore<256>& s) : s_(s) { s_.acquire(); }
     ~RunSlot() { s_.release(); }
 
-private:
+  private:
     std::counting_semaphore<256>& s_;
 };
 

@@ -8,7 +8,7 @@
 namespace attnscope::server {
 
 struct Asset {
-    std::string_view path;          // "/index.html", "/app.js", ...
+    std::string_view path;  // "/index.html", "/app.js", ...
     std::string_view content_type;
     std::string_view data;
 };

@@ -86,8 +86,7 @@ Received receive_some(int sock, std::string& into, size_t limit) {
 // Waits until `events` are possible on `sock`, at most until `deadline`.
 bool wait_for(int sock, short events, Clock::time_point deadline) {
     for (;;) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0) return false;
         pollfd p{sock, events, 0};
         const int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
@@ -164,7 +163,7 @@ struct HttpServer::Loop {
     std::atomic<int> open{0}, draining{0};
     std::atomic<size_t> buffered{0};
 
-private:
+  private:
     using Owned = std::unique_ptr<Connection>;
     enum class Framing { Incomplete, Complete, Answered };
 
@@ -206,7 +205,7 @@ HttpServer::Connection::~Connection() {
 namespace {
 
 class ConnectionStream final : public httplib::Stream {
-public:
+  public:
     ConnectionStream(HttpServer::Loop& loop, HttpServer::Connection& c, Clock::time_point read_deadline)
         : loop_(loop), c_(c), read_deadline_(read_deadline) {}
 
@@ -267,7 +266,7 @@ public:
 
     size_t consumed() const { return pos_; }
 
-private:
+  private:
     ssize_t fail() {
         c_.broken = true;
         return -1;
@@ -287,8 +286,7 @@ HttpServer::Loop::Loop(HttpServer& s, const ConnectionLimits& l) : server(s), li
     wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wake_fd < 0) throw std::runtime_error(fmt::format("eventfd: {}", std::strerror(errno)));
     workers = std::make_unique<httplib::ThreadPool>(static_cast<size_t>(std::max(1, limits.workers)));
-    light_workers =
-        std::make_unique<httplib::ThreadPool>(static_cast<size_t>(std::max(1, limits.light_workers)));
+    light_workers = std::make_unique<httplib::ThreadPool>(static_cast<size_t>(std::max(1, limits.light_workers)));
     thread = std::thread([this] { run(); });
 }
 
@@ -317,10 +315,10 @@ void HttpServer::Loop::accept(socket_t sock) {
             return;
         }
         auto c = std::make_unique<Connection>(*this, sock, false);
-        queue_refusal(*c, refusal(503, "Service Unavailable",
-                                  fmt::format("too many connections ({}, --max-connections); try again",
-                                              limits.max_connections),
-                                  "Retry-After: 1\r\n"));
+        queue_refusal(
+            *c, refusal(503, "Service Unavailable",
+                        fmt::format("too many connections ({}, --max-connections); try again", limits.max_connections),
+                        "Retry-After: 1\r\n"));
         c->phase = Connection::Phase::Sending;
         hand_over(std::move(c));
         return;
@@ -388,8 +386,8 @@ void HttpServer::Loop::run() {
         fds.assign(1, pollfd{wake_fd, POLLIN, 0});
         long long timeout = 1000;
         for (const auto& c : owned) {
-            fds.push_back(pollfd{
-                c->sock, static_cast<short>(c->phase == Connection::Phase::Sending ? POLLOUT : POLLIN), 0});
+            fds.push_back(
+                pollfd{c->sock, static_cast<short>(c->phase == Connection::Phase::Sending ? POLLOUT : POLLIN), 0});
             timeout = std::min<long long>(
                 timeout, std::chrono::duration_cast<std::chrono::milliseconds>(due(*c) - now).count() + 1);
         }
@@ -407,8 +405,7 @@ void HttpServer::Loop::run() {
             if (events) {
                 switch (c->phase) {
                     case Connection::Phase::Waiting: {
-                        const auto r =
-                            receive_some(c->sock, c->in, limits.max_head_bytes + limits.max_body_bytes);
+                        const auto r = receive_some(c->sock, c->in, limits.max_head_bytes + limits.max_body_bytes);
                         if (r == Received::Closed) c->peer_closed = true;
                         on_input(c, now);
                         break;
@@ -505,9 +502,8 @@ HttpServer::Loop::Framing HttpServer::Loop::frame(Connection& c) {
 void HttpServer::Loop::start_sending(Connection& c, Clock::time_point now) {
     c.phase = Connection::Phase::Sending;
     c.deadline = now + limits.request_timeout;
-    const auto at_min_rate = std::chrono::milliseconds(
-        static_cast<long long>(1000.0 * static_cast<double>(c.pending()) /
-                               static_cast<double>(std::max<size_t>(1, limits.min_send_rate))));
+    const auto at_min_rate = std::chrono::milliseconds(static_cast<long long>(
+        1000.0 * static_cast<double>(c.pending()) / static_cast<double>(std::max<size_t>(1, limits.min_send_rate))));
     c.send_deadline = now + limits.request_timeout + at_min_rate;
 }
 

@@ -4,10 +4,10 @@
 
 #include <cctype>
 
-#include "attnscope/error.h"
-#include "schema_json.h"
 #include "assets.h"
+#include "attnscope/error.h"
 #include "frames.h"
+#include "schema_json.h"
 
 namespace attnscope::server {
 
@@ -64,13 +64,15 @@ std::string offline_html(const model::Model& model, const ModelLocation& where, 
     data["attentions_b64"] = schema::base64_floats(trace.attentions.data(), trace.attentions.size());
     data["stats"] = statistics_json(model, trace, enc);
     std::string html(page->data);
-    html = replace_once(html, "<link rel=\"stylesheet\" href=\"app.css\">", "<style>" + std::string(style->data) + "</style>");
+    html = replace_once(html, "<link rel=\"stylesheet\" href=\"app.css\">",
+                        "<style>" + std::string(style->data) + "</style>");
     html = replace_once(html, "<script src=\"app.js\"></script>",
                         "<script>window.__ATTNSCOPE_DATA__ = " + json_in_script(data.dump()) + ";</script>\n<script>" +
                             code_in_script(std::string(script->data)) + "</script>");
     if (const Asset* icon = find_asset("/favicon.svg")) {
-        html = replace_once(html, "href=\"favicon.svg\"",
-                            "href=\"data:image/svg+xml;base64," + schema::base64(icon->data.data(), icon->data.size()) + "\"");
+        html = replace_once(
+            html, "href=\"favicon.svg\"",
+            "href=\"data:image/svg+xml;base64," + schema::base64(icon->data.data(), icon->data.size()) + "\"");
     }
     return html;
 }

@@ -35,8 +35,7 @@ bool is_dns_name(std::string_view s) {
         const std::string_view label = s.substr(start, dot - start);
         if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
         for (char c : label) {
-            const bool ok =
-                (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+            const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
             if (!ok) return false;
         }
         start = dot + 1;
@@ -73,12 +72,11 @@ std::optional<HostName::Address> parse_address(std::string_view s, int family) {
 }
 
 bool is_v4_mapped(const HostName::Address& a) {
-    return std::all_of(a.begin(), a.begin() + 10, [](uint8_t b) { return b == 0; }) && a[10] == 0xff &&
-           a[11] == 0xff;
+    return std::all_of(a.begin(), a.begin() + 10, [](uint8_t b) { return b == 0; }) && a[10] == 0xff && a[11] == 0xff;
 }
 
 bool is_loopback(const HostName::Address& a) {
-    if (is_v4_mapped(a)) return a[12] == 127;  // 127.0.0.0/8
+    if (is_v4_mapped(a)) return a[12] == 127;                                                       // 127.0.0.0/8
     return std::all_of(a.begin(), a.begin() + 15, [](uint8_t b) { return b == 0; }) && a[15] == 1;  // ::1
 }
 
@@ -134,8 +132,7 @@ std::optional<HostName> parse_host(std::string_view text) {
     return out;
 }
 
-bool host_allowed(std::string_view host_header, std::string_view local_address,
-                  std::span<const HostName> allowed) {
+bool host_allowed(std::string_view host_header, std::string_view local_address, std::span<const HostName> allowed) {
     const auto h = parse_host(host_header);
     if (!h) return false;
     if (const auto* name = std::get_if<std::string>(&h->host)) {
@@ -164,18 +161,16 @@ std::optional<Origin> parse_origin(std::string_view text) {
 
 std::optional<std::string> cross_origin_refusal(std::optional<std::string_view> origin,
                                                 std::optional<std::string_view> fetch_site,
-                                                std::string_view host_header,
-                                                std::span<const Origin> allowed_origins) {
+                                                std::string_view host_header, std::span<const Origin> allowed_origins) {
     constexpr const char* kHint =
         "; the API answers only the pages it serves (start the server with --allow-origin to add one)";
     if (origin) {
         const auto o = parse_origin(*origin);
         if (!o) return fmt::format("cross-origin request refused (Origin: {}){}", *origin, kHint);
         // An origin the user named is by definition another origin: Sec-Fetch-Site may say so.
-        const bool allowed =
-            std::any_of(allowed_origins.begin(), allowed_origins.end(), [&](const Origin& a) {
-                return a.scheme == o->scheme && same_authority(a.scheme, a.host, o->host);
-            });
+        const bool allowed = std::any_of(allowed_origins.begin(), allowed_origins.end(), [&](const Origin& a) {
+            return a.scheme == o->scheme && same_authority(a.scheme, a.host, o->host);
+        });
         if (allowed) return std::nullopt;
         const auto own = parse_host(host_header);
         if (!own || !same_authority(o->scheme, o->host, *own))

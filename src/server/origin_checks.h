@@ -34,8 +34,7 @@ std::optional<HostName> parse_host(std::string_view text);
 // cannot forge: localhost, a loopback address, the address the connection was made to, or one of
 // `allowed` (names or addresses, parsed with parse_host, without a port). Any port is accepted: behind a
 // port-forward the browser's port is not the server's.
-bool host_allowed(std::string_view host_header, std::string_view local_address,
-                  std::span<const HostName> allowed);
+bool host_allowed(std::string_view host_header, std::string_view local_address, std::span<const HostName> allowed);
 
 // An origin as `--allow-origin` takes it and browsers send it: http or https, "://", a host[:port] that
 // parse_host accepts, nothing after. The scheme is kept lower case; nullopt when malformed.
@@ -53,8 +52,7 @@ std::optional<Origin> parse_origin(std::string_view text);
 // Host header) or one of `allowed_origins`; a request without either header is a non-browser client.
 std::optional<std::string> cross_origin_refusal(std::optional<std::string_view> origin,
                                                 std::optional<std::string_view> fetch_site,
-                                                std::string_view host_header,
-                                                std::span<const Origin> allowed_origins);
+                                                std::string_view host_header, std::span<const Origin> allowed_origins);
 
 // Whether a Content-Type header declares a JSON body: the media type application/json, in any case, with
 // or without parameters such as "; charset=utf-8".

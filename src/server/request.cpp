@@ -52,9 +52,10 @@ tokenizer::Encoding encode_request(const model::Model& m, const nlohmann::json& 
     }
     const size_t limit = m.tokenizer().config().model_max_length;
     if (enc.size() > limit) {
-        throw HttpError(413, fmt::format("the input is {} tokens including special tokens, longer than the model's maximum "
-                                         "of {}; shorten it or ask for truncation (\"truncate\": true, or the page's truncate box)",
-                                         enc.size(), limit));
+        throw HttpError(
+            413, fmt::format("the input is {} tokens including special tokens, longer than the model's maximum "
+                             "of {}; shorten it or ask for truncation (\"truncate\": true, or the page's truncate box)",
+                             enc.size(), limit));
     }
     return enc;
 }

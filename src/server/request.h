@@ -15,7 +15,7 @@
 namespace attnscope::server {
 
 class HttpError : public std::runtime_error {
-public:
+  public:
     HttpError(int status, const std::string& message) : std::runtime_error(message), status(status) {}
     int status;
 };

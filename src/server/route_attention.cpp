@@ -33,7 +33,8 @@ void attention_stream(Server::Impl& s, const json& body, httplib::Response& res)
             if (!sink.is_writable() || !sink.write(bytes.data(), bytes.size())) gone.store(true);
             return !gone.load();
         };
-        if (!send(frame({{"type", "encoding"}, {"encoding", encoding_json(enc)}, {"layers", L}, {"heads", H}, {"n", n}}))) {
+        if (!send(frame(
+                {{"type", "encoding"}, {"encoding", encoding_json(enc)}, {"layers", L}, {"heads", H}, {"n", n}}))) {
             return false;
         }
         ForwardOptions fo;

@@ -18,7 +18,8 @@ void export_page(Server::Impl& s, const json& body, httplib::Response& res) {
     std::optional<std::string> pair;
     if (body.contains("pair") && body["pair"].is_string()) pair = body["pair"].get<std::string>();
     res.set_header("Content-Disposition", "attachment; filename=\"attnscope.html\"");
-    res.set_content(offline_html(m, s.location, enc, t, body["text"].get<std::string>(), pair), "text/html; charset=utf-8");
+    res.set_content(offline_html(m, s.location, enc, t, body["text"].get<std::string>(), pair),
+                    "text/html; charset=utf-8");
 }
 
 }  // namespace attnscope::server::routes

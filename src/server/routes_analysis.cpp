@@ -60,7 +60,8 @@ json rollout(Server::Impl& s, const json& body) {
     const auto enc = encode_request(*s.model, body);
     const Trace t = run(s, enc);
     const auto r = analysis::attention_rollout(t);
-    if (!bool_field(body, "flow", false)) return with_encoding(schema_json(schema::rollout(r, t.num_layers, t.seq_len, nullptr, 0, kBase64)), enc);
+    if (!bool_field(body, "flow", false))
+        return with_encoding(schema_json(schema::rollout(r, t.num_layers, t.seq_len, nullptr, 0, kBase64)), enc);
     const int layer = int_field(body, "flow_layer", 1, t.num_layers, t.num_layers);
     std::vector<float> flow;
     try {
@@ -95,9 +96,11 @@ json diff(Server::Impl& s, const json& body) {
     const model::Model& m = *s.model;
     const auto a = encode_request(m, body);
     static constexpr const char* kChanges[] = {"with", "mask", "replace", "delete"};
-    const auto changes = std::count_if(std::begin(kChanges), std::end(kChanges), [&](const char* k) { return body.contains(k); });
+    const auto changes =
+        std::count_if(std::begin(kChanges), std::end(kChanges), [&](const char* k) { return body.contains(k); });
     if (changes != 1) throw HttpError(400, "give exactly one of: with, mask, replace (with token), delete");
-    if (body.contains("token") != body.contains("replace")) throw HttpError(400, "'token' goes with 'replace', and only with it");
+    if (body.contains("token") != body.contains("replace"))
+        throw HttpError(400, "'token' goes with 'replace', and only with it");
     tokenizer::Encoding b;
     std::string what = "the second text";
     if (body.contains("with")) {
@@ -107,7 +110,8 @@ json diff(Server::Impl& s, const json& body) {
                                    : body.contains("replace") ? std::pair{"replace", analysis::TokenChange::Replace}
                                                               : std::pair{"delete", analysis::TokenChange::Delete};
         const int position = int_field(body, key, 1, static_cast<int>(a.size()) - 2);
-        b = analysis::change_token(m.tokenizer(), a, change, static_cast<size_t>(position), string_field(body, "token", ""), &what);
+        b = analysis::change_token(m.tokenizer(), a, change, static_cast<size_t>(position),
+                                   string_field(body, "token", ""), &what);
     }
     RunSlot slot(s.runs);
     return schema_json(schema::counterfactual(analysis::counterfactual(m, a, b, what), m.config().num_attention_heads));
@@ -116,10 +120,12 @@ json diff(Server::Impl& s, const json& body) {
 json ablate(Server::Impl& s, const json& body) {
     const model::Model& m = *s.model;
     const auto enc = encode_request(m, body);
-    if (!body.contains("heads") || !body["heads"].is_string()) throw HttpError(400, "'heads' must be a string such as \"3:4,5:*\"");
+    if (!body.contains("heads") || !body["heads"].is_string())
+        throw HttpError(400, "'heads' must be a string such as \"3:4,5:*\"");
     const auto mode = analysis::parse_ablation_mode(string_field(body, "ablation", "zero"));
     RunSlot slot(s.runs);
-    return with_encoding(schema_json(schema::ablation(analysis::ablate(m, enc, body["heads"].get<std::string>(), mode))), enc);
+    return with_encoding(
+        schema_json(schema::ablation(analysis::ablate(m, enc, body["heads"].get<std::string>(), mode))), enc);
 }
 
 }  // namespace attnscope::server::routes

@@ -11,9 +11,13 @@
 
 namespace attnscope::server {
 
-inline nlohmann::json schema_json(const std::string& text) { return nlohmann::json::parse(text); }
+inline nlohmann::json schema_json(const std::string& text) {
+    return nlohmann::json::parse(text);
+}
 
-inline nlohmann::json encoding_json(const tokenizer::Encoding& e) { return schema_json(schema::encoding(e)); }
+inline nlohmann::json encoding_json(const tokenizer::Encoding& e) {
+    return schema_json(schema::encoding(e));
+}
 
 // Without the local folder's path: what the server answers can leave the machine (an exported page).
 inline nlohmann::json model_info_json(const model::Model& m, const ModelLocation& where) {

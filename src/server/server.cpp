@@ -7,9 +7,9 @@
 #include <chrono>
 #include <cmath>
 
-#include "attnscope/error.h"
 #include "api.h"
 #include "assets.h"
+#include "attnscope/error.h"
 #include "connections.h"
 #include "origin_checks.h"
 #include "request.h"
@@ -18,7 +18,9 @@ namespace attnscope::server {
 
 namespace {
 
-std::string error_json(const std::string& message) { return nlohmann::json{{"error", message}}.dump(); }
+std::string error_json(const std::string& message) {
+    return nlohmann::json{{"error", message}}.dump();
+}
 
 struct Policy {
     std::vector<HostName> hosts;
@@ -29,13 +31,11 @@ Policy parse_policy(const ServerOptions& o) {
     Policy p;
     for (const auto& name : o.allowed_hosts) {
         // An IPv6 address may be given with or without its brackets.
-        auto h = parse_host(name.find(':') != std::string::npos && name.find('[') == std::string::npos
-                                ? "[" + name + "]"
-                                : name);
+        auto h = parse_host(
+            name.find(':') != std::string::npos && name.find('[') == std::string::npos ? "[" + name + "]" : name);
         if (!h || h->port) {
             throw Error(fmt::format(
-                "--allow-host '{}' is not a host name or IP address (a name, a.b.c.d or [IPv6], no port)",
-                name));
+                "--allow-host '{}' is not a host name or IP address (a name, a.b.c.d or [IPv6], no port)", name));
         }
         p.hosts.push_back(*h);
     }
@@ -119,14 +119,12 @@ void Server::run(const std::function<void(int)>& on_listening) {
         int yes = 1;
         setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
     });
-    http.set_pre_routing_handler([policy = parse_policy(o)](const httplib::Request& req,
-                                                            httplib::Response& res) {
+    http.set_pre_routing_handler([policy = parse_policy(o)](const httplib::Request& req, httplib::Response& res) {
         const std::string host = req.get_header_value("Host");
         if (req.get_header_value_count("Host") != 1 || !host_allowed(host, req.local_addr, policy.hosts)) {
-            return refuse(
-                res, 403,
-                "this Host header is not allowed (DNS rebinding protection); use localhost or a loopback "
-                "address, or start the server with --allow-host NAME");
+            return refuse(res, 403,
+                          "this Host header is not allowed (DNS rebinding protection); use localhost or a loopback "
+                          "address, or start the server with --allow-host NAME");
         }
         res.set_header("X-Content-Type-Options", "nosniff");
         res.set_header("Cross-Origin-Resource-Policy", "same-origin");
@@ -134,8 +132,8 @@ void Server::run(const std::function<void(int)>& on_listening) {
         // Everything else computes. A page elsewhere can send a "simple" cross-origin POST (text/plain, a
         // form) with no preflight, so the Origin is checked, and only a JSON body — which a browser sends
         // cross-origin only after a preflight that no CORS header here ever allows — is taken.
-        if (auto why = cross_origin_refusal(header(req, "Origin"), header(req, "Sec-Fetch-Site"), host,
-                                            policy.origins)) {
+        if (auto why =
+                cross_origin_refusal(header(req, "Origin"), header(req, "Sec-Fetch-Site"), host, policy.origins)) {
             return refuse(res, 403, *why);
         }
         if (req.method != "OPTIONS" && !is_json_content_type(req.get_header_value("Content-Type"))) {
@@ -161,15 +159,16 @@ void Server::run(const std::function<void(int)>& on_listening) {
         res.status = 500;
         res.set_content(error_json(message), "application/json");
     });
-    http.Get(R"(/(|index\.html|app\.js|app\.css|favicon\.svg))", [](const httplib::Request& req, httplib::Response& res) {
-        const Asset* a = find_asset(req.path == "/" ? "/index.html" : req.path);
-        if (!a) {
-            res.status = 404;
-            return;
-        }
-        res.set_header("Cache-Control", "no-cache");
-        res.set_content(a->data.data(), a->data.size(), std::string(a->content_type).c_str());
-    });
+    http.Get(R"(/(|index\.html|app\.js|app\.css|favicon\.svg))",
+             [](const httplib::Request& req, httplib::Response& res) {
+                 const Asset* a = find_asset(req.path == "/" ? "/index.html" : req.path);
+                 if (!a) {
+                     res.status = 404;
+                     return;
+                 }
+                 res.set_header("Cache-Control", "no-cache");
+                 res.set_content(a->data.data(), a->data.size(), std::string(a->content_type).c_str());
+             });
     register_api(*impl_);
     int port = o.port;
     if (port == 0) {
@@ -177,11 +176,14 @@ void Server::run(const std::function<void(int)>& on_listening) {
     } else if (!http.bind_to_port(o.host, port)) {
         port = -1;
     }
-    if (port < 0) throw Error(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", o.host, o.port));
+    if (port < 0)
+        throw Error(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", o.host, o.port));
     on_listening(port);
     http.serve();
 }
 
-void Server::stop() { impl_->http.stop(); }
+void Server::stop() {
+    impl_->http.stop();
+}
 
 }  // namespace attnscope::server

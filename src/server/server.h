@@ -29,7 +29,7 @@ struct ServerOptions {
 void check_options(const ServerOptions& options);
 
 class Server {
-public:
+  public:
     Server(std::shared_ptr<const model::Model> model, ModelLocation location, ServerOptions options);
     ~Server();
     // Binds, calls on_listening(port), then serves until stop(). Throws Error if the port is taken.
@@ -38,7 +38,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 

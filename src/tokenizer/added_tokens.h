@@ -16,13 +16,13 @@ struct AddedTokenMatch {
 };
 
 class AddedTokenMatcher {
-public:
+  public:
     explicit AddedTokenMatcher(std::vector<const AddedToken*> tokens);
     bool empty() const { return tokens_.empty(); }
     // Non-overlapping matches in text order.
     std::vector<AddedTokenMatch> find_all(const std::u32string& text) const;
 
-private:
+  private:
     std::vector<const AddedToken*> tokens_;
     std::vector<std::u32string> contents_;
 };

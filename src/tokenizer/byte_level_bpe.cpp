@@ -27,9 +27,15 @@ const std::array<std::string, 256>& byte_chars() {
     return table;
 }
 
-bool is_letter(char32_t c) { return unicode::gpt2_class(c) == unicode::Gpt2Class::Letter; }
-bool is_number(char32_t c) { return unicode::gpt2_class(c) == unicode::Gpt2Class::Number; }
-bool is_space(char32_t c) { return unicode::gpt2_class(c) == unicode::Gpt2Class::Space; }
+bool is_letter(char32_t c) {
+    return unicode::gpt2_class(c) == unicode::Gpt2Class::Letter;
+}
+bool is_number(char32_t c) {
+    return unicode::gpt2_class(c) == unicode::Gpt2Class::Number;
+}
+bool is_space(char32_t c) {
+    return unicode::gpt2_class(c) == unicode::Gpt2Class::Space;
+}
 
 struct Symbol {
     int32_t id;
@@ -47,10 +53,12 @@ struct Merge {
 
 }  // namespace
 
-const std::string& ByteLevelBpe::byte_char(uint8_t b) { return byte_chars()[b]; }
+const std::string& ByteLevelBpe::byte_char(uint8_t b) {
+    return byte_chars()[b];
+}
 
-ByteLevelBpe::ByteLevelBpe(const Vocab* vocab,
-                           const std::vector<std::pair<std::string, std::string>>& merges, bool ignore_merges, int32_t unk_id)
+ByteLevelBpe::ByteLevelBpe(const Vocab* vocab, const std::vector<std::pair<std::string, std::string>>& merges,
+                           bool ignore_merges, int32_t unk_id)
     : vocab_(vocab), ignore_merges_(ignore_merges), unk_id_(unk_id) {
     auto id_of = [&](const std::string& t) {
         auto it = vocab_->find(t);
@@ -61,9 +69,11 @@ ByteLevelBpe::ByteLevelBpe(const Vocab* vocab,
         const auto& [a, b] = merges[r];
         const int32_t ia = id_of(a), ib = id_of(b), merged = id_of(a + b);
         if (ia < 0 || ib < 0 || merged < 0) {
-            throw Error(fmt::format("tokenizer: merge {} '{} {}' uses a token that is not in the vocabulary", r + 1, a, b));
+            throw Error(
+                fmt::format("tokenizer: merge {} '{} {}' uses a token that is not in the vocabulary", r + 1, a, b));
         }
-        merges_.emplace(std::make_pair(ia, ib), std::make_pair(static_cast<int32_t>(r), merged));  // the first rank wins
+        merges_.emplace(std::make_pair(ia, ib),
+                        std::make_pair(static_cast<int32_t>(r), merged));  // the first rank wins
     }
     int32_t max_id = -1;
     for (const auto& [t, id] : *vocab_) max_id = std::max(max_id, id);

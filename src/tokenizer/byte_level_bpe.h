@@ -18,16 +18,16 @@ namespace attnscope::tokenizer {
 
 struct BpePiece {
     int32_t id;
-    std::string token;        // as the vocabulary spells it (byte-level characters)
+    std::string token;            // as the vocabulary spells it (byte-level characters)
     size_t begin_byte, end_byte;  // in the pre-token's bytes
 };
 
 class ByteLevelBpe {
-public:
+  public:
     // `vocab` token → id; `merges` in rank order. Throws Error for a merge whose parts or result are not
     // in the vocabulary.
-    ByteLevelBpe(const Vocab* vocab,
-                 const std::vector<std::pair<std::string, std::string>>& merges, bool ignore_merges, int32_t unk_id);
+    ByteLevelBpe(const Vocab* vocab, const std::vector<std::pair<std::string, std::string>>& merges, bool ignore_merges,
+                 int32_t unk_id);
 
     // GPT-2's pattern 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+ over
     // code points [0, n): the pieces as code-point ranges.
@@ -39,11 +39,12 @@ public:
     // The printable character GPT-2 uses for a byte (Ġ for the space, Ċ for \n, ...), as UTF-8.
     static const std::string& byte_char(uint8_t b);
 
-private:
+  private:
     const Vocab* vocab_;
     struct PairHash {
         size_t operator()(const std::pair<int32_t, int32_t>& p) const {
-            return std::hash<uint64_t>()((static_cast<uint64_t>(static_cast<uint32_t>(p.first)) << 32) | static_cast<uint32_t>(p.second));
+            return std::hash<uint64_t>()((static_cast<uint64_t>(static_cast<uint32_t>(p.first)) << 32) |
+                                         static_cast<uint32_t>(p.second));
         }
     };
     std::unordered_map<std::pair<int32_t, int32_t>, std::pair<int32_t, int32_t>, PairHash> merges_;  // → (rank, id)

@@ -37,8 +37,8 @@ struct Tokenizer::Impl {
     int32_t require_id(const std::string& token, const char* role) const {
         auto it = vocab.find(token);
         if (it == vocab.end()) {
-            throw Error(fmt::format("tokenizer: the {} token '{}' is not in the vocabulary ({} entries)", role,
-                                    token, vocab.size()));
+            throw Error(fmt::format("tokenizer: the {} token '{}' is not in the vocabulary ({} entries)", role, token,
+                                    vocab.size()));
         }
         return it->second;
     }
@@ -138,7 +138,8 @@ struct Tokenizer::Impl {
             pieces.clear();
             bpe->encode(bytes, pieces);
             for (auto& p : pieces) {
-                size_t begin = origin[p.begin_byte], end = p.end_byte < origin.size() ? origin[p.end_byte] : origin.back();
+                size_t begin = origin[p.begin_byte],
+                       end = p.end_byte < origin.size() ? origin[p.end_byte] : origin.back();
                 if (prefix && pb == 0 && p.begin_byte == 0 && p.end_byte == 1) end = begin;  // the virtual space alone
                 run.out->push_back({std::move(p.token), p.id, 0, 0, begin, end});
             }
@@ -148,7 +149,8 @@ struct Tokenizer::Impl {
     // ByteLevel's process_offsets (trim_offsets): a token's leading and trailing 'Ġ' (spaces) are left
     // out of its offsets — except the leading one of the first token when add_prefix_space put it there;
     // then byte offsets become code-point offsets (a token that splits a character covers all of it).
-    void finish_bpe_offsets(const std::vector<unicode::CodePoint>& cps, size_t text_bytes, std::vector<TokenSpan>& out) const {
+    void finish_bpe_offsets(const std::vector<unicode::CodePoint>& cps, size_t text_bytes,
+                            std::vector<TokenSpan>& out) const {
         const std::string& space = ByteLevelBpe::byte_char(' ');
         for (size_t i = 0; i < out.size(); ++i) {
             TokenSpan& t = out[i];
@@ -157,7 +159,9 @@ struct Tokenizer::Impl {
                 const size_t w = space.size();
                 size_t lead = 0, trail = 0;
                 while ((lead + 1) * w <= t.token.size() && t.token.compare(lead * w, w, space) == 0) ++lead;
-                while ((trail + 1) * w <= t.token.size() && t.token.compare(t.token.size() - (trail + 1) * w, w, space) == 0) ++trail;
+                while ((trail + 1) * w <= t.token.size() &&
+                       t.token.compare(t.token.size() - (trail + 1) * w, w, space) == 0)
+                    ++trail;
                 if (lead > 0 && config.add_prefix_space && (i == 0 || t.begin_byte == 0)) lead = 0;
                 // Measured against tokenizers: the start moves first and the end never passes it ('Ġ' alone
                 // at bytes 5..6 becomes 6..6).
@@ -241,7 +245,8 @@ Tokenizer::Tokenizer(std::unordered_map<std::string, int32_t> vocab, TokenizerCo
     im.added = std::move(added_tokens);
     for (const auto& a : im.added) {
         if (a.id < 0 || a.id > kMaxTokenId) {
-            throw Error(fmt::format("tokenizer: added token '{}' has id {}, outside 0..{}", a.content, a.id, kMaxTokenId));
+            throw Error(
+                fmt::format("tokenizer: added token '{}' has id {}, outside 0..{}", a.content, a.id, kMaxTokenId));
         }
         im.vocab.emplace(a.content, a.id);  // added tokens outside the model vocab still resolve
         max_id = std::max(max_id, a.id);
@@ -257,9 +262,10 @@ Tokenizer::Tokenizer(std::unordered_map<std::string, int32_t> vocab, TokenizerCo
     im.sep_id = im.require_id(im.config.sep_token, "[SEP]");
     // The special tokens of the template are always matched in raw text, even if a tokenizer.json does
     // not list them as added tokens (vocab.txt-only folders).
-    for (const std::string* s : {&im.config.unk_token, &im.config.cls_token, &im.config.sep_token,
-                                 &im.config.pad_token, &im.config.mask_token}) {
-        bool listed = std::any_of(im.added.begin(), im.added.end(), [&](const AddedToken& a) { return a.content == *s; });
+    for (const std::string* s : {&im.config.unk_token, &im.config.cls_token, &im.config.sep_token, &im.config.pad_token,
+                                 &im.config.mask_token}) {
+        bool listed =
+            std::any_of(im.added.begin(), im.added.end(), [&](const AddedToken& a) { return a.content == *s; });
         auto it = im.vocab.find(*s);
         if (!listed && it != im.vocab.end()) im.added.push_back({*s, it->second, true, false, false, false, false});
     }
@@ -358,8 +364,8 @@ Encoding Tokenizer::encode(std::string_view text, std::optional<std::string_view
     if (options.truncation) {
         size_t max_length = options.max_length ? options.max_length : impl_->config.model_max_length;
         if (max_length < specials) {
-            throw Error(fmt::format("truncation: max_length {} leaves no room for the {} special tokens",
-                                    max_length, specials));
+            throw Error(fmt::format("truncation: max_length {} leaves no room for the {} special tokens", max_length,
+                                    specials));
         }
         truncate_longest_first(max_length - specials, a, pair ? &b : nullptr);
     }
@@ -417,9 +423,17 @@ const std::string& Tokenizer::id_to_token(int32_t id) const {
     return impl_->id_to_token[static_cast<size_t>(id)];
 }
 
-size_t Tokenizer::vocab_size() const { return impl_->vocab.size(); }
-const TokenizerConfig& Tokenizer::config() const { return impl_->config; }
-void Tokenizer::set_model_max_length(size_t length) { impl_->config.model_max_length = length; }
-const std::string& Tokenizer::source() const { return impl_->source; }
+size_t Tokenizer::vocab_size() const {
+    return impl_->vocab.size();
+}
+const TokenizerConfig& Tokenizer::config() const {
+    return impl_->config;
+}
+void Tokenizer::set_model_max_length(size_t length) {
+    impl_->config.model_max_length = length;
+}
+const std::string& Tokenizer::source() const {
+    return impl_->source;
+}
 
 }  // namespace attnscope::tokenizer

@@ -25,8 +25,10 @@ std::optional<std::string> token_string(const json& j) {
 
 void read_special_tokens(const json& j, TokenizerConfig& cfg) {
     if (!j.is_object()) return;
-    const std::pair<const char*, std::string*> names[] = {{"unk_token", &cfg.unk_token}, {"cls_token", &cfg.cls_token},
-                                                          {"sep_token", &cfg.sep_token}, {"pad_token", &cfg.pad_token},
+    const std::pair<const char*, std::string*> names[] = {{"unk_token", &cfg.unk_token},
+                                                          {"cls_token", &cfg.cls_token},
+                                                          {"sep_token", &cfg.sep_token},
+                                                          {"pad_token", &cfg.pad_token},
                                                           {"mask_token", &cfg.mask_token}};
     for (const auto& [key, field] : names) {
         if (j.contains(key)) {
@@ -101,17 +103,20 @@ std::unordered_map<std::string, int32_t> read_vocab_txt(const fs::path& path) {
 // RoBERTa's special tokens, when no file names them.
 void roberta_defaults(TokenizerConfig& cfg) {
     cfg.model = TokenizerConfig::Model::ByteLevelBpe;
-    cfg.unk_token = "<unk>", cfg.cls_token = "<s>", cfg.sep_token = "</s>", cfg.pad_token = "<pad>", cfg.mask_token = "<mask>";
+    cfg.unk_token = "<unk>", cfg.cls_token = "<s>", cfg.sep_token = "</s>", cfg.pad_token = "<pad>",
+    cfg.mask_token = "<mask>";
     cfg.lowercase = false;
 }
 
 // A merge is "a b" (merges.txt, older tokenizer.json) or ["a", "b"] (newer tokenizer.json).
 std::pair<std::string, std::string> parse_merge(const json& m, const std::string& src) {
-    if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) return {m[0].get<std::string>(), m[1].get<std::string>()};
+    if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string())
+        return {m[0].get<std::string>(), m[1].get<std::string>()};
     if (m.is_string()) {
         const std::string line = m.get<std::string>();
         const auto space = line.find(' ');
-        if (space != std::string::npos && space > 0 && space + 1 < line.size()) return {line.substr(0, space), line.substr(space + 1)};
+        if (space != std::string::npos && space > 0 && space + 1 < line.size())
+            return {line.substr(0, space), line.substr(space + 1)};
     }
     throw Error(fmt::format("{}: a merge that is not two tokens: {}", src,
                             m.dump(-1, ' ', false, json::error_handler_t::replace)));
@@ -130,7 +135,8 @@ void read_bpe_model(const json& model, TokenizerConfig& cfg, const std::string& 
         throw Error(fmt::format("{}: BPE with subword prefixes or suffixes is not supported (RoBERTa uses none)", src));
     }
     cfg.ignore_merges = get_field<bool>(model, "ignore_merges", false, src);
-    if (!model.contains("merges") || !model["merges"].is_array()) throw Error(fmt::format("{}: 'model.merges' is missing", src));
+    if (!model.contains("merges") || !model["merges"].is_array())
+        throw Error(fmt::format("{}: 'model.merges' is missing", src));
     for (const auto& m : model["merges"]) cfg.merges.push_back(parse_merge(m, src));
 }
 
@@ -168,9 +174,10 @@ void read_tokenizer_json(const fs::path& path, std::unordered_map<std::string, i
     if (type == "BPE") {
         read_bpe_model(model, cfg, src);
     } else if (type != "WordPiece") {
-        throw Error(fmt::format("{}: model type '{}' is not supported (attnscope reads WordPiece and byte-level BPE "
-                                "tokenizers)",
-                                src, type));
+        throw Error(
+            fmt::format("{}: model type '{}' is not supported (attnscope reads WordPiece and byte-level BPE "
+                        "tokenizers)",
+                        src, type));
     }
     if (!model.contains("vocab") || !model["vocab"].is_object()) {
         throw Error(fmt::format("{}: 'model.vocab' must be an object of token to id", src));
@@ -183,7 +190,8 @@ void read_tokenizer_json(const fs::path& path, std::unordered_map<std::string, i
     if (!bpe) {
         cfg.continuing_subword_prefix =
             get_field<std::string>(model, "continuing_subword_prefix", cfg.continuing_subword_prefix, src);
-        cfg.max_input_chars_per_word = get_field<size_t>(model, "max_input_chars_per_word", cfg.max_input_chars_per_word, src);
+        cfg.max_input_chars_per_word =
+            get_field<size_t>(model, "max_input_chars_per_word", cfg.max_input_chars_per_word, src);
     }
 
     if (bpe && j.contains("normalizer") && !j["normalizer"].is_null()) {
@@ -193,23 +201,27 @@ void read_tokenizer_json(const fs::path& path, std::unordered_map<std::string, i
         const json& n = j["normalizer"];
         std::string ntype = get_field<std::string>(n, "type", "", src);
         if (ntype != "BertNormalizer") {
-            throw Error(fmt::format("{}: normalizer '{}' is not supported (attnscope reads BertNormalizer)", src, ntype));
+            throw Error(
+                fmt::format("{}: normalizer '{}' is not supported (attnscope reads BertNormalizer)", src, ntype));
         }
         cfg.clean_text = get_field<bool>(n, "clean_text", true, src);
         cfg.handle_chinese_chars = get_field<bool>(n, "handle_chinese_chars", true, src);
         cfg.lowercase = get_field<bool>(n, "lowercase", true, src);
-        if (n.contains("strip_accents") && !n["strip_accents"].is_null()) cfg.strip_accents = get_field<bool>(n, "strip_accents", true, src);
+        if (n.contains("strip_accents") && !n["strip_accents"].is_null())
+            cfg.strip_accents = get_field<bool>(n, "strip_accents", true, src);
     }
     if (bpe) {
         const json& pre = j.contains("pre_tokenizer") ? j["pre_tokenizer"] : json();
-        if (!pre.is_object() || get_field<std::string>(pre, "type", "", src) != "ByteLevel" || !get_field<bool>(pre, "use_regex", true, src)) {
+        if (!pre.is_object() || get_field<std::string>(pre, "type", "", src) != "ByteLevel" ||
+            !get_field<bool>(pre, "use_regex", true, src)) {
             throw Error(fmt::format("{}: BPE without the ByteLevel pre-tokenizer (GPT-2 split) is not supported", src));
         }
         cfg.add_prefix_space = get_field<bool>(pre, "add_prefix_space", false, src);
     } else if (j.contains("pre_tokenizer") && !j["pre_tokenizer"].is_null()) {
         std::string ptype = get_field<std::string>(j["pre_tokenizer"], "type", "", src);
         if (ptype != "BertPreTokenizer") {
-            throw Error(fmt::format("{}: pre-tokenizer '{}' is not supported (attnscope reads BertPreTokenizer)", src, ptype));
+            throw Error(
+                fmt::format("{}: pre-tokenizer '{}' is not supported (attnscope reads BertPreTokenizer)", src, ptype));
         }
     }
     if (j.contains("post_processor") && j["post_processor"].is_object()) {
@@ -217,14 +229,19 @@ void read_tokenizer_json(const fs::path& path, std::unordered_map<std::string, i
         std::string ptype = get_field<std::string>(p, "type", "", src);
         if (ptype == "RobertaProcessing") {
             if (!bpe) throw Error(fmt::format("{}: RobertaProcessing with a WordPiece model is not supported", src));
-            if (p.contains("cls") && p["cls"].is_array() && !p["cls"].empty()) cfg.cls_token = p["cls"][0].get<std::string>();
-            if (p.contains("sep") && p["sep"].is_array() && !p["sep"].empty()) cfg.sep_token = p["sep"][0].get<std::string>();
+            if (p.contains("cls") && p["cls"].is_array() && !p["cls"].empty())
+                cfg.cls_token = p["cls"][0].get<std::string>();
+            if (p.contains("sep") && p["sep"].is_array() && !p["sep"].empty())
+                cfg.sep_token = p["sep"][0].get<std::string>();
             cfg.trim_offsets = get_field<bool>(p, "trim_offsets", true, src);
         } else if (bpe) {
-            throw Error(fmt::format("{}: post-processor '{}' is not supported with BPE (attnscope reads RoBERTa's)", src, ptype));
+            throw Error(fmt::format("{}: post-processor '{}' is not supported with BPE (attnscope reads RoBERTa's)",
+                                    src, ptype));
         } else if (ptype == "BertProcessing") {
-            if (p.contains("cls") && p["cls"].is_array() && !p["cls"].empty()) cfg.cls_token = p["cls"][0].get<std::string>();
-            if (p.contains("sep") && p["sep"].is_array() && !p["sep"].empty()) cfg.sep_token = p["sep"][0].get<std::string>();
+            if (p.contains("cls") && p["cls"].is_array() && !p["cls"].empty())
+                cfg.cls_token = p["cls"][0].get<std::string>();
+            if (p.contains("sep") && p["sep"].is_array() && !p["sep"].empty())
+                cfg.sep_token = p["sep"][0].get<std::string>();
         } else if (ptype == "TemplateProcessing" && p.contains("single") && p["single"].is_array()) {
             // [CLS]:0 $A:0 [SEP]:0 — the special token before $A is CLS, the one after it is SEP.
             const json& single = p["single"];
@@ -298,8 +315,9 @@ Tokenizer Tokenizer::from_directory(const fs::path& dir) {
         cfg.lowercase = get_field<bool>(tc, "do_lower_case", cfg.lowercase, src);
         cfg.handle_chinese_chars = get_field<bool>(tc, "tokenize_chinese_chars", cfg.handle_chinese_chars, src);
         if (tc.contains("strip_accents")) {
-            cfg.strip_accents = tc["strip_accents"].is_null() ? std::nullopt
-                                                              : std::optional<bool>(get_field<bool>(tc, "strip_accents", false, src));
+            cfg.strip_accents = tc["strip_accents"].is_null()
+                                    ? std::nullopt
+                                    : std::optional<bool>(get_field<bool>(tc, "strip_accents", false, src));
         }
         if (tc.contains("never_split") && tc["never_split"].is_array()) {
             cfg.never_split = get_field<std::vector<std::string>>(tc, "never_split", {}, src);

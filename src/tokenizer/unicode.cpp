@@ -2,8 +2,8 @@
 
 #include <utf8proc.h>
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 #include "attnscope/error.h"
 
@@ -42,7 +42,9 @@ const CodePointMapping* find_mapping(const CodePointMapping (&table)[N], char32_
     return (it != std::end(table) && it->cp == cp) ? it : nullptr;
 }
 
-utf8proc_category_t category(char32_t cp) { return utf8proc_category(static_cast<utf8proc_int32_t>(cp)); }
+utf8proc_category_t category(char32_t cp) {
+    return utf8proc_category(static_cast<utf8proc_int32_t>(cp));
+}
 
 }  // namespace
 
@@ -52,10 +54,12 @@ Gpt2Class gpt2_class(char32_t cp) {
     if (it != std::begin(kGpt2ClassOverrides) && cp <= (it - 1)->last) return static_cast<Gpt2Class>((it - 1)->cls);
     const auto cat = category(cp);
     if (cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) return Gpt2Class::Letter;
-    if (cat == UTF8PROC_CATEGORY_ND || cat == UTF8PROC_CATEGORY_NL || cat == UTF8PROC_CATEGORY_NO) return Gpt2Class::Number;
+    if (cat == UTF8PROC_CATEGORY_ND || cat == UTF8PROC_CATEGORY_NL || cat == UTF8PROC_CATEGORY_NO)
+        return Gpt2Class::Number;
     // \s of Oniguruma: the Unicode White_Space property.
-    if ((cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-        cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000) {
+    if ((cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+        (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
+        cp == 0x3000) {
         return Gpt2Class::Space;
     }
     return Gpt2Class::Other;
@@ -110,8 +114,20 @@ bool is_whitespace(char32_t cp) {
     if (const auto* r = find_range(kWhitespaceOverrides, cp)) return r->value;
     // The White_Space property (Rust's char::is_whitespace); it has not changed since Unicode 6.3.
     switch (cp) {
-        case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20: case 0x85: case 0xA0:
-        case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
+        case 0x09:
+        case 0x0A:
+        case 0x0B:
+        case 0x0C:
+        case 0x0D:
+        case 0x20:
+        case 0x85:
+        case 0xA0:
+        case 0x1680:
+        case 0x2028:
+        case 0x2029:
+        case 0x202F:
+        case 0x205F:
+        case 0x3000:
             return true;
         default:
             return cp >= 0x2000 && cp <= 0x200A;
@@ -149,14 +165,15 @@ void strip_accents(char32_t cp, std::u32string& out) {
     }
     utf8proc_int32_t buf[32];
     int boundclass = 0;
-    utf8proc_ssize_t n = utf8proc_decompose_char(static_cast<utf8proc_int32_t>(cp), buf, 32,
-                                                 UTF8PROC_DECOMPOSE, &boundclass);
+    utf8proc_ssize_t n =
+        utf8proc_decompose_char(static_cast<utf8proc_int32_t>(cp), buf, 32, UTF8PROC_DECOMPOSE, &boundclass);
     if (n <= 0 || n > 32) {
         out.push_back(cp);
         return;
     }
     for (utf8proc_ssize_t i = 0; i < n; ++i) {
-        if (category(static_cast<char32_t>(buf[i])) != UTF8PROC_CATEGORY_MN) out.push_back(static_cast<char32_t>(buf[i]));
+        if (category(static_cast<char32_t>(buf[i])) != UTF8PROC_CATEGORY_MN)
+            out.push_back(static_cast<char32_t>(buf[i]));
     }
 }
 
@@ -174,7 +191,11 @@ void to_lower(char32_t cp, std::u32string& out) {
     out.push_back(static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(cp))));
 }
 
-const char* utf8proc_version() { return ::utf8proc_version(); }
-const char* unicode_version() { return ::utf8proc_unicode_version(); }
+const char* utf8proc_version() {
+    return ::utf8proc_version();
+}
+const char* unicode_version() {
+    return ::utf8proc_unicode_version();
+}
 
 }  // namespace attnscope::tokenizer::unicode

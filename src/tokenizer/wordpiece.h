@@ -23,13 +23,13 @@ struct WordPiecePiece {
 };
 
 class WordPiece {
-public:
+  public:
     WordPiece(const Vocab* vocab, int32_t unk_id, std::string prefix, size_t max_input_chars_per_word);
     // Appends the pieces of `word` (valid, non-empty UTF-8 of `num_chars` code points) to `out`.
     // A word longer than max_input_chars_per_word, or one with an unmatched tail, becomes one [UNK].
     void split(std::u32string_view word, std::vector<WordPiecePiece>& out) const;
 
-private:
+  private:
     const Vocab* vocab_;
     int32_t unk_id_;
     std::string prefix_;

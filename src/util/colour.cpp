@@ -6,8 +6,8 @@
 namespace attnscope::util {
 
 Rgb viridis(double t) {
-    static const Rgb stops[] = {{68, 1, 84},    {71, 44, 122},  {59, 81, 139},  {44, 113, 142}, {33, 144, 141},
-                                {39, 173, 129}, {92, 200, 99},  {170, 220, 50}, {253, 231, 37}};
+    static const Rgb stops[] = {{68, 1, 84},    {71, 44, 122}, {59, 81, 139},  {44, 113, 142}, {33, 144, 141},
+                                {39, 173, 129}, {92, 200, 99}, {170, 220, 50}, {253, 231, 37}};
     t = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0) * 8.0;
     int i = std::min(7, static_cast<int>(t));
     double f = t - i;

@@ -16,7 +16,7 @@
 namespace attnscope::util {
 
 class FileWriter {
-public:
+  public:
     enum class Mode {
         Atomic,     // appears complete on commit(), or not at all
         Streaming,  // written as it goes (a stream a reader follows)
@@ -35,7 +35,7 @@ public:
     // The path as given, or "standard output".
     const std::string& name() const { return name_; }
 
-private:
+  private:
     [[noreturn]] void fail(const char* what, int err);
     FILE* f_ = nullptr;
     std::string name_;

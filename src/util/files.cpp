@@ -44,7 +44,8 @@ UniqueFd open_regular_file(const std::filesystem::path& path, size_t* size) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY));
     if (fd.get() < 0) throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) throw Error(fmt::format("{}: cannot stat: {}", path.string(), std::strerror(errno)));
+    if (::fstat(fd.get(), &st) != 0)
+        throw Error(fmt::format("{}: cannot stat: {}", path.string(), std::strerror(errno)));
     if (!S_ISREG(st.st_mode)) {
         throw Error(fmt::format("{}: is {}, not a regular file (attnscope reads model files only from regular files)",
                                 path.string(), file_kind(st.st_mode)));
@@ -62,7 +63,8 @@ std::string read_text_file(const std::filesystem::path& path, size_t max_bytes) 
     size_t size = 0;
     UniqueFd fd = open_regular_file(path, &size);
     if (size > max_bytes) {
-        throw Error(fmt::format("{}: {} bytes is more than the {}-byte limit for this file", path.string(), size, max_bytes));
+        throw Error(
+            fmt::format("{}: {} bytes is more than the {}-byte limit for this file", path.string(), size, max_bytes));
     }
     std::string out(size, '\0');
     size_t have = 0;
@@ -85,7 +87,8 @@ nlohmann::json parse_json(const std::string& text, const std::string& source) {
         // fuzz_config). nlohmann's message starts with "[json.exception.parse_error.101] "; keep the rest.
         std::string what = e.what();
         auto pos = what.find("] ");
-        throw Error(fmt::format("{}: invalid JSON: {}", source, pos == std::string::npos ? what : what.substr(pos + 2)));
+        throw Error(
+            fmt::format("{}: invalid JSON: {}", source, pos == std::string::npos ? what : what.substr(pos + 2)));
     }
 }
 

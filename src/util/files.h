@@ -11,7 +11,7 @@ namespace attnscope::util {
 
 // An open file descriptor, closed on destruction.
 class UniqueFd {
-public:
+  public:
     explicit UniqueFd(int fd = -1) : fd_(fd) {}
     ~UniqueFd();
     UniqueFd(UniqueFd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
@@ -20,7 +20,7 @@ public:
     UniqueFd& operator=(const UniqueFd&) = delete;
     int get() const { return fd_; }
 
-private:
+  private:
     int fd_;
 };
 

@@ -70,7 +70,9 @@ size_t current_rss_bytes() {
     return resident * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
 }
 
-double measure_peak_gflops(int threads) { return kernels::measure_peak_gflops(kernels::resolve_threads(threads)); }
+double measure_peak_gflops(int threads) {
+    return kernels::measure_peak_gflops(kernels::resolve_threads(threads));
+}
 
 double measure_read_bandwidth(int threads, size_t bytes) {
     return kernels::measure_read_bandwidth(kernels::resolve_threads(threads), bytes);

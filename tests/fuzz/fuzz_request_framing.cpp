@@ -11,7 +11,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // A complete request names its length; a refusal carries an HTTP error status.
     if (f.state == RequestFrame::State::Complete && (!f.length || *f.length > size)) __builtin_trap();
     if (f.state == RequestFrame::State::Refused && (f.status < 400 || f.status > 599)) __builtin_trap();
-    if (f.expect_continue && (f.expect_continue->first > f.expect_continue->second || f.expect_continue->second > size)) {
+    if (f.expect_continue &&
+        (f.expect_continue->first > f.expect_continue->second || f.expect_continue->second > size)) {
         __builtin_trap();
     }
     return 0;

@@ -29,8 +29,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const char* body = reinterpret_cast<const char*>(data + 1);
     const size_t n = size - 1;
     switch (data[0] % 3) {
-        case 0: put(dir / "tokenizer.json", body, n); break;
-        case 1: put(dir / "vocab.txt", body, n); break;
+        case 0:
+            put(dir / "tokenizer.json", body, n);
+            break;
+        case 1:
+            put(dir / "vocab.txt", body, n);
+            break;
         default: {
             const std::string s(body, n);
             const size_t cut = s.find('\0');

@@ -17,7 +17,7 @@ namespace attnscope::fuzz {
 // The bytes as a regular file, for parsers that take a path: a memfd, named through /proc/self/fd.
 // One per process, rewritten for every input (no disk traffic, nothing left behind).
 class MemFile {
-public:
+  public:
     MemFile() : fd_(::memfd_create("attnscope-fuzz", MFD_CLOEXEC)) {
         if (fd_ < 0) std::abort();
         path_ = "/proc/self/fd/" + std::to_string(fd_);
@@ -27,7 +27,7 @@ public:
         return path_;
     }
 
-private:
+  private:
     int fd_;
     std::filesystem::path path_;
 };

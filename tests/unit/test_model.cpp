@@ -19,7 +19,8 @@ namespace {
 Encoding make_encoding(const std::vector<int>& ids, std::vector<int> mask = {}, std::vector<int> types = {}) {
     Encoding e;
     e.ids.assign(ids.begin(), ids.end());
-    e.attention_mask = mask.empty() ? std::vector<int32_t>(ids.size(), 1) : std::vector<int32_t>(mask.begin(), mask.end());
+    e.attention_mask =
+        mask.empty() ? std::vector<int32_t>(ids.size(), 1) : std::vector<int32_t>(mask.begin(), mask.end());
     e.type_ids = types.empty() ? std::vector<int32_t>(ids.size(), 0) : std::vector<int32_t>(types.begin(), types.end());
     return e;
 }
@@ -37,7 +38,7 @@ double max_diff(const attnscope::FloatBuffer& a, const attnscope::FloatBuffer& b
 }
 
 class TinyModel : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         spec_ = t::TinyModelSpec{};
         weights_ = t::tiny_weights(spec_);
@@ -122,7 +123,8 @@ TEST_F(TinyModel, ObserverSeesEachLayerComplete) {
                                         calls.emplace_back(s, layer);
                                         // rows of this layer are already softmax-normalised
                                         double sum = 0;
-                                        for (size_t j = 0; j < trace.seq_len; ++j) sum += trace.attention(layer, 0, 0, j);
+                                        for (size_t j = 0; j < trace.seq_len; ++j)
+                                            sum += trace.attention(layer, 0, 0, j);
                                         EXPECT_NEAR(sum, 1.0, 1e-6);
                                         if (layer + 1 < trace.num_layers) {
                                             EXPECT_EQ(trace.attention(layer + 1, 0, 0, 0), 0.f);
@@ -171,8 +173,9 @@ TEST_F(TinyModel, RefusesInputsThatDoNotFit) {
     try {
         model_->forward(make_encoding(std::vector<int>(65, 5)));
     } catch (const attnscope::Error& e) {
-        EXPECT_NE(std::string(e.what()).find("65 tokens (with special tokens) is longer than the model's maximum of 64"),
-                  std::string::npos);
+        EXPECT_NE(
+            std::string(e.what()).find("65 tokens (with special tokens) is longer than the model's maximum of 64"),
+            std::string::npos);
     }
 }
 

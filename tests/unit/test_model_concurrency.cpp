@@ -5,8 +5,8 @@
 
 #include <atomic>
 #include <cstdio>
-#include <functional>
 #include <cstdlib>
+#include <functional>
 #include <new>
 #include <thread>
 #include <vector>
@@ -31,22 +31,42 @@ void* operator new(std::size_t size) {
     if (void* p = std::malloc(size ? size : 1)) return p;
     throw std::bad_alloc();
 }
-void* operator new[](std::size_t size) { return ::operator new(size); }
+void* operator new[](std::size_t size) {
+    return ::operator new(size);
+}
 void* operator new(std::size_t size, std::align_val_t align) {
     if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
     const size_t a = static_cast<size_t>(align);
     if (void* p = std::aligned_alloc(a, (size + a - 1) / a * a)) return p;
     throw std::bad_alloc();
 }
-void* operator new[](std::size_t size, std::align_val_t align) { return ::operator new(size, align); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void* operator new[](std::size_t size, std::align_val_t align) {
+    return ::operator new(size, align);
+}
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
+    std::free(p);
+}
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept {
+    std::free(p);
+}
 #pragma GCC diagnostic pop
 
 using attnscope::ForwardOptions;
@@ -68,7 +88,7 @@ Encoding make_encoding(size_t n, int seed, bool padded = false) {
 }
 
 class WorkspaceModel : public ::testing::Test {
-protected:
+  protected:
     static void SetUpTestSuite() {
         t::TinyModelSpec spec;
         spec.hidden = 64;
@@ -110,9 +130,10 @@ TEST_F(WorkspaceModel, SecondCallOfTheSameShapeAllocatesNothing) {
         std::vector<Trace> small_traces(2);
         model_->forward_batch_into(smaller, small_traces, options);
         const long third = allocations_during([&] { model_->forward_batch_into(smaller, small_traces, options); });
-        std::printf("%s workspace: %ld allocations in the first call, %ld in the second, %ld in a smaller repeat; "
-                    "%zu bytes held\n",
-                    own_workspace ? "caller's" : "the model's", first, second, third, workspace.bytes());
+        std::printf(
+            "%s workspace: %ld allocations in the first call, %ld in the second, %ld in a smaller repeat; "
+            "%zu bytes held\n",
+            own_workspace ? "caller's" : "the model's", first, second, third, workspace.bytes());
         EXPECT_GT(first, 0);
         EXPECT_EQ(second, 0);
         EXPECT_EQ(third, 0);
@@ -124,7 +145,8 @@ TEST_F(WorkspaceModel, SecondCallOfTheSameShapeAllocatesNothing) {
 
 TEST_F(WorkspaceModel, ConcurrentForwardsWithDifferentThreadCountsGiveTheSequentialBits) {
     std::vector<std::vector<Encoding>> jobs;
-    for (int j = 0; j < 4; ++j) jobs.push_back({make_encoding(5 + 6 * j, j), make_encoding(40 - 3 * j, j + 9, j % 2 == 1)});
+    for (int j = 0; j < 4; ++j)
+        jobs.push_back({make_encoding(5 + 6 * j, j), make_encoding(40 - 3 * j, j + 9, j % 2 == 1)});
     const int threads_of[] = {1, 2, 3, 2};
     std::vector<std::vector<Trace>> expected(jobs.size());
     for (size_t j = 0; j < jobs.size(); ++j) {

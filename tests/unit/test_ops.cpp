@@ -51,8 +51,14 @@ struct OpCase {
 
 std::vector<OpCase> op_cases() {
     std::vector<OpCase> cases;
-    for (auto [m, kk, n] : {std::tuple<size_t, size_t, size_t>{1, 1, 1}, {1, 7, 64}, {7, 7, 32}, {5, 300, 40},
-                            {11, 600, 17}, {130, 520, 33}, {513, 64, 513}, {64, 513, 64}}) {
+    for (auto [m, kk, n] : {std::tuple<size_t, size_t, size_t>{1, 1, 1},
+                            {1, 7, 64},
+                            {7, 7, 32},
+                            {5, 300, 40},
+                            {11, 600, 17},
+                            {130, 520, 33},
+                            {513, 64, 513},
+                            {64, 513, 64}}) {
         for (WeightStorage storage : {WeightStorage::F32, WeightStorage::F16, WeightStorage::BF16, WeightStorage::I8}) {
             if (storage != WeightStorage::F32 && m * kk * n > 3'000'000) continue;
             cases.push_back({std::string("gemm_packed ") + attnscope::weight_storage_name(storage),
@@ -92,10 +98,10 @@ std::vector<OpCase> op_cases() {
                                  auto x = random_vector(rows * ld, 10, 3.0f), res = random_vector(rows * ld, 11);
                                  auto g = random_vector(dim, 12), b = random_vector(dim, 13);
                                  auto y = x, y_ref = x;
-                                 k::add_layer_norm(y.data(), residual ? res.data() : nullptr, rows, dim, g.data(), b.data(),
-                                                   1e-12f, ld, 2);
-                                 k::ref::add_layer_norm(y_ref.data(), residual ? res.data() : nullptr, rows, dim, g.data(),
-                                                        b.data(), 1e-12f, ld);
+                                 k::add_layer_norm(y.data(), residual ? res.data() : nullptr, rows, dim, g.data(),
+                                                   b.data(), 1e-12f, ld, 2);
+                                 k::ref::add_layer_norm(y_ref.data(), residual ? res.data() : nullptr, rows, dim,
+                                                        g.data(), b.data(), 1e-12f, ld);
                                  return max_abs_diff(y, y_ref);
                              }});
         }
@@ -103,28 +109,33 @@ std::vector<OpCase> op_cases() {
     for (auto act : {Activation::GeluErf, Activation::GeluTanh, Activation::Relu, Activation::Silu}) {
         static const char* names[] = {"gelu (erf)", "gelu (tanh)", "relu", "silu"};
         for (size_t count : {1u, 7u, 10001u}) {
-            cases.push_back({std::string("activation ") + names[static_cast<int>(act)], std::to_string(count), 5e-7,
-                             [act, count] {
-                                 auto x = random_vector(count, 14, 3.0f);
-                                 if (count > 3) {
-                                     x[0] = 0.f;
-                                     x[1] = -30.f;
-                                     x[2] = 30.f;
-                                 }
-                                 auto y = x, y_ref = x;
-                                 k::activation(y.data(), y.size(), act, 2);
-                                 k::ref::activation(y_ref.data(), y_ref.size(), act);
-                                 double worst = 0;
-                                 for (size_t i = 0; i < y.size(); ++i) {
-                                     worst = std::max(worst, std::fabs(static_cast<double>(y[i]) - y_ref[i]) /
-                                                                 std::max(1.0, std::fabs(static_cast<double>(y_ref[i]))));
-                                 }
-                                 return worst;
-                             }});
+            cases.push_back(
+                {std::string("activation ") + names[static_cast<int>(act)], std::to_string(count), 5e-7, [act, count] {
+                     auto x = random_vector(count, 14, 3.0f);
+                     if (count > 3) {
+                         x[0] = 0.f;
+                         x[1] = -30.f;
+                         x[2] = 30.f;
+                     }
+                     auto y = x, y_ref = x;
+                     k::activation(y.data(), y.size(), act, 2);
+                     k::ref::activation(y_ref.data(), y_ref.size(), act);
+                     double worst = 0;
+                     for (size_t i = 0; i < y.size(); ++i) {
+                         worst = std::max(worst, std::fabs(static_cast<double>(y[i]) - y_ref[i]) /
+                                                     std::max(1.0, std::fabs(static_cast<double>(y_ref[i]))));
+                     }
+                     return worst;
+                 }});
         }
     }
-    for (auto [n, in, out] : {std::tuple<size_t, size_t, size_t>{1, 7, 5}, {1, 384, 384}, {3, 768, 7}, {7, 100, 65},
-                              {25, 64, 63}, {30, 96, 129}, {513, 40, 33}}) {
+    for (auto [n, in, out] : {std::tuple<size_t, size_t, size_t>{1, 7, 5},
+                              {1, 384, 384},
+                              {3, 768, 7},
+                              {7, 100, 65},
+                              {25, 64, 63},
+                              {30, 96, 129},
+                              {513, 40, 33}}) {
         cases.push_back({"linear_rows", std::to_string(n) + "x" + std::to_string(in) + "x" + std::to_string(out),
                          1e-5 * std::sqrt(static_cast<double>(in)), [n = n, in = in, out = out] {
                              auto x = random_vector(n * in, 1), w = random_vector(out * in, 2, 0.05f);
@@ -158,11 +169,13 @@ std::vector<OpCase> op_cases() {
     for (size_t n : {1u, 7u, 64u, 513u}) {
         cases.push_back({"sum_xlogx p", std::to_string(n), 1e-6, [=] {
                              auto p = probabilities(n, 30);
-                             return std::fabs(k::sum_xlogx(p.data(), nullptr, n) - k::ref::sum_xlogx(p.data(), nullptr, n));
+                             return std::fabs(k::sum_xlogx(p.data(), nullptr, n) -
+                                              k::ref::sum_xlogx(p.data(), nullptr, n));
                          }});
         cases.push_back({"sum_xlogx (p+q)/2", std::to_string(n), 1e-6, [=] {
                              auto p = probabilities(n, 31), q = probabilities(n, 32);
-                             return std::fabs(k::sum_xlogx(p.data(), q.data(), n) - k::ref::sum_xlogx(p.data(), q.data(), n));
+                             return std::fabs(k::sum_xlogx(p.data(), q.data(), n) -
+                                              k::ref::sum_xlogx(p.data(), q.data(), n));
                          }});
         cases.push_back({"sum_xlogx_affine", std::to_string(n), 1e-6, [=] {
                              auto p = probabilities(n, 33);
@@ -177,7 +190,8 @@ std::vector<OpCase> op_cases() {
                              double dist = 0, dist_ref = 0;
                              k::row_summary(p.data(), n, n / 2, col.data(), &mx, &dist);
                              k::ref::row_summary(p.data(), n, n / 2, col_ref.data(), &mx_ref, &dist_ref);
-                             double worst = std::max(static_cast<double>(std::fabs(mx - mx_ref)), std::fabs(dist - dist_ref) / std::max(1.0, dist_ref));
+                             double worst = std::max(static_cast<double>(std::fabs(mx - mx_ref)),
+                                                     std::fabs(dist - dist_ref) / std::max(1.0, dist_ref));
                              for (size_t j = 0; j < n; ++j) worst = std::max(worst, std::fabs(col[j] - col_ref[j]));
                              return worst;
                          }});
@@ -214,16 +228,18 @@ TEST(OpTable, EveryKernelOnOddShapesAtEveryIsaLevel) {
         for (const OpCase& c : cases) {
             const double err = c.run();
             ++rows;
-            std::printf("%-28s %-12s %-10s %-10.3g %.3g\n", c.op.c_str(), c.shape.c_str(), k::isa_name(level), err, c.bound);
+            std::printf("%-28s %-12s %-10s %-10.3g %.3g\n", c.op.c_str(), c.shape.c_str(), k::isa_name(level), err,
+                        c.bound);
             EXPECT_LE(err, c.bound) << c.op << " " << c.shape << " at " << k::isa_name(level);
         }
     }
-    std::printf("op table: %zu rows (%zu ops × shapes at %zu ISA levels)\n", rows, cases.size(), levels_of_this_cpu().size());
+    std::printf("op table: %zu rows (%zu ops × shapes at %zu ISA levels)\n", rows, cases.size(),
+                levels_of_this_cpu().size());
 }
 
 // The checks below need more than a difference to the reference: properties of the fast kernels' outputs.
 class AtEveryIsa : public ::testing::TestWithParam<k::Isa> {
-protected:
+  protected:
     void SetUp() override {
         if (GetParam() > k::cpu_isa()) GTEST_SKIP() << "this CPU does not run " << k::isa_name(GetParam());
         k::cap_isa(GetParam());
@@ -299,7 +315,8 @@ TEST_P(AtEveryIsa, ErfWithinAbramowitzStegunBoundPlusRounding) {
     auto y = x;
     k::erf_inplace(y.data(), y.size());
     double worst = 0;
-    for (size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(y[i] - std::erf(static_cast<double>(x[i]))));
+    for (size_t i = 0; i < x.size(); ++i)
+        worst = std::max(worst, std::fabs(y[i] - std::erf(static_cast<double>(x[i]))));
     EXPECT_LE(worst, 5e-7);
 }
 
@@ -325,7 +342,8 @@ TEST_P(AtEveryIsa, TopPCountMatchesTheHeapOnEveryLength) {
     size_t checked = 0, mismatches = 0;
     for (size_t n = 0; n <= 80; ++n) {
         for (int trial = 0; trial < 40; ++trial) {
-            std::vector<float> row = random_vector(n, static_cast<uint32_t>(n * 100 + trial), 1.0f + static_cast<float>(trial % 5));
+            std::vector<float> row =
+                random_vector(n, static_cast<uint32_t>(n * 100 + trial), 1.0f + static_cast<float>(trial % 5));
             for (auto& x : row) x = std::exp(x);
             if (trial % 4 == 1) {
                 for (auto& x : row) x = std::round(x * 4) / 4;  // many ties, some zeros
@@ -373,7 +391,8 @@ TEST_P(AtEveryIsa, LogWithinTwoUlpOverTheAnalysesRange) {
 TEST(Kernels, ActivationStridesPadOnlyRowsThatAreWholeL1Ways) {
     // 4 KB = 1024 floats: one way of the 8-way L1.
     for (size_t floats : {1024u, 2048u, 3072u, 4096u}) EXPECT_EQ(k::activation_stride(floats), floats + 16) << floats;
-    for (size_t floats : {256u, 384u, 512u, 768u, 1536u, 1000u}) EXPECT_EQ(k::activation_stride(floats), floats) << floats;
+    for (size_t floats : {256u, 384u, 512u, 768u, 1536u, 1000u})
+        EXPECT_EQ(k::activation_stride(floats), floats) << floats;
 }
 
 TEST(Kernels, IsaLevelsAreOrderedAndCapped) {

@@ -15,7 +15,6 @@ namespace k = attnscope::kernels;
 using attnscope::Activation;
 using attnscope::WeightStorage;
 
-
 TEST(PackedGemm, PackTransposedAndRowsLayout) {
     // W [n=18][k=3]: B = Wᵀ; element (kk, c) of panel p is W[16p + c][kk].
     auto w = random_vector(18 * 3, 1);
@@ -42,7 +41,8 @@ class PackedGemmShapes : public ::testing::TestWithParam<Shape> {};
 TEST_P(PackedGemmShapes, MatchesReferenceWithEveryEpilogue) {
     const auto [m, kk, n] = GetParam();
     const size_t lda = kk + 3, ldc = n + 5;
-    auto a = random_vector(m * lda, 2), w = random_vector(n * kk, 3, 0.1f), bias = random_vector(n, 4), res = random_vector(m * ldc, 5);
+    auto a = random_vector(m * lda, 2), w = random_vector(n * kk, 3, 0.1f), bias = random_vector(n, 4),
+         res = random_vector(m * ldc, 5);
     k::AlignedFloats packed(k::packed_floats(kk, n));
     k::pack_transposed(w.data(), n, kk, kk, packed.data());
     const k::PackedB b{packed.data(), kk, n};
@@ -60,7 +60,8 @@ TEST_P(PackedGemmShapes, MatchesReferenceWithEveryEpilogue) {
         k::ref::gemm_packed(m, a.data(), lda, b, 0, b.panels(), c_ref.data(), ldc, eps[e]);
         double worst = 0;
         for (size_t i = 0; i < c.size(); ++i) worst = std::max(worst, std::fabs(static_cast<double>(c[i]) - c_ref[i]));
-        EXPECT_LE(worst, 2e-5 * std::sqrt(static_cast<double>(kk) + 1)) << "m=" << m << " k=" << kk << " n=" << n << " epilogue " << e;
+        EXPECT_LE(worst, 2e-5 * std::sqrt(static_cast<double>(kk) + 1))
+            << "m=" << m << " k=" << kk << " n=" << n << " epilogue " << e;
         // Columns outside C's n (the ldc padding) are untouched.
         for (size_t i = 0; i < m; ++i)
             for (size_t j = n; j < ldc; ++j) ASSERT_EQ(c[i * ldc + j], 7.f);
@@ -86,8 +87,10 @@ TEST(PackedGemm, PanelRangesWriteOnlyTheirColumns) {
     k::gemm_packed(m, a.data(), kk, b, 0, 4, full.data(), n, {});
     for (size_t i = 0; i < m; ++i)
         for (size_t j = 0; j < n; ++j) {
-            if (j >= 16 && j < 48) EXPECT_EQ(c[i * n + j], full[i * n + j]);
-            else EXPECT_EQ(c[i * n + j], -1.f);
+            if (j >= 16 && j < 48)
+                EXPECT_EQ(c[i * n + j], full[i * n + j]);
+            else
+                EXPECT_EQ(c[i * n + j], -1.f);
         }
 }
 
@@ -102,7 +105,8 @@ TEST(PackedGemm, ParallelEqualsSerial) {
     for (int threads : {1, 2, 3, 7}) {
         std::fill(c2.begin(), c2.end(), 0.f);
         k::gemm_packed_parallel(m, a.data(), kk, b, c2.data(), n, {}, threads);
-        EXPECT_EQ(c1, c2) << threads << " threads";  // each column is computed by the same code whichever thread runs it
+        EXPECT_EQ(c1, c2) << threads
+                          << " threads";  // each column is computed by the same code whichever thread runs it
     }
 }
 
@@ -113,7 +117,8 @@ TEST(PackedGemm, RowsGiveTheSameBitsAloneOrInABigBatch) {
     // order. K values cover one pass, several passes, and a partial last block.
     for (size_t kk : {200, 768, 1000, 3072}) {
         const size_t m = 300, n = 40;
-        auto a = random_vector(m * kk, 13), w = random_vector(n * kk, 14, 0.1f), bias = random_vector(n, 15), res = random_vector(m * n, 16);
+        auto a = random_vector(m * kk, 13), w = random_vector(n * kk, 14, 0.1f), bias = random_vector(n, 15),
+             res = random_vector(m * n, 16);
         k::AlignedFloats packed(k::packed_floats(kk, n));
         k::pack_transposed(w.data(), n, kk, kk, packed.data());
         const k::PackedB b{packed.data(), kk, n};
@@ -141,9 +146,10 @@ TEST(PackedGemm, Avx512TilesGiveTheAvx2Bits) {
     struct Restore {
         ~Restore() { k::cap_isa(k::Isa::Avx512); }
     } restore;
-    for (Shape sh : {Shape{97, 64, 64}, Shape{130, 768, 33}, Shape{200, 513, 40}, Shape{300, 3072, 48}, Shape{513, 64, 513}}) {
-        auto a = random_vector(sh.m * sh.k, 17), w = random_vector(sh.n * sh.k, 18, 0.1f), bias = random_vector(sh.n, 19),
-             res = random_vector(sh.m * sh.n, 20);
+    for (Shape sh :
+         {Shape{97, 64, 64}, Shape{130, 768, 33}, Shape{200, 513, 40}, Shape{300, 3072, 48}, Shape{513, 64, 513}}) {
+        auto a = random_vector(sh.m * sh.k, 17), w = random_vector(sh.n * sh.k, 18, 0.1f),
+             bias = random_vector(sh.n, 19), res = random_vector(sh.m * sh.n, 20);
         k::AlignedFloats packed(k::packed_floats(sh.k, sh.n));
         k::pack_transposed(w.data(), sh.n, sh.k, sh.k, packed.data());
         const k::PackedB b{packed.data(), sh.k, sh.n};
@@ -170,7 +176,8 @@ class StorageTypes : public ::testing::TestWithParam<WeightStorage> {};
 TEST_P(StorageTypes, KernelMatchesReferenceOnTheStoredValues) {
     // The kernel must compute exactly what the stored (rounded or quantised) weights say, on both paths.
     for (Shape sh : {Shape{5, 300, 40}, Shape{11, 600, 40}, Shape{130, 520, 33}}) {
-        auto a = random_vector(sh.m * sh.k, 10), w = random_vector(sh.n * sh.k, 11, 0.1f), bias = random_vector(sh.n, 12);
+        auto a = random_vector(sh.m * sh.k, 10), w = random_vector(sh.n * sh.k, 11, 0.1f),
+             bias = random_vector(sh.n, 12);
         std::vector<const float*> rows;
         for (size_t c = 0; c < sh.n; ++c) rows.push_back(w.data() + c * sh.k);
         auto packed = k::pack_weights(rows.data(), sh.n, sh.k, GetParam());
@@ -201,8 +208,10 @@ TEST_P(StorageTypes, StoredWeightsStayCloseToFp32) {
         scale = std::max(scale, std::fabs(static_cast<double>(c1[i])));
     }
     // Relative error bounds of the storage formats: fp16 2^-11, bf16 2^-8, int8 1/254 of the row max.
-    const double bound = GetParam() == WeightStorage::F32 ? 0 : GetParam() == WeightStorage::F16 ? 2e-3
-                       : GetParam() == WeightStorage::BF16 ? 1e-2 : 3e-2;
+    const double bound = GetParam() == WeightStorage::F32    ? 0
+                         : GetParam() == WeightStorage::F16  ? 2e-3
+                         : GetParam() == WeightStorage::BF16 ? 1e-2
+                                                             : 3e-2;
     EXPECT_LE(worst / scale, bound) << attnscope::weight_storage_name(GetParam());
     if (GetParam() != WeightStorage::F32) {
         EXPECT_GT(worst, 0.0);

@@ -35,8 +35,9 @@ std::string error_of(const std::string& bytes) {
 }  // namespace
 
 TEST(Safetensors, ParsesAValidFile) {
-    std::string h = R"({"__metadata__":{"format":"pt"},"b":{"dtype":"F16","shape":[3],"data_offsets":[8,14]},)"
-                    R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"e":{"dtype":"F32","shape":[0],"data_offsets":[14,14]}})";
+    std::string h =
+        R"({"__metadata__":{"format":"pt"},"b":{"dtype":"F16","shape":[3],"data_offsets":[8,14]},)"
+        R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"e":{"dtype":"F32","shape":[0],"data_offsets":[14,14]}})";
     std::string f = file_with_header(h, 14);
     std::map<std::string, TensorView> tensors;
     std::map<std::string, std::string> meta;
@@ -114,11 +115,14 @@ TEST(Safetensors, RefusesMalformedEntries) {
     EXPECT_NE(error_of(file_with_header(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})", 4))
                   .find("end before they begin"),
               std::string::npos);
-    EXPECT_NE(error_of(file_with_header(R"({"a":{"dtype":"F32","shape":[1]}})", 4)).find("needs dtype, shape and data_offsets"),
+    EXPECT_NE(error_of(file_with_header(R"({"a":{"dtype":"F32","shape":[1]}})", 4))
+                  .find("needs dtype, shape and data_offsets"),
               std::string::npos);
-    EXPECT_NE(error_of(file_with_header(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,4]}})", 4))
-                  .find("too large"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of(file_with_header(
+                     R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,4]}})", 4))
+            .find("too large"),
+        std::string::npos);
 }
 
 TEST(Safetensors, SubByteDtypesMustFillBytes) {

@@ -22,7 +22,8 @@ attnscope::tokenizer::Encoding encoding(std::vector<std::string> tokens, std::ve
 }  // namespace
 
 TEST(TokenClasses, BertPairTakesItsSegmentsFromTheTypeIds) {
-    const auto e = encoding({"[CLS]", "hi", ",", "[SEP]", "yes", ".", "[SEP]"}, {0, 0, 0, 0, 1, 1, 1}, {-1, 0, 0, -1, 1, 1, -1});
+    const auto e =
+        encoding({"[CLS]", "hi", ",", "[SEP]", "yes", ".", "[SEP]"}, {0, 0, 0, 0, 1, 1, 1}, {-1, 0, 0, -1, 1, 1, -1});
     const auto t = a::TokenClasses::from_encoding(e, "[CLS]", "[SEP]");
     EXPECT_EQ(t.segment, (std::vector<int8_t>{0, 0, 0, 0, 1, 1, 1}));
     EXPECT_EQ(t.punct, (std::vector<uint8_t>{0, 0, 1, 0, 0, 1, 0}));

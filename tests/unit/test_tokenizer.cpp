@@ -19,12 +19,14 @@ Tokenizer make(const std::vector<std::string>& vocab_list, TokenizerConfig cfg =
     return Tokenizer(vocab, cfg, {});
 }
 
-const std::vector<std::string> kFullTokenizerVocab = {"[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]", "want", "##want",
-                                                      "##ed",  "wa",    "un",    "runn",  "##ing", ",",    "low",
-                                                      "lowest"};
+const std::vector<std::string> kFullTokenizerVocab = {"[UNK]", "[CLS]",  "[SEP]", "[PAD]", "[MASK]",
+                                                      "want",  "##want", "##ed",  "wa",    "un",
+                                                      "runn",  "##ing",  ",",     "low",   "lowest"};
 
 // A vocabulary containing every word the BasicTokenizer cases produce, so WordPiece passes them through.
-Tokenizer basic(const std::vector<std::string>& words, TokenizerConfig cfg) { return make(words, cfg); }
+Tokenizer basic(const std::vector<std::string>& words, TokenizerConfig cfg) {
+    return make(words, cfg);
+}
 
 }  // namespace
 
@@ -45,7 +47,8 @@ TEST(Tokenizer, WordPieceGreedyAndUnknown) {
 TEST(Tokenizer, BasicLower) {
     TokenizerConfig cfg;
     Tokenizer tok = basic({"hello", "!", "how", "are", "you", "?"}, cfg);
-    EXPECT_EQ(tok.tokenize(" \tHeLLo!how  \n Are yoU?  "), (std::vector<std::string>{"hello", "!", "how", "are", "you", "?"}));
+    EXPECT_EQ(tok.tokenize(" \tHeLLo!how  \n Are yoU?  "),
+              (std::vector<std::string>{"hello", "!", "how", "are", "you", "?"}));
     EXPECT_EQ(tok.tokenize("H\u00E9llo"), (std::vector<std::string>{"hello"}));
 }
 
@@ -63,14 +66,16 @@ TEST(Tokenizer, BasicNoLowerStripAccents) {
     cfg.lowercase = false;
     cfg.strip_accents = true;
     Tokenizer tok = basic({"HaLLo", "!", "how", "Are", "yoU", "?"}, cfg);
-    EXPECT_EQ(tok.tokenize(" \tH\u00E4LLo!how  \n Are yoU?  "), (std::vector<std::string>{"HaLLo", "!", "how", "Are", "yoU", "?"}));
+    EXPECT_EQ(tok.tokenize(" \tH\u00E4LLo!how  \n Are yoU?  "),
+              (std::vector<std::string>{"HaLLo", "!", "how", "Are", "yoU", "?"}));
 }
 
 TEST(Tokenizer, BasicNoLower) {
     TokenizerConfig cfg;
     cfg.lowercase = false;
     Tokenizer tok = basic({"HeLLo", "!", "how", "Are", "yoU", "?"}, cfg);
-    EXPECT_EQ(tok.tokenize(" \tHeLLo!how  \n Are yoU?  "), (std::vector<std::string>{"HeLLo", "!", "how", "Are", "yoU", "?"}));
+    EXPECT_EQ(tok.tokenize(" \tHeLLo!how  \n Are yoU?  "),
+              (std::vector<std::string>{"HeLLo", "!", "how", "Are", "yoU", "?"}));
 }
 
 TEST(Tokenizer, NeverSplitKeepsWordVerbatim) {
@@ -88,8 +93,9 @@ TEST(Tokenizer, NeverSplitKeepsWordVerbatim) {
 
 TEST(Tokenizer, PunctuationSplitting) {
     Tokenizer tok = basic({"a", "'", "ll", "!", "to", "?", "d", "of", ",", "can", "t", "."}, {});
-    EXPECT_EQ(tok.tokenize("a\n'll !!to?'d of, can't."),
-              (std::vector<std::string>{"a", "'", "ll", "!", "!", "to", "?", "'", "d", "of", ",", "can", "'", "t", "."}));
+    EXPECT_EQ(
+        tok.tokenize("a\n'll !!to?'d of, can't."),
+        (std::vector<std::string>{"a", "'", "ll", "!", "!", "to", "?", "'", "d", "of", ",", "can", "'", "t", "."}));
 }
 
 TEST(Tokenizer, ChineseCharacters) {
@@ -108,8 +114,8 @@ TEST(Tokenizer, SoftHyphenIsRemoved) {
 
 TEST(Tokenizer, OffsetsMatchFastTokenizer) {
     // hf-parity.md §6: "A, naïve [MASK] AllenNLP sentence." with an uncased vocabulary.
-    Tokenizer tok = make({"[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]", "a", ",", "naive", "allen", "##nl", "##p",
-                          "sentence", "."});
+    Tokenizer tok = make(
+        {"[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]", "a", ",", "naive", "allen", "##nl", "##p", "sentence", "."});
     auto enc = tok.encode("A, na\u00EFve [MASK] AllenNLP sentence.");
     EXPECT_EQ(enc.tokens, (std::vector<std::string>{"[CLS]", "a", ",", "naive", "[MASK]", "allen", "##nl", "##p",
                                                     "sentence", ".", "[SEP]"}));

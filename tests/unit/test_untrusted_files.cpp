@@ -31,7 +31,7 @@ namespace {
 
 // A folder of its own per test, removed afterwards.
 class TempDir {
-public:
+  public:
     TempDir() {
         char tmpl[] = "/tmp/attnscope-untrusted-XXXXXX";
         path_ = ::mkdtemp(tmpl);
@@ -43,7 +43,7 @@ public:
         return path_ / name;
     }
 
-private:
+  private:
     fs::path path_;
 };
 
@@ -72,7 +72,9 @@ struct Pickle {
         for (int i = 0; i < 8; ++i) b += static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xFF);
         return *this;
     }
-    Pickle& global(const std::string& module, const std::string& name) { return b += "c" + module + "\n" + name + "\n", *this; }
+    Pickle& global(const std::string& module, const std::string& name) {
+        return b += "c" + module + "\n" + name + "\n", *this;
+    }
     Pickle& ints(const std::vector<int64_t>& v) {
         op('(');
         for (auto x : v) i64(x);
@@ -121,7 +123,8 @@ std::string load_error(const std::string& bytes) {
 std::string pickle_error(const std::string& bytes) {
     return error_of([&] {
         attnscope::io::pickle::Arena arena;
-        attnscope::io::pickle::load(arena, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), nullptr, "t.pkl");
+        attnscope::io::pickle::load(arena, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), nullptr,
+                                    "t.pkl");
     });
 }
 
@@ -149,8 +152,12 @@ TEST(Pickle, RefusesListsNestedTwoMillionDeep) {
     EXPECT_NE(e.find("more than 100000 values on the stack"), std::string::npos) << e;
     // Deep nesting that keeps the stack small — each tuple wraps the one before (TUPLE1), or each list is
     // built from the memo and popped — is stopped by the depth limit instead.
-    EXPECT_NE(pickle_error("\x80\x02]" + std::string(n, '\x85') + ".").find("nested deeper than 1000"), std::string::npos);
-    auto u32 = [](uint32_t v) { return std::string{static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16), static_cast<char>(v >> 24)}; };
+    EXPECT_NE(pickle_error("\x80\x02]" + std::string(n, '\x85') + ".").find("nested deeper than 1000"),
+              std::string::npos);
+    auto u32 = [](uint32_t v) {
+        return std::string{static_cast<char>(v), static_cast<char>(v >> 8), static_cast<char>(v >> 16),
+                           static_cast<char>(v >> 24)};
+    };
     std::string memo_chain = "\x80\x02]r" + u32(0) + "0";
     for (uint32_t i = 1; i < 5000; ++i) memo_chain += "]j" + u32(i - 1) + "ar" + u32(i) + "0";
     EXPECT_NE(pickle_error(memo_chain + "j" + u32(4999) + ".").find("nested deeper than 1000"), std::string::npos);
@@ -170,14 +177,26 @@ TEST(Pickle, RefusesDictValuesNestedDeep) {
 
 TEST(Pickle, RefusesCyclesAndChangesAfterNesting) {
     // l = []; l.append(l)
-    EXPECT_NE(pickle_error("\x80\x02]q\x00h\x00" "a."s).find("changed after it was put inside"), std::string::npos);
+    EXPECT_NE(pickle_error("\x80\x02]q\x00h\x00"
+                           "a."s)
+                  .find("changed after it was put inside"),
+              std::string::npos);
     // a = []; b = [a]; a.append(1): a is already inside b.
-    EXPECT_NE(pickle_error("\x80\x02]q\x00]h\x00" "a" "h\x00K\x01" "a."s).find("changed after"), std::string::npos);
+    EXPECT_NE(pickle_error("\x80\x02]q\x00]h\x00"
+                           "a"
+                           "h\x00K\x01"
+                           "a."s)
+                  .find("changed after"),
+              std::string::npos);
 }
 
 TEST(Pickle, StillReadsWhatAStateDictUses) {
     attnscope::io::pickle::Arena arena;
-    const std::string b = "\x80\x02}q\x00(X\x01\x00\x00\x00" "a]q\x01(K\x01K\x02" "eX\x01\x00\x00\x00" "bK\x03u."s;
+    const std::string b =
+        "\x80\x02}q\x00(X\x01\x00\x00\x00"
+        "a]q\x01(K\x01K\x02"
+        "eX\x01\x00\x00\x00"
+        "bK\x03u."s;
     auto v = attnscope::io::pickle::load(arena, reinterpret_cast<const uint8_t*>(b.data()), b.size(), nullptr, "t.pkl");
     ASSERT_EQ(v->kind, attnscope::io::pickle::Value::Kind::Dict);
     ASSERT_EQ(v->dict.size(), 2u);
@@ -242,21 +261,22 @@ TEST(UntrustedFiles, NonRegularFilesAreRefusedWithoutBlocking) {
 
 TEST(UntrustedFiles, TokenIdsOutsideTheRangeAreRefused) {
     TempDir dir;
-    const std::string wordpiece = R"({"model":{"type":"WordPiece","unk_token":"[UNK]","vocab":{"[UNK]":0,"[CLS]":1,"[SEP]":2,"x":ID}}})";
+    const std::string wordpiece =
+        R"({"model":{"type":"WordPiece","unk_token":"[UNK]","vocab":{"[UNK]":0,"[CLS]":1,"[SEP]":2,"x":ID}}})";
     auto with_id = [&](const std::string& id) {
         std::string s = wordpiece;
         s.replace(s.find("ID"), 2, id);
         dir.write("tokenizer.json", s);
         return error_of([&] { attnscope::tokenizer::Tokenizer::from_directory(dir.path()); });
     };
-    EXPECT_NE(with_id("1099511627776").find("vocab entry 'x' has id 1099511627776, outside 0..16777215"), std::string::npos);
+    EXPECT_NE(with_id("1099511627776").find("vocab entry 'x' has id 1099511627776, outside 0..16777215"),
+              std::string::npos);
     EXPECT_NE(with_id("-1").find("outside"), std::string::npos);
     EXPECT_NE(with_id("3.5").find("non-integer id"), std::string::npos);
     EXPECT_NE(with_id("2147483647").find("outside"), std::string::npos);  // a dense id table of 2^31 entries
     EXPECT_EQ(with_id("3"), "(no error)");
-    dir.write("tokenizer.json",
-              R"({"model":{"type":"WordPiece","vocab":{"[UNK]":0,"[CLS]":1,"[SEP]":2}},)"
-              R"("added_tokens":[{"id":4294967297,"content":"[X]","special":true}]})");
+    dir.write("tokenizer.json", R"({"model":{"type":"WordPiece","vocab":{"[UNK]":0,"[CLS]":1,"[SEP]":2}},)"
+                                R"("added_tokens":[{"id":4294967297,"content":"[X]","special":true}]})");
     EXPECT_NE(error_of([&] { attnscope::tokenizer::Tokenizer::from_directory(dir.path()); }).find("added token '[X]'"),
               std::string::npos);
 }
@@ -284,7 +304,8 @@ TEST(FuzzFindings, NumbersBeyondDoubleRangeAreJsonErrors) {
     EXPECT_NE(error_of([] { attnscope::util::parse_json(R"({"a": 1e512})", "x.json"); }).find("x.json: invalid JSON"),
               std::string::npos);
     EXPECT_NE(error_of([] {
-                  attnscope::model::BertConfig::from_json_text(R"({"model_type":"bert","layer_norm_eps":1e512})", "config.json");
+                  attnscope::model::BertConfig::from_json_text(R"({"model_type":"bert","layer_norm_eps":1e512})",
+                                                               "config.json");
               }).find("config.json"),
               std::string::npos);
 }
@@ -313,6 +334,7 @@ TEST(FuzzFindings, CorpusStateLayoutIsCheckedBeforeAllocating) {
     EXPECT_NE(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("at most"),
               std::string::npos);
     j["heads"] = 2;
-    EXPECT_NE(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("do not match 1 layers × 2"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("do not match 1 layers × 2"),
+        std::string::npos);
 }

@@ -34,7 +34,8 @@ TinyWeights tiny_weights(const TinyModelSpec& s) {
     add("embeddings.LayerNorm.bias", {D}, 0.1f);
     for (int l = 0; l < s.layers; ++l) {
         const std::string p = "encoder.layer." + std::to_string(l) + ".";
-        for (const char* m : {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"}) {
+        for (const char* m :
+             {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"}) {
             add(p + m + ".weight", {D, D}, 0.3f);
             add(p + m + ".bias", {D}, 0.05f);
         }
@@ -105,18 +106,26 @@ void write_safetensors(const fs::path& path, const TinyWeights& w, const std::st
 void write_tiny_model(const fs::path& dir, const TinyModelSpec& s, const TinyWeights& w, const std::string& dtype,
                       const std::string& prefix, bool gamma_beta, int shards) {
     fs::create_directories(dir);
-    nlohmann::json cfg = {{"model_type", "bert"},        {"architectures", {"BertModel"}},
-                          {"vocab_size", s.vocab},       {"hidden_size", s.hidden},
-                          {"num_hidden_layers", s.layers}, {"num_attention_heads", s.heads},
-                          {"intermediate_size", s.intermediate}, {"max_position_embeddings", s.positions},
-                          {"type_vocab_size", s.types},  {"hidden_act", s.act},
-                          {"layer_norm_eps", 1e-12},     {"pad_token_id", 0}};
+    nlohmann::json cfg = {{"model_type", "bert"},
+                          {"architectures", {"BertModel"}},
+                          {"vocab_size", s.vocab},
+                          {"hidden_size", s.hidden},
+                          {"num_hidden_layers", s.layers},
+                          {"num_attention_heads", s.heads},
+                          {"intermediate_size", s.intermediate},
+                          {"max_position_embeddings", s.positions},
+                          {"type_vocab_size", s.types},
+                          {"hidden_act", s.act},
+                          {"layer_norm_eps", 1e-12},
+                          {"pad_token_id", 0}};
     std::ofstream(dir / "config.json") << cfg.dump(2);
     std::ofstream vocab(dir / "vocab.txt");
     const char* special[] = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
     for (int i = 0; i < s.vocab; ++i) {
-        if (i < 5) vocab << special[i] << "\n";
-        else vocab << "w" << i << "\n";  // streamed, not "w" + to_string: GCC 12 warns falsely (-Wrestrict)
+        if (i < 5)
+            vocab << special[i] << "\n";
+        else
+            vocab << "w" << i << "\n";  // streamed, not "w" + to_string: GCC 12 warns falsely (-Wrestrict)
     }
     std::ofstream(dir / "tokenizer_config.json") << R"({"do_lower_case": true, "model_max_length": 64})";
 
@@ -153,7 +162,8 @@ void write_tiny_model(const fs::path& dir, const TinyModelSpec& s, const TinyWei
         std::snprintf(file, sizeof file, "model-%05zu-of-%05d.safetensors", k + 1, shards);
         write_safetensors(dir / file, parts[k], dtype);
     }
-    std::ofstream(dir / "model.safetensors.index.json") << nlohmann::json{{"metadata", {{"total_size", 0}}}, {"weight_map", map}}.dump();
+    std::ofstream(dir / "model.safetensors.index.json")
+        << nlohmann::json{{"metadata", {{"total_size", 0}}}, {"weight_map", map}}.dump();
 }
 
 ReferenceOutput reference_forward(const TinyModelSpec& s, const TinyWeights& w, const std::vector<int>& ids,
@@ -189,9 +199,10 @@ ReferenceOutput reference_forward(const TinyModelSpec& s, const TinyWeights& w, 
     Mat x(n * D);
     for (size_t i = 0; i < n; ++i)
         for (size_t j = 0; j < D; ++j)
-            x[i * D + j] = static_cast<double>(W("embeddings.word_embeddings.weight")[static_cast<size_t>(ids[i]) * D + j]) +
-                           W("embeddings.token_type_embeddings.weight")[static_cast<size_t>(types[i]) * D + j] +
-                           W("embeddings.position_embeddings.weight")[i * D + j];
+            x[i * D + j] =
+                static_cast<double>(W("embeddings.word_embeddings.weight")[static_cast<size_t>(ids[i]) * D + j]) +
+                W("embeddings.token_type_embeddings.weight")[static_cast<size_t>(types[i]) * D + j] +
+                W("embeddings.position_embeddings.weight")[i * D + j];
     layer_norm(x, "embeddings.LayerNorm");
     ReferenceOutput out;
     for (int l = 0; l < s.layers; ++l) {

@@ -21,8 +21,12 @@ async function errorOf(res: Response): Promise<ApiError> {
 
 // frame := u32 json_length | JSON | u32 payload_length | float32 payload
 export async function streamAttention(body: object, signal: AbortSignal, h: StreamHandlers): Promise<void> {
-  const res = await fetch("api/attention", { method: "POST", body: JSON.stringify(body), signal,
-    headers: { "Content-Type": "application/json" } });
+  const res = await fetch("api/attention", {
+    method: "POST",
+    body: JSON.stringify(body),
+    signal,
+    headers: { "Content-Type": "application/json" },
+  });
   if (!res.ok || !res.body) throw await errorOf(res);
   const reader = res.body.getReader();
   let buf = new Uint8Array(0);
@@ -48,11 +52,20 @@ export async function streamAttention(body: object, signal: AbortSignal, h: Stre
       const payload = new Float32Array(buf.slice(start, start + payloadLength).buffer);
       offset = start + payloadLength;
       switch (header.type) {
-        case "encoding": h.encoding(header.encoding, header.layers, header.heads); break;
-        case "layer": h.layer(header.layer, payload); break;
-        case "stats": h.stats(header.stats); break;
-        case "done": h.done(header); break;
-        case "error": throw new ApiError(header.error);
+        case "encoding":
+          h.encoding(header.encoding, header.layers, header.heads);
+          break;
+        case "layer":
+          h.layer(header.layer, payload);
+          break;
+        case "stats":
+          h.stats(header.stats);
+          break;
+        case "done":
+          h.done(header);
+          break;
+        case "error":
+          throw new ApiError(header.error);
       }
     }
     buf = buf.slice(offset);

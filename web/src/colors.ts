@@ -2,14 +2,24 @@
 // from the Okabe–Ito and Paul Tol palettes, which stay distinguishable with colour-vision deficiencies.
 export type RGB = [number, number, number];
 
-const VIRIDIS: RGB[] = [[68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141],
-  [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37]];
+const VIRIDIS: RGB[] = [
+  [68, 1, 84],
+  [71, 44, 122],
+  [59, 81, 139],
+  [44, 113, 142],
+  [33, 144, 141],
+  [39, 173, 129],
+  [92, 200, 99],
+  [170, 220, 50],
+  [253, 231, 37],
+];
 
 export function viridis(t: number): RGB {
   const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * 8;
   const i = Math.min(7, Math.floor(x));
   const f = x - i;
-  const a = VIRIDIS[i], b = VIRIDIS[i + 1];
+  const a = VIRIDIS[i],
+    b = VIRIDIS[i + 1];
   return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f];
 }
 
@@ -18,8 +28,24 @@ export function css(c: RGB, alpha = 1): string {
 }
 
 // Okabe–Ito (8) followed by Paul Tol's muted colours: 16 distinct head colours.
-export const HEAD_COLOURS = ["#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000",
-  "#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#AA4499"];
+export const HEAD_COLOURS = [
+  "#E69F00",
+  "#56B4E9",
+  "#009E73",
+  "#F0E442",
+  "#0072B2",
+  "#D55E00",
+  "#CC79A7",
+  "#000000",
+  "#332288",
+  "#88CCEE",
+  "#44AA99",
+  "#117733",
+  "#999933",
+  "#DDCC77",
+  "#CC6677",
+  "#AA4499",
+];
 
 export function headColour(h: number, dark: boolean): string {
   const c = HEAD_COLOURS[h % HEAD_COLOURS.length];

@@ -18,7 +18,11 @@ export class Analysis {
   layerIds: number[] | null = null;
   headIds: number[] | null = null;
 
-  constructor(readonly encoding: Encoding, readonly L: number, readonly H: number) {
+  constructor(
+    readonly encoding: Encoding,
+    readonly L: number,
+    readonly H: number,
+  ) {
     this.att = new Float32Array(L * H * this.n * this.n);
   }
 
@@ -70,7 +74,7 @@ export interface MatrixView {
   cols: number;
   rowLabels: string[];
   colLabels: string[];
-  rowTokens: number[][];  // token indices behind each row
+  rowTokens: number[][]; // token indices behind each row
   colTokens: number[][];
   transformed: boolean;
 }
@@ -81,8 +85,7 @@ export function matrixView(a: Analysis, layer: number, head: number, hideSpecial
   const groups: number[][] = [];
   for (let i = 0; i < n; i++) {
     if (hideSpecial && a.special(i)) continue;
-    const piece = words && !a.special(i) && tokens[i].startsWith("##") && groups.length > 0 &&
-      !a.special(groups[groups.length - 1][0]);
+    const piece = words && !a.special(i) && tokens[i].startsWith("##") && groups.length > 0 && !a.special(groups[groups.length - 1][0]);
     if (piece) groups[groups.length - 1].push(i);
     else groups.push([i]);
   }
@@ -105,8 +108,16 @@ export function matrixView(a: Analysis, layer: number, head: number, hideSpecial
     }
   }
   const labels = groups.map(label);
-  return { m, rows: size, cols: size, rowLabels: labels, colLabels: labels, rowTokens: groups, colTokens: groups,
-    transformed: hideSpecial || words };
+  return {
+    m,
+    rows: size,
+    cols: size,
+    rowLabels: labels,
+    colLabels: labels,
+    rowTokens: groups,
+    colTokens: groups,
+    transformed: hideSpecial || words,
+  };
 }
 
 // The shortest decimal that reads back as the same float32: what `attnscope run --format json` prints.

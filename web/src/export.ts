@@ -5,7 +5,7 @@ import { CanvasPainter, SvgPainter } from "./painter";
 import { download } from "./ui";
 import type { Ctx, View } from "./views/view";
 
-const PNG_SCALE = 2;  // export at twice the CSS size: sharp on high-density screens and in print
+const PNG_SCALE = 2; // export at twice the CSS size: sharp on high-density screens and in print
 
 function baseName(ctx: Ctx): string {
   const s = ctx.state;
@@ -45,8 +45,11 @@ export async function exportHtml(ctx: Ctx): Promise<string> {
     download(name, new Blob(["<!doctype html>\n" + document.documentElement.outerHTML], { type: "text/html" }));
     return name;
   }
-  const res = await fetch("api/export", { method: "POST", body: JSON.stringify(ctx.requestBody()),
-    headers: { "Content-Type": "application/json" } });
+  const res = await fetch("api/export", {
+    method: "POST",
+    body: JSON.stringify(ctx.requestBody()),
+    headers: { "Content-Type": "application/json" },
+  });
   if (!res.ok) {
     const j = await res.json().catch(() => ({ error: `HTTP ${res.status}` }));
     throw new Error(j.error ?? `HTTP ${res.status}`);

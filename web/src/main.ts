@@ -36,8 +36,14 @@ declare global {
 }
 
 const DEBOUNCE_MS = 40;
-const VIEWS: Record<ViewName, View> = { model: modelView, head: headView, detail: detailView, neuron: neuronView,
-  stats: statsView, atlas: atlasView };
+const VIEWS: Record<ViewName, View> = {
+  model: modelView,
+  head: headView,
+  detail: detailView,
+  neuron: neuronView,
+  stats: statsView,
+  atlas: atlasView,
+};
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const textBox = $<HTMLTextAreaElement>("text");
@@ -65,13 +71,23 @@ const ctx: Ctx = {
     ctx.set({ layer, head, view: "detail" });
   },
   requestBody() {
-    return { text: ctx.state.text, pair: ctx.state.pairOn && ctx.state.pair.trim() !== "" ? ctx.state.pair : null,
-      truncate: ctx.state.truncate };
+    return {
+      text: ctx.state.text,
+      pair: ctx.state.pairOn && ctx.state.pair.trim() !== "" ? ctx.state.pair : null,
+      truncate: ctx.state.truncate,
+    };
   },
 };
 
 let runs = 0;
-window.attnscope = { state: ctx.state, analysis: () => ctx.analysis, headFrameTimes, get runs() { return runs; } };
+window.attnscope = {
+  state: ctx.state,
+  analysis: () => ctx.analysis,
+  headFrameTimes,
+  get runs() {
+    return runs;
+  },
+};
 
 function saveUrl(): void {
   if (!ctx.staticMode) history.replaceState(null, "", writeUrl(ctx.state));
@@ -102,15 +118,20 @@ function setStatus(text: string, error = false): void {
 
 function renderTokens(a: Analysis): void {
   const box = $<HTMLElement>("tokens");
-  box.replaceChildren(...a.encoding.tokens.map((t, i) => {
-    const s = el("span", { text: t, title: `${i} · id ${a.encoding.input_ids[i]} · segment ${a.segment(i) ? "B" : "A"}`,
-      "data-index": String(i) });
-    if (a.special(i)) s.classList.add("special");
-    if (a.segment(i)) s.classList.add("b");
-    if (ctx.state.view === "neuron" && i === ctx.state.token) s.classList.add("selected");
-    s.addEventListener("click", () => ctx.set({ token: i }));
-    return s;
-  }));
+  box.replaceChildren(
+    ...a.encoding.tokens.map((t, i) => {
+      const s = el("span", {
+        text: t,
+        title: `${i} · id ${a.encoding.input_ids[i]} · segment ${a.segment(i) ? "B" : "A"}`,
+        "data-index": String(i),
+      });
+      if (a.special(i)) s.classList.add("special");
+      if (a.segment(i)) s.classList.add("b");
+      if (ctx.state.view === "neuron" && i === ctx.state.token) s.classList.add("selected");
+      s.addEventListener("click", () => ctx.set({ token: i }));
+      return s;
+    }),
+  );
 }
 
 // ---- live analysis over the API ----
@@ -151,7 +172,9 @@ async function analyse(): Promise<void> {
         if (!ctx.analysis || controller.signal.aborted) return;
         ctx.analysis.forwardMs = info.forward_ms;
         runs++;
-        setStatus(`${ctx.analysis.n} tokens · model ${info.forward_ms.toFixed(1)} ms · on screen ${(performance.now() - t0).toFixed(0)} ms`);
+        setStatus(
+          `${ctx.analysis.n} tokens · model ${info.forward_ms.toFixed(1)} ms · on screen ${(performance.now() - t0).toFixed(0)} ms`,
+        );
       },
     });
   } catch (e) {
@@ -208,15 +231,28 @@ function wire(): void {
   }
   $("theme").addEventListener("click", () => ctx.set({ theme: ctx.state.theme === "dark" ? "light" : "dark" }));
   const guard = (f: () => Promise<string>) => () => {
-    f().then((name) => setStatus(`saved ${name}`)).catch((e: Error) => setStatus(e.message, true));
+    f()
+      .then((name) => setStatus(`saved ${name}`))
+      .catch((e: Error) => setStatus(e.message, true));
   };
-  $("export-png").addEventListener("click", guard(() => exportImage("png", currentView(), ctx)));
-  $("export-svg").addEventListener("click", guard(() => exportImage("svg", currentView(), ctx)));
-  $("export-html").addEventListener("click", guard(() => exportHtml(ctx)));
+  $("export-png").addEventListener(
+    "click",
+    guard(() => exportImage("png", currentView(), ctx)),
+  );
+  $("export-svg").addEventListener(
+    "click",
+    guard(() => exportImage("svg", currentView(), ctx)),
+  );
+  $("export-html").addEventListener(
+    "click",
+    guard(() => exportHtml(ctx)),
+  );
   let resizeTimer = 0;
   window.addEventListener("resize", () => {
     window.clearTimeout(resizeTimer);
-    resizeTimer = window.setTimeout(() => { if (ctx.state.view === "model") renderView(); }, 150);
+    resizeTimer = window.setTimeout(() => {
+      if (ctx.state.view === "model") renderView();
+    }, 150);
   });
 }
 
@@ -235,10 +271,12 @@ if (staticData) {
   textBox.addEventListener("input", onInput);
   pairBox.addEventListener("input", onInput);
   pairOn.addEventListener("change", onInput);
-  getJson<ModelInfo>("api/model").then((m) => {
-    ctx.modelName = m.name;
-    $("model-name").textContent = `${m.name} · ${m.layers} layers × ${m.heads} heads`;
-  }).catch(() => setStatus("cannot reach the attnscope server", true));
+  getJson<ModelInfo>("api/model")
+    .then((m) => {
+      ctx.modelName = m.name;
+      $("model-name").textContent = `${m.name} · ${m.layers} layers × ${m.heads} heads`;
+    })
+    .catch(() => setStatus("cannot reach the attnscope server", true));
   renderView();
   void analyse();
 }

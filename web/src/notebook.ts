@@ -22,24 +22,34 @@ import type { Ctx, View } from "./views/view";
 export interface Payload {
   version: 1;
   view: ViewName;
-  views: ViewName[];          // the tabs this output offers
+  views: ViewName[]; // the tabs this output offers
   encoding: Encoding;
-  shape: [number, number, number, number];  // [L, H, n, n] as embedded (after include_layers/heads)
-  layers: number[];           // the model's layer numbers of the embedded layers
+  shape: [number, number, number, number]; // [L, H, n, n] as embedded (after include_layers/heads)
+  layers: number[]; // the model's layer numbers of the embedded layers
   heads: number[];
   codec: "u8" | "u8-deflate" | "f32";
-  data: string;               // base64
-  max_error: number;          // the largest rounding error of the embedded copy
+  data: string; // base64
+  max_error: number; // the largest rounding error of the embedded copy
   state: Partial<AppState>;
   title: string;
   stats?: Stats;
-  neuron?: NeuronWire;        // one head's query/key vectors and scores (float32, exact), for the neuron view
+  neuron?: NeuronWire; // one head's query/key vectors and scores (float32, exact), for the neuron view
 }
 
-const VIEWS: Partial<Record<ViewName, View>> = { model: modelView, head: headView, detail: detailView, stats: statsView,
-  neuron: neuronView };
-const LABELS: Partial<Record<ViewName, string>> = { model: "Model view", head: "Head view", detail: "Head detail", stats: "Head statistics",
-  neuron: "Neuron view" };
+const VIEWS: Partial<Record<ViewName, View>> = {
+  model: modelView,
+  head: headView,
+  detail: detailView,
+  stats: statsView,
+  neuron: neuronView,
+};
+const LABELS: Partial<Record<ViewName, string>> = {
+  model: "Model view",
+  head: "Head view",
+  detail: "Head detail",
+  stats: "Head statistics",
+  neuron: "Neuron view",
+};
 
 function base64Bytes(b64: string): Uint8Array {
   const bin = atob(b64);
@@ -100,8 +110,8 @@ export function frame(root: HTMLElement, views: ViewName[], initial: Partial<App
   root.append(header, viewBox, el("div", { class: "attnscope-footer" }, [note, status]), tip);
 
   const current = (): View => VIEWS[ctx.state.view] ?? modelView;
-  const selectTab = () => tabs.querySelectorAll("button").forEach((b) =>
-    b.setAttribute("aria-selected", String(b.dataset.view === ctx.state.view)));
+  const selectTab = () =>
+    tabs.querySelectorAll("button").forEach((b) => b.setAttribute("aria-selected", String(b.dataset.view === ctx.state.view)));
   const ctx: Ctx = {
     state,
     analysis: null,
@@ -135,7 +145,9 @@ export function frame(root: HTMLElement, views: ViewName[], initial: Partial<App
     status.className = `${error ? "error" : "muted"} attnscope-status`;
   };
   const exporter = (kind: "png" | "svg") => () => {
-    exportImage(kind, current(), ctx).then((name) => setStatus(`saved ${name}`)).catch((e: Error) => setStatus(e.message, true));
+    exportImage(kind, current(), ctx)
+      .then((name) => setStatus(`saved ${name}`))
+      .catch((e: Error) => setStatus(e.message, true));
   };
   png.addEventListener("click", exporter("png"));
   svg.addEventListener("click", exporter("svg"));
@@ -157,8 +169,7 @@ export function frame(root: HTMLElement, views: ViewName[], initial: Partial<App
 
 export function describe(p: Payload): string {
   const [L, H, n] = p.shape;
-  const copy = p.codec === "f32" ? "float32 copy (exact)"
-    : `8-bit copy (largest rounding error ${p.max_error.toPrecision(2)})`;
+  const copy = p.codec === "f32" ? "float32 copy (exact)" : `8-bit copy (largest rounding error ${p.max_error.toPrecision(2)})`;
   return `${n} tokens · ${L} layer${L === 1 ? "" : "s"} × ${H} head${H === 1 ? "" : "s"} · values from an embedded ${copy}`;
 }
 

@@ -7,7 +7,7 @@ export interface TextStyle {
   colour?: string;
   align?: CanvasTextAlign;
   baseline?: CanvasTextBaseline;
-  rotate?: number;  // degrees, around (x, y)
+  rotate?: number; // degrees, around (x, y)
   weight?: string;
   mono?: boolean;
 }
@@ -80,12 +80,20 @@ export class CanvasPainter implements Painter {
 
 export class SvgPainter implements Painter {
   private parts: string[] = [];
-  constructor(private readonly width: number, private readonly height: number, private readonly background: string) {}
+  constructor(
+    private readonly width: number,
+    private readonly height: number,
+    private readonly background: string,
+  ) {}
   rect(x: number, y: number, w: number, h: number, fill: string, alpha = 1): void {
-    this.parts.push(`<rect x="${r(x)}" y="${r(y)}" width="${r(w)}" height="${r(h)}" fill="${fill}"${alpha < 1 ? ` fill-opacity="${r(alpha)}"` : ""}/>`);
+    this.parts.push(
+      `<rect x="${r(x)}" y="${r(y)}" width="${r(w)}" height="${r(h)}" fill="${fill}"${alpha < 1 ? ` fill-opacity="${r(alpha)}"` : ""}/>`,
+    );
   }
   strokeRect(x: number, y: number, w: number, h: number, stroke: string, width = 1): void {
-    this.parts.push(`<rect x="${r(x)}" y="${r(y)}" width="${r(w)}" height="${r(h)}" fill="none" stroke="${stroke}" stroke-width="${width}"/>`);
+    this.parts.push(
+      `<rect x="${r(x)}" y="${r(y)}" width="${r(w)}" height="${r(h)}" fill="none" stroke="${stroke}" stroke-width="${width}"/>`,
+    );
   }
   lines(seg: number[], stroke: string, alpha: number, width = 1): void {
     if (seg.length === 0) return;
@@ -100,16 +108,22 @@ export class SvgPainter implements Painter {
     const anchor = st.align === "right" || st.align === "end" ? "end" : st.align === "center" ? "middle" : "start";
     const base = st.baseline === "top" ? "hanging" : st.baseline === "bottom" ? "text-after-edge" : "central";
     const rot = st.rotate ? ` transform="rotate(${st.rotate} ${r(x)} ${r(y)})"` : "";
-    this.parts.push(`<text x="${r(x)}" y="${r(y)}" font-size="${st.size ?? 12}" font-family="${st.mono ? MONO : FONT}" ` +
-      `fill="${st.colour ?? "#000"}" text-anchor="${anchor}" dominant-baseline="${base}"${st.weight ? ` font-weight="${st.weight}"` : ""}${rot}>${escapeXml(s)}</text>`);
+    this.parts.push(
+      `<text x="${r(x)}" y="${r(y)}" font-size="${st.size ?? 12}" font-family="${st.mono ? MONO : FONT}" ` +
+        `fill="${st.colour ?? "#000"}" text-anchor="${anchor}" dominant-baseline="${base}"${st.weight ? ` font-weight="${st.weight}"` : ""}${rot}>${escapeXml(s)}</text>`,
+    );
   }
   image(x: number, y: number, w: number, h: number, source: HTMLCanvasElement): void {
-    this.parts.push(`<image x="${r(x)}" y="${r(y)}" width="${r(w)}" height="${r(h)}" preserveAspectRatio="none" ` +
-      `style="image-rendering:pixelated" href="${source.toDataURL("image/png")}"/>`);
+    this.parts.push(
+      `<image x="${r(x)}" y="${r(y)}" width="${r(w)}" height="${r(h)}" preserveAspectRatio="none" ` +
+        `style="image-rendering:pixelated" href="${source.toDataURL("image/png")}"/>`,
+    );
   }
   toString(): string {
-    return `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${this.width}" height="${this.height}" ` +
-      `viewBox="0 0 ${this.width} ${this.height}"><rect width="100%" height="100%" fill="${this.background}"/>${this.parts.join("")}</svg>\n`;
+    return (
+      `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="${this.width}" height="${this.height}" ` +
+      `viewBox="0 0 ${this.width} ${this.height}"><rect width="100%" height="100%" fill="${this.background}"/>${this.parts.join("")}</svg>\n`
+    );
   }
 }
 

@@ -58,7 +58,7 @@ export interface AnalyzeAnswer {
   schema_version: number;
   model: ModelInfo;
   encoding: Encoding;
-  shape: number[];  // [L, H, n, n]
+  shape: number[]; // [L, H, n, n]
   attentions_b64: string;
   stats: Stats;
 }

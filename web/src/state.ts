@@ -7,26 +7,40 @@ export interface AppState {
   text: string;
   pair: string;
   pairOn: boolean;
-  truncate: boolean;       // cut inputs longer than the model's maximum instead of refusing them
+  truncate: boolean; // cut inputs longer than the model's maximum instead of refusing them
   view: ViewName;
   layer: number;
   head: number;
-  heads: number[] | null;  // the head view's selected heads; null = all
+  heads: number[] | null; // the head view's selected heads; null = all
   filter: PairFilter;
   theme: "light" | "dark";
   hideSpecial: boolean;
   words: boolean;
-  token: number;           // the neuron view's query token
-  stat: string;            // the statistic drawn as an L × H heatmap
-  sort: string;            // the statistics table's sort column ("-" prefix: descending)
+  token: number; // the neuron view's query token
+  stat: string; // the statistic drawn as an L × H heatmap
+  sort: string; // the statistics table's sort column ("-" prefix: descending)
 }
 
 export const DEFAULT_TEXT = "The output shows the attention values";
 
 export function defaultState(): AppState {
-  return { text: DEFAULT_TEXT, pair: "", pairOn: false, truncate: false, view: "model", layer: 0, head: 0, heads: null, filter: "all",
-    theme: window.matchMedia?.("(prefers-color-scheme: dark)").matches ? "dark" : "light", hideSpecial: false,
-    words: false, token: 1, stat: "entropy", sort: "-entropy" };
+  return {
+    text: DEFAULT_TEXT,
+    pair: "",
+    pairOn: false,
+    truncate: false,
+    view: "model",
+    layer: 0,
+    head: 0,
+    heads: null,
+    filter: "all",
+    theme: window.matchMedia?.("(prefers-color-scheme: dark)").matches ? "dark" : "light",
+    hideSpecial: false,
+    words: false,
+    token: 1,
+    stat: "entropy",
+    sort: "-entropy",
+  };
 }
 
 const VIEWS: ViewName[] = ["model", "head", "detail", "neuron", "stats", "atlas"];
@@ -49,7 +63,12 @@ export function readUrl(search: string): AppState {
   if (VIEWS.includes(view)) s.view = view;
   s.layer = int("layer", 0);
   s.head = int("head", 0);
-  if (p.has("heads")) s.heads = (p.get("heads") ?? "").split(",").filter((x) => x !== "").map(Number).filter(Number.isFinite);
+  if (p.has("heads"))
+    s.heads = (p.get("heads") ?? "")
+      .split(",")
+      .filter((x) => x !== "")
+      .map(Number)
+      .filter(Number.isFinite);
   const filter = p.get("filter") as PairFilter;
   if (FILTERS.includes(filter)) s.filter = filter;
   if (p.get("theme") === "dark" || p.get("theme") === "light") s.theme = p.get("theme") as "dark" | "light";

@@ -1,6 +1,9 @@
 // Small DOM helpers shared by the views.
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {},
-  children: (Node | string)[] = []): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  children: (Node | string)[] = [],
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === "text") e.textContent = v;
@@ -26,7 +29,8 @@ export function tooltip(text: string | null, x = 0, y = 0): void {
   }
   t.textContent = text;
   t.hidden = false;
-  const w = t.offsetWidth, h = t.offsetHeight;
+  const w = t.offsetWidth,
+    h = t.offsetHeight;
   t.style.left = `${Math.min(window.innerWidth - w - 4, x + 14)}px`;
   t.style.top = `${Math.min(window.innerHeight - h - 4, y + 14)}px`;
 }

@@ -38,8 +38,13 @@ function bytesOf(v: unknown): Uint8Array {
 function render({ model, el: host }: { model: Model; el: HTMLElement }): () => void {
   const outer = el("div", { class: "attnscope-output attnscope-explore" });
   const text = el("textarea", { class: "attnscope-text", rows: "2", spellcheck: "false", "aria-label": "Sentence" });
-  const pair = el("input", { class: "attnscope-pair", type: "text", spellcheck: "false", placeholder: "sentence B (optional)",
-    "aria-label": "Sentence B" });
+  const pair = el("input", {
+    class: "attnscope-pair",
+    type: "text",
+    spellcheck: "false",
+    placeholder: "sentence B (optional)",
+    "aria-label": "Sentence B",
+  });
   text.value = String(model.get("text") ?? "");
   pair.value = String(model.get("pair") ?? "");
   const inputs = el("div", { class: "attnscope-inputs" }, [text, pair]);
@@ -67,7 +72,10 @@ function render({ model, el: host }: { model: Model; el: HTMLElement }): () => v
     }
     for (let k = 0; k < codes.length; k++) a.att[k] = codes[k] / 255;
     a.layersDone = L;
-    m.show(a, `${n} tokens · ${L} layers × ${H} heads · model ${meta.forward_ms.toFixed(1)} ms · 8-bit copy (largest rounding error ${meta.max_error.toPrecision(2)})`);
+    m.show(
+      a,
+      `${n} tokens · ${L} layers × ${H} heads · model ${meta.forward_ms.toFixed(1)} ms · 8-bit copy (largest rounding error ${meta.max_error.toPrecision(2)})`,
+    );
     m.setStatus(`on screen ${(performance.now() - t0.at).toFixed(0)} ms after the last keystroke`);
     live.dataset.seq = String(meta.seq);
   };

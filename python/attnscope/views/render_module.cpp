@@ -46,57 +46,74 @@ NB_MODULE(_render, m) {
             PyErr_SetString(PyExc_ValueError, e.what());
         }
     });
-    m.def("head_view", [](const CodeArray& codes, std::vector<std::string> tokens, std::vector<std::uint8_t> special,
-                          std::vector<int> layer_ids, std::vector<int> head_ids, std::string caption, bool dark, int layer,
-                          std::vector<int> heads, const std::string& fmt) {
-        const auto l = labels_of(std::move(tokens), std::move(special), std::move(layer_ids), std::move(head_ids), std::move(caption), dark);
-        const auto f = format_of(fmt);
-        std::string out;
-        {
-            nb::gil_scoped_release release;
-            out = r::head_view(codes_of(codes), l, layer, heads, f);
-        }
-        return to_bytes(out);
-    }, nb::arg("codes"), nb::arg("tokens"), nb::arg("special"), nb::arg("layer_ids"), nb::arg("head_ids"), nb::arg("caption"),
-       nb::arg("dark"), nb::arg("layer"), nb::arg("heads"), nb::arg("fmt"));
-    m.def("model_view", [](const CodeArray& codes, std::vector<std::string> tokens, std::vector<std::uint8_t> special,
-                           std::vector<int> layer_ids, std::vector<int> head_ids, std::string caption, bool dark, const std::string& fmt) {
-        const auto l = labels_of(std::move(tokens), std::move(special), std::move(layer_ids), std::move(head_ids), std::move(caption), dark);
-        const auto f = format_of(fmt);
-        std::string out;
-        {
-            nb::gil_scoped_release release;
-            out = r::model_view(codes_of(codes), l, f);
-        }
-        return to_bytes(out);
-    }, nb::arg("codes"), nb::arg("tokens"), nb::arg("special"), nb::arg("layer_ids"), nb::arg("head_ids"), nb::arg("caption"),
-       nb::arg("dark"), nb::arg("fmt"));
-    m.def("grid", [](std::vector<std::vector<double>> values, std::vector<int> layer_ids, std::vector<int> head_ids, std::string caption,
-                     bool dark, const std::string& fmt) {
-        r::Labels l;
-        l.layer_ids = std::move(layer_ids);
-        l.head_ids = std::move(head_ids);
-        l.caption = std::move(caption);
-        l.dark = dark;
-        const auto f = format_of(fmt);
-        std::string out;
-        {
-            nb::gil_scoped_release release;
-            out = r::grid(values, l, f);
-        }
-        return to_bytes(out);
-    }, nb::arg("values"), nb::arg("layer_ids"), nb::arg("head_ids"), nb::arg("caption"), nb::arg("dark"), nb::arg("fmt"));
-    m.def("heatmap", [](const CodeArray& codes, std::vector<std::string> tokens, std::vector<std::uint8_t> special,
-                        std::vector<int> layer_ids, std::vector<int> head_ids, std::string caption, bool dark, int layer, int head,
-                        const std::string& fmt) {
-        const auto l = labels_of(std::move(tokens), std::move(special), std::move(layer_ids), std::move(head_ids), std::move(caption), dark);
-        const auto f = format_of(fmt);
-        std::string out;
-        {
-            nb::gil_scoped_release release;
-            out = r::heatmap(codes_of(codes), l, layer, head, f);
-        }
-        return to_bytes(out);
-    }, nb::arg("codes"), nb::arg("tokens"), nb::arg("special"), nb::arg("layer_ids"), nb::arg("head_ids"), nb::arg("caption"),
-       nb::arg("dark"), nb::arg("layer"), nb::arg("head"), nb::arg("fmt"));
+    m.def(
+        "head_view",
+        [](const CodeArray& codes, std::vector<std::string> tokens, std::vector<std::uint8_t> special,
+           std::vector<int> layer_ids, std::vector<int> head_ids, std::string caption, bool dark, int layer,
+           std::vector<int> heads, const std::string& fmt) {
+            const auto l = labels_of(std::move(tokens), std::move(special), std::move(layer_ids), std::move(head_ids),
+                                     std::move(caption), dark);
+            const auto f = format_of(fmt);
+            std::string out;
+            {
+                nb::gil_scoped_release release;
+                out = r::head_view(codes_of(codes), l, layer, heads, f);
+            }
+            return to_bytes(out);
+        },
+        nb::arg("codes"), nb::arg("tokens"), nb::arg("special"), nb::arg("layer_ids"), nb::arg("head_ids"),
+        nb::arg("caption"), nb::arg("dark"), nb::arg("layer"), nb::arg("heads"), nb::arg("fmt"));
+    m.def(
+        "model_view",
+        [](const CodeArray& codes, std::vector<std::string> tokens, std::vector<std::uint8_t> special,
+           std::vector<int> layer_ids, std::vector<int> head_ids, std::string caption, bool dark,
+           const std::string& fmt) {
+            const auto l = labels_of(std::move(tokens), std::move(special), std::move(layer_ids), std::move(head_ids),
+                                     std::move(caption), dark);
+            const auto f = format_of(fmt);
+            std::string out;
+            {
+                nb::gil_scoped_release release;
+                out = r::model_view(codes_of(codes), l, f);
+            }
+            return to_bytes(out);
+        },
+        nb::arg("codes"), nb::arg("tokens"), nb::arg("special"), nb::arg("layer_ids"), nb::arg("head_ids"),
+        nb::arg("caption"), nb::arg("dark"), nb::arg("fmt"));
+    m.def(
+        "grid",
+        [](std::vector<std::vector<double>> values, std::vector<int> layer_ids, std::vector<int> head_ids,
+           std::string caption, bool dark, const std::string& fmt) {
+            r::Labels l;
+            l.layer_ids = std::move(layer_ids);
+            l.head_ids = std::move(head_ids);
+            l.caption = std::move(caption);
+            l.dark = dark;
+            const auto f = format_of(fmt);
+            std::string out;
+            {
+                nb::gil_scoped_release release;
+                out = r::grid(values, l, f);
+            }
+            return to_bytes(out);
+        },
+        nb::arg("values"), nb::arg("layer_ids"), nb::arg("head_ids"), nb::arg("caption"), nb::arg("dark"),
+        nb::arg("fmt"));
+    m.def(
+        "heatmap",
+        [](const CodeArray& codes, std::vector<std::string> tokens, std::vector<std::uint8_t> special,
+           std::vector<int> layer_ids, std::vector<int> head_ids, std::string caption, bool dark, int layer, int head,
+           const std::string& fmt) {
+            const auto l = labels_of(std::move(tokens), std::move(special), std::move(layer_ids), std::move(head_ids),
+                                     std::move(caption), dark);
+            const auto f = format_of(fmt);
+            std::string out;
+            {
+                nb::gil_scoped_release release;
+                out = r::heatmap(codes_of(codes), l, layer, head, f);
+            }
+            return to_bytes(out);
+        },
+        nb::arg("codes"), nb::arg("tokens"), nb::arg("special"), nb::arg("layer_ids"), nb::arg("head_ids"),
+        nb::arg("caption"), nb::arg("dark"), nb::arg("layer"), nb::arg("head"), nb::arg("fmt"));
 }

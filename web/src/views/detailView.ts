@@ -32,27 +32,48 @@ function paintDetail(ctx: Ctx, p: Painter, v: MatrixView): Geometry {
   const g = geometry(v);
   const colours = themeColours();
   // The corner above the row labels names the head, so an exported picture says what it shows.
-  p.text(4, 10, `layer ${ctx.analysis?.layerName(ctx.state.layer) ?? ctx.state.layer} · head ${ctx.analysis?.headName(ctx.state.head) ?? ctx.state.head}`, { size: 11, colour: colours.muted });
+  p.text(
+    4,
+    10,
+    `layer ${ctx.analysis?.layerName(ctx.state.layer) ?? ctx.state.layer} · head ${ctx.analysis?.headName(ctx.state.head) ?? ctx.state.head}`,
+    { size: 11, colour: colours.muted },
+  );
   let max = 0;
   for (const x of v.m) max = Math.max(max, x);
   if (max <= 0) max = 1;
   for (let r = 0; r < v.rows; r++) {
     for (let c = 0; c < v.cols; c++) {
-      p.rect(g.left + c * g.cell, g.top + r * g.cell, g.cell - (g.cell > 6 ? 1 : 0), g.cell - (g.cell > 6 ? 1 : 0),
-        css(viridis(v.m[r * v.cols + c] / max)));
+      p.rect(
+        g.left + c * g.cell,
+        g.top + r * g.cell,
+        g.cell - (g.cell > 6 ? 1 : 0),
+        g.cell - (g.cell > 6 ? 1 : 0),
+        css(viridis(v.m[r * v.cols + c] / max)),
+      );
     }
   }
   if (g.cell >= 8) {
     const size = Math.min(12, g.cell - 1);
     for (let r = 0; r < v.rows; r++) {
       const hl = hoverCell?.r === r;
-      p.text(g.left - 6, g.top + r * g.cell + g.cell / 2, v.rowLabels[r], { size, colour: hl ? colours.hl : colours.fg, align: "right", mono: true,
-        weight: hl ? "bold" : "normal" });
+      p.text(g.left - 6, g.top + r * g.cell + g.cell / 2, v.rowLabels[r], {
+        size,
+        colour: hl ? colours.hl : colours.fg,
+        align: "right",
+        mono: true,
+        weight: hl ? "bold" : "normal",
+      });
     }
     for (let c = 0; c < v.cols; c++) {
       const hl = hoverCell?.c === c;
-      p.text(g.left + c * g.cell + g.cell / 2, g.top - 6, v.colLabels[c], { size, colour: hl ? colours.hl : colours.fg, align: "left",
-        rotate: -60, mono: true, weight: hl ? "bold" : "normal" });
+      p.text(g.left + c * g.cell + g.cell / 2, g.top - 6, v.colLabels[c], {
+        size,
+        colour: hl ? colours.hl : colours.fg,
+        align: "left",
+        rotate: -60,
+        mono: true,
+        weight: hl ? "bold" : "normal",
+      });
     }
   }
   if (hoverCell) {
@@ -69,8 +90,11 @@ function paintDetail(ctx: Ctx, p: Painter, v: MatrixView): Geometry {
 function readout(ctx: Ctx, v: MatrixView): string {
   if (!hoverCell) return "";
   const value = v.m[hoverCell.r * v.cols + hoverCell.c];
-  return `${v.rowLabels[hoverCell.r]} → ${v.colLabels[hoverCell.c]}: ${formatF32(value)}` +
-    (v.transformed ? " (transformed)" : "") + `  [layer ${ctx.analysis?.layerName(ctx.state.layer) ?? ctx.state.layer}, head ${ctx.analysis?.headName(ctx.state.head) ?? ctx.state.head}]`;
+  return (
+    `${v.rowLabels[hoverCell.r]} → ${v.colLabels[hoverCell.c]}: ${formatF32(value)}` +
+    (v.transformed ? " (transformed)" : "") +
+    `  [layer ${ctx.analysis?.layerName(ctx.state.layer) ?? ctx.state.layer}, head ${ctx.analysis?.headName(ctx.state.head) ?? ctx.state.head}]`
+  );
 }
 
 function redraw(ctx: Ctx): void {
@@ -91,16 +115,32 @@ export const detailView: View = {
     ctx.root.replaceChildren();
     hoverCell = null;
     if (!a) return;
-    const layer = Math.min(ctx.state.layer, a.L - 1), head = Math.min(ctx.state.head, a.H - 1);
+    const layer = Math.min(ctx.state.layer, a.L - 1),
+      head = Math.min(ctx.state.head, a.H - 1);
     const controls = el("div", { class: "controls" });
     controls.append(
-      select(Array.from({ length: a.L }, (_, l) => [String(l), a.layerName(l)]), String(layer), (v) => ctx.set({ layer: Number(v) }), "Layer"),
-      select(Array.from({ length: a.H }, (_, h) => [String(h), a.headName(h)]), String(head), (v) => ctx.set({ head: Number(v) }), "Head"),
+      select(
+        Array.from({ length: a.L }, (_, l) => [String(l), a.layerName(l)]),
+        String(layer),
+        (v) => ctx.set({ layer: Number(v) }),
+        "Layer",
+      ),
+      select(
+        Array.from({ length: a.H }, (_, h) => [String(h), a.headName(h)]),
+        String(head),
+        (v) => ctx.set({ head: Number(v) }),
+        "Head",
+      ),
       checkbox(ctx.state.hideSpecial, (v) => ctx.set({ hideSpecial: v }), "hide [CLS]/[SEP] (renormalise rows)", "hide-special"),
-      checkbox(ctx.state.words, (v) => ctx.set({ words: v }), "words (merge ## pieces)", "words"));
+      checkbox(ctx.state.words, (v) => ctx.set({ words: v }), "words (merge ## pieces)", "words"),
+    );
     const stat = a.stats?.heads.find((h) => h.layer === layer && h.head === head);
-    if (stat) controls.append(el("span", { class: "muted", text: `${stat.pattern} · entropy ${(stat.entropy as number).toFixed(2)} nats` }));
-    ctx.root.append(controls, el("div", { id: "detail-readout", class: "muted", "aria-live": "polite", text: "hover a cell for its exact value" }));
+    if (stat)
+      controls.append(el("span", { class: "muted", text: `${stat.pattern} · entropy ${(stat.entropy as number).toFixed(2)} nats` }));
+    ctx.root.append(
+      controls,
+      el("div", { id: "detail-readout", class: "muted", "aria-live": "polite", text: "hover a cell for its exact value" }),
+    );
     if (layer >= a.layersDone) {
       ctx.root.append(el("p", { class: "muted", text: "computing this layer…" }));
       return;
@@ -112,7 +152,8 @@ export const detailView: View = {
       if (!current || !canvas) return;
       const g = geometry(current);
       const rect = canvas.getBoundingClientRect();
-      const c = Math.floor((ev.clientX - rect.left - g.left) / g.cell), r = Math.floor((ev.clientY - rect.top - g.top) / g.cell);
+      const c = Math.floor((ev.clientX - rect.left - g.left) / g.cell),
+        r = Math.floor((ev.clientY - rect.top - g.top) / g.cell);
       const next = r >= 0 && r < current.rows && c >= 0 && c < current.cols ? { r, c } : null;
       if (JSON.stringify(next) !== JSON.stringify(hoverCell)) {
         hoverCell = next;

@@ -9,14 +9,18 @@ import { gridCanvas, type GridSpec } from "./heatmapGrid";
 import type * as schema from "../schema";
 import type { Ctx } from "./view";
 
-const FLOW_MAX_TOKENS = 64;  // the library's kMaxFlowTokens: flow runs n² max-flows
+const FLOW_MAX_TOKENS = 64; // the library's kMaxFlowTokens: flow runs n² max-flows
 
 type RolloutWire = Pick<schema.RolloutAnswer, "layers" | "n" | "rollout_b64" | "flow_b64">;
 type NormsWire = Pick<schema.NormsAnswer, "heads">;
 
 function bars(tokens: string[], series: { label: string; values: Float32Array; colour: string }[]): HTMLCanvasElement {
-  const rowH = 16, labelW = 110, barW = 180, top = 18;
-  const width = labelW + series.length * (barW + 60), height = top + tokens.length * rowH + 4;
+  const rowH = 16,
+    labelW = 110,
+    barW = 180,
+    top = 18;
+  const width = labelW + series.length * (barW + 60),
+    height = top + tokens.length * rowH + 4;
   const canvas = el("canvas", { class: "view" });
   const p = new CanvasPainter(sizeCanvas(canvas, width, height));
   const c = themeColours();
@@ -39,33 +43,57 @@ export function rolloutPanel(ctx: Ctx): HTMLElement {
   const a = ctx.analysis!;
   const out = el("div", {}, [el("p", { class: "muted", text: "computing rollout…" })]);
   const flow = a.n <= FLOW_MAX_TOKENS;
-  postJson<RolloutWire>("api/rollout", { ...ctx.requestBody(), flow }).then((r) => {
-    const L = r.layers, n = r.n;
-    const rollout = decodeFloats(r.rollout_b64);
-    const cls = rollout.subarray((L - 1) * n * n, (L - 1) * n * n + n);  // row 0 ([CLS]) after the last layer
-    const series = [{ label: "rollout → [CLS]", values: cls, colour: "#0072B2" }];
-    if (r.flow_b64) series.push({ label: "flow → [CLS]", values: decodeFloats(r.flow_b64).subarray(0, n), colour: "#D55E00" });
-    out.replaceChildren(el("p", { class: "muted", text: `What each token contributes to [CLS] after layer ${L}` +
-      (flow ? "" : ` · flow is limited to ${FLOW_MAX_TOKENS} tokens`) }), bars(a.encoding.tokens, series));
-  }).catch((e: Error) => out.replaceChildren(el("p", { class: "error", text: e.message })));
+  postJson<RolloutWire>("api/rollout", { ...ctx.requestBody(), flow })
+    .then((r) => {
+      const L = r.layers,
+        n = r.n;
+      const rollout = decodeFloats(r.rollout_b64);
+      const cls = rollout.subarray((L - 1) * n * n, (L - 1) * n * n + n); // row 0 ([CLS]) after the last layer
+      const series = [{ label: "rollout → [CLS]", values: cls, colour: "#0072B2" }];
+      if (r.flow_b64) series.push({ label: "flow → [CLS]", values: decodeFloats(r.flow_b64).subarray(0, n), colour: "#D55E00" });
+      out.replaceChildren(
+        el("p", {
+          class: "muted",
+          text: `What each token contributes to [CLS] after layer ${L}` + (flow ? "" : ` · flow is limited to ${FLOW_MAX_TOKENS} tokens`),
+        }),
+        bars(a.encoding.tokens, series),
+      );
+    })
+    .catch((e: Error) => out.replaceChildren(el("p", { class: "error", text: e.message })));
   return out;
 }
 
 export function normsPanel(ctx: Ctx): HTMLElement {
   const a = ctx.analysis!;
   const out = el("div", {}, [el("p", { class: "muted", text: "computing norms…" })]);
-  postJson<NormsWire>("api/norms", ctx.requestBody()).then((r) => {
-    const grid = (key: "special_attention_share" | "special_norm_share"): GridSpec =>
-      ({ layers: a.L, heads: a.H, cell: Math.max(8, Math.min(16, Math.floor(200 / a.H))), value: (l, h) => r.heads[l * a.H + h][key] });
-    const figures = ([["special_attention_share", "[CLS]/[SEP] share by attention α"], ["special_norm_share", "[CLS]/[SEP] share by α‖f(x)‖"]] as const)
-      .map(([key, label]) => {
+  postJson<NormsWire>("api/norms", ctx.requestBody())
+    .then((r) => {
+      const grid = (key: "special_attention_share" | "special_norm_share"): GridSpec => ({
+        layers: a.L,
+        heads: a.H,
+        cell: Math.max(8, Math.min(16, Math.floor(200 / a.H))),
+        value: (l, h) => r.heads[l * a.H + h][key],
+      });
+      const figures = (
+        [
+          ["special_attention_share", "[CLS]/[SEP] share by attention α"],
+          ["special_norm_share", "[CLS]/[SEP] share by α‖f(x)‖"],
+        ] as const
+      ).map(([key, label]) => {
         const c = gridCanvas(grid(key), (l, h) => ctx.openHead(l, h), { "data-norms": key });
         return el("div", { class: "figure" }, [el("span", { class: "caption", text: label }), c]);
       });
-    const mean = (k: "special_attention_share" | "special_norm_share") => r.heads.reduce((s, h) => s + h[k], 0) / r.heads.length;
-    out.replaceChildren(el("p", { class: "muted", text: `mean over heads: ${(100 * mean("special_attention_share")).toFixed(1)}% of attention goes to ` +
-      `[CLS]/[SEP]; weighted by ‖f(x)‖ it is ${(100 * mean("special_norm_share")).toFixed(1)}%` }),
-      el("div", { class: "grid2" }, figures));
-  }).catch((e: Error) => out.replaceChildren(el("p", { class: "error", text: e.message })));
+      const mean = (k: "special_attention_share" | "special_norm_share") => r.heads.reduce((s, h) => s + h[k], 0) / r.heads.length;
+      out.replaceChildren(
+        el("p", {
+          class: "muted",
+          text:
+            `mean over heads: ${(100 * mean("special_attention_share")).toFixed(1)}% of attention goes to ` +
+            `[CLS]/[SEP]; weighted by ‖f(x)‖ it is ${(100 * mean("special_norm_share")).toFixed(1)}%`,
+        }),
+        el("div", { class: "grid2" }, figures),
+      );
+    })
+    .catch((e: Error) => out.replaceChildren(el("p", { class: "error", text: e.message })));
   return out;
 }

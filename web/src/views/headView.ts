@@ -45,8 +45,15 @@ function layout(a: Analysis): Layout {
 
 function allowed(a: Analysis, filter: PairFilter, i: number, j: number): boolean {
   if (filter === "all" || !a.hasPair()) return true;
-  const si = a.segment(i), sj = a.segment(j);
-  return filter === "aa" ? si === 0 && sj === 0 : filter === "bb" ? si === 1 && sj === 1 : filter === "ab" ? si === 0 && sj === 1 : si === 1 && sj === 0;
+  const si = a.segment(i),
+    sj = a.segment(j);
+  return filter === "aa"
+    ? si === 0 && sj === 0
+    : filter === "bb"
+      ? si === 1 && sj === 1
+      : filter === "ab"
+        ? si === 0 && sj === 1
+        : si === 1 && sj === 0;
 }
 
 function activeHeads(ctx: Ctx): number[] {
@@ -68,7 +75,8 @@ function headLines(a: Analysis, layer: number, head: number): HeadLines {
   const key = layer * a.H + head;
   const hit = lineCache.heads.get(key);
   if (hit) return hit;
-  const n = a.n, m = a.head(layer, head);
+  const n = a.n,
+    m = a.head(layer, head);
   let count = 0;
   for (let k = 0; k < n * n; k++) if (m[k] >= MIN_WEIGHT) count++;
   const out: HeadLines = { i: new Uint16Array(count), j: new Uint16Array(count), w: new Float32Array(count) };
@@ -77,7 +85,9 @@ function headLines(a: Analysis, layer: number, head: number): HeadLines {
     for (let j = 0; j < n; j++) {
       const w = m[i * n + j];
       if (w < MIN_WEIGHT) continue;
-      out.i[c] = i; out.j[c] = j; out.w[c] = w;
+      out.i[c] = i;
+      out.j[c] = j;
+      out.w[c] = w;
       c++;
     }
   }
@@ -112,13 +122,22 @@ interface Candidates {
 function candidates(a: Analysis, layer: number, heads: number[], filter: PairFilter): Candidates {
   const lists = heads.map((h) => headLines(a, layer, h));
   const total = lists.reduce((s, x) => s + x.w.length, 0);
-  const c: Candidates = { head: new Uint8Array(total), i: new Uint16Array(total), j: new Uint16Array(total), w: new Float32Array(total), count: 0 };
+  const c: Candidates = {
+    head: new Uint8Array(total),
+    i: new Uint16Array(total),
+    j: new Uint16Array(total),
+    w: new Float32Array(total),
+    count: 0,
+  };
   const pairFilter = filter !== "all" && a.hasPair();
   heads.forEach((h, k) => {
     const x = lists[k];
     for (let t = 0; t < x.w.length; t++) {
       if (pairFilter && !allowed(a, filter, x.i[t], x.j[t])) continue;
-      c.head[c.count] = h; c.i[c.count] = x.i[t]; c.j[c.count] = x.j[t]; c.w[c.count] = x.w[t];
+      c.head[c.count] = h;
+      c.i[c.count] = x.i[t];
+      c.j[c.count] = x.j[t];
+      c.w[c.count] = x.w[t];
       c.count++;
     }
   });
@@ -127,11 +146,19 @@ function candidates(a: Analysis, layer: number, heads: number[], filter: PairFil
 
 // The lines of one hovered token: from it (left side, a query) or into it (right side, a key).
 function hovered(c: Candidates, hv: NonNullable<Hover>): Candidates {
-  const out: Candidates = { head: new Uint8Array(c.count), i: new Uint16Array(c.count), j: new Uint16Array(c.count),
-    w: new Float32Array(c.count), count: 0 };
+  const out: Candidates = {
+    head: new Uint8Array(c.count),
+    i: new Uint16Array(c.count),
+    j: new Uint16Array(c.count),
+    w: new Float32Array(c.count),
+    count: 0,
+  };
   for (let k = 0; k < c.count; k++) {
     if ((hv.side === "left" ? c.i[k] : c.j[k]) !== hv.index) continue;
-    out.head[out.count] = c.head[k]; out.i[out.count] = c.i[k]; out.j[out.count] = c.j[k]; out.w[out.count] = c.w[k];
+    out.head[out.count] = c.head[k];
+    out.i[out.count] = c.i[k];
+    out.j[out.count] = c.j[k];
+    out.w[out.count] = c.w[k];
     out.count++;
   }
   return out;
@@ -142,7 +169,8 @@ function hovered(c: Candidates, hv: NonNullable<Hover>): Candidates {
 // [MIN_WEIGHT, 1] finds the threshold in one pass.
 function budgetThreshold(c: Candidates, rowH: number, gap: number): number {
   const BINS = 1024;
-  const pixels = new Float64Array(BINS), lines = new Uint32Array(BINS);
+  const pixels = new Float64Array(BINS),
+    lines = new Uint32Array(BINS);
   const scale = BINS / (1 - MIN_WEIGHT);
   let total = 0;
   for (let k = 0; k < c.count; k++) {
@@ -153,7 +181,8 @@ function budgetThreshold(c: Candidates, rowH: number, gap: number): number {
     total += len;
   }
   if (total <= PIXEL_BUDGET && c.count <= LINE_BUDGET) return MIN_WEIGHT;
-  let px = 0, kept = 0;
+  let px = 0,
+    kept = 0;
   for (let b = BINS - 1; b >= 0; b--) {
     if (px + pixels[b] > PIXEL_BUDGET || kept + lines[b] > LINE_BUDGET) return MIN_WEIGHT + (b + 1) / scale;
     px += pixels[b];
@@ -195,15 +224,21 @@ export function paintHeadView(ctx: Ctx, p: Painter, labels = true): Layout | nul
   // Hovering a sink token ([SEP], ".") can mean thousands of long lines: the same frame budget applies.
   const threshold = budgetThreshold(c, L.rowH, L.gap);
   const selectMs = performance.now() - t0;
-  const x0 = L.labelW + 4, x1 = L.labelW + L.gap - 4;
+  const x0 = L.labelW + 4,
+    x1 = L.labelW + L.gap - 4;
   const y = (i: number) => L.top + i * L.rowH + L.rowH / 2;
   const buckets = new Map<number, number[][]>();
-  for (const h of heads) buckets.set(h, Array.from({ length: LEVELS }, () => []));
+  for (const h of heads)
+    buckets.set(
+      h,
+      Array.from({ length: LEVELS }, () => []),
+    );
   let lines = 0;
   for (let k = 0; k < c.count; k++) {
     const w = c.w[k];
     if (w < threshold) continue;
-    const i = c.i[k], j = c.j[k];
+    const i = c.i[k],
+      j = c.j[k];
     (buckets.get(c.head[k]) as number[][])[Math.min(LEVELS - 1, Math.floor(w * LEVELS))].push(x0, y(i), x1, y(j));
     lines++;
   }
@@ -251,8 +286,10 @@ function redraw(ctx: Ctx): void {
   const L = layout(a);
   // Resizing a canvas reallocates it: only when the size changes.
   const ratio = Math.min(2, window.devicePixelRatio || 1);
-  const g = canvas.width === Math.round(L.width * ratio) && canvas.height === Math.round(L.height * ratio)
-    ? (canvas.getContext("2d") as CanvasRenderingContext2D) : sizeCanvas(canvas, L.width, L.height);
+  const g =
+    canvas.width === Math.round(L.width * ratio) && canvas.height === Math.round(L.height * ratio)
+      ? (canvas.getContext("2d") as CanvasRenderingContext2D)
+      : sizeCanvas(canvas, L.width, L.height);
   g.setTransform(ratio, 0, 0, ratio, 0, 0);
   g.clearRect(0, 0, L.width, L.height);
   g.drawImage(labelCanvas(a, L), 0, 0, L.width, L.height);
@@ -305,8 +342,14 @@ export const headView: View = {
     renderedFor = a;
     if (!a) return;
     const controls = el("div", { class: "controls" });
-    controls.append(select(Array.from({ length: a.L }, (_, l) => [String(l), a.layerName(l)]), String(Math.min(ctx.state.layer, a.L - 1)),
-      (v) => ctx.set({ layer: Number(v) }), "Layer"));
+    controls.append(
+      select(
+        Array.from({ length: a.L }, (_, l) => [String(l), a.layerName(l)]),
+        String(Math.min(ctx.state.layer, a.L - 1)),
+        (v) => ctx.set({ layer: Number(v) }),
+        "Layer",
+      ),
+    );
     const boxes = el("div", { class: "head-boxes", title: "click: show or hide a head · double-click: only this head (again: all)" });
     const heads = new Set(activeHeads(ctx));
     for (let h = 0; h < a.H; h++) {
@@ -332,8 +375,20 @@ export const headView: View = {
     }
     controls.append(el("span", { text: "Heads" }), boxes);
     if (a.hasPair()) {
-      controls.append(select([["all", "All"], ["aa", "A → A"], ["bb", "B → B"], ["ab", "A → B"], ["ba", "B → A"]], ctx.state.filter,
-        (v) => ctx.set({ filter: v as PairFilter }), "Attention"));
+      controls.append(
+        select(
+          [
+            ["all", "All"],
+            ["aa", "A → A"],
+            ["bb", "B → B"],
+            ["ab", "A → B"],
+            ["ba", "B → A"],
+          ],
+          ctx.state.filter,
+          (v) => ctx.set({ filter: v as PairFilter }),
+          "Attention",
+        ),
+      );
     }
     controls.append(el("span", { class: "muted", id: "head-note" }));
     ctx.root.append(controls);
@@ -343,10 +398,11 @@ export const headView: View = {
     canvas.addEventListener("mousemove", (ev) => {
       const L = layout(a);
       const rect = (canvas as HTMLCanvasElement).getBoundingClientRect();
-      const x = ev.clientX - rect.left, yy = ev.clientY - rect.top;
+      const x = ev.clientX - rect.left,
+        yy = ev.clientY - rect.top;
       const index = Math.floor((yy - L.top) / L.rowH);
       const side = x < L.width / 2 ? "left" : "right";
-      const next = index >= 0 && index < a.n && (x < L.labelW + 8 || x > L.labelW + L.gap - 8) ? { side, index } as const : null;
+      const next = index >= 0 && index < a.n && (x < L.labelW + 8 || x > L.labelW + L.gap - 8) ? ({ side, index } as const) : null;
       if (JSON.stringify(next) !== JSON.stringify(hover)) {
         hover = next;
         redraw(ctx);
@@ -355,14 +411,22 @@ export const headView: View = {
         const layer = Math.min(ctx.state.layer, a.L - 1);
         const lines = activeHeads(ctx).map((h) => {
           const m = a.head(layer, h);
-          let best = 0, at = 0;
+          let best = 0,
+            at = 0;
           for (let k = 0; k < a.n; k++) {
             const w = next.side === "left" ? m[next.index * a.n + k] : m[k * a.n + next.index];
-            if (w > best) { best = w; at = k; }
+            if (w > best) {
+              best = w;
+              at = k;
+            }
           }
           return `head ${a.headName(h)}: ${next.side === "left" ? "→" : "←"} ${a.encoding.tokens[at]} ${best.toFixed(3)}`;
         });
-        tooltip(`${a.encoding.tokens[next.index]} (${next.side === "left" ? "attends to" : "attended by"})\n${lines.join("\n")}`, ev.clientX, ev.clientY);
+        tooltip(
+          `${a.encoding.tokens[next.index]} (${next.side === "left" ? "attends to" : "attended by"})\n${lines.join("\n")}`,
+          ev.clientX,
+          ev.clientY,
+        );
       } else {
         tooltip(null);
       }

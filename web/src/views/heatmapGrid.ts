@@ -19,13 +19,19 @@ export function gridSize(g: GridSpec): { width: number; height: number } {
 export function paintGrid(p: Painter, g: GridSpec, ox = 0, oy = 0): void {
   const cell = g.cell ?? 22;
   const c = themeColours();
-  let lo = Infinity, hi = -Infinity;
-  for (let l = 0; l < g.layers; l++) for (let h = 0; h < g.heads; h++) {
-    const v = g.value(l, h);
-    if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-  }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (let l = 0; l < g.layers; l++)
+    for (let h = 0; h < g.heads; h++) {
+      const v = g.value(l, h);
+      if (Number.isFinite(v)) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+    }
   if (!(hi > lo)) hi = lo + 1;
-  for (let h = 0; h < g.heads; h++) p.text(ox + 34 + h * cell + cell / 2, oy + 10, String(h), { size: 10, colour: c.muted, align: "center" });
+  for (let h = 0; h < g.heads; h++)
+    p.text(ox + 34 + h * cell + cell / 2, oy + 10, String(h), { size: 10, colour: c.muted, align: "center" });
   for (let l = 0; l < g.layers; l++) {
     p.text(ox + 28, oy + 20 + l * cell + cell / 2, String(l), { size: 10, colour: c.muted, align: "right" });
     for (let h = 0; h < g.heads; h++) {
@@ -39,14 +45,19 @@ export function paintGrid(p: Painter, g: GridSpec, ox = 0, oy = 0): void {
 
 export function gridHit(g: GridSpec, x: number, y: number): { layer: number; head: number } | null {
   const cell = g.cell ?? 22;
-  const h = Math.floor((x - 34) / cell), l = Math.floor((y - 20) / cell);
+  const h = Math.floor((x - 34) / cell),
+    l = Math.floor((y - 20) / cell);
   return l >= 0 && l < g.layers && h >= 0 && h < g.heads && x >= 34 && y >= 20 ? { layer: l, head: h } : null;
 }
 
 // A canvas showing the grid: a click on a cell calls onPick (usually: open that head), hovering shows the
 // cell's value. repaint() redraws it after the spec's values or selection changed.
-export function gridCanvas(g: GridSpec, onPick: (layer: number, head: number) => void, attrs: Record<string, string> = {},
-  digits = 3): HTMLCanvasElement & { repaint(): void } {
+export function gridCanvas(
+  g: GridSpec,
+  onPick: (layer: number, head: number) => void,
+  attrs: Record<string, string> = {},
+  digits = 3,
+): HTMLCanvasElement & { repaint(): void } {
   const c = Object.assign(el("canvas", { class: "view", ...attrs }), {
     repaint() {
       const sz = gridSize(g);

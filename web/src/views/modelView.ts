@@ -6,14 +6,15 @@ import type { Painter } from "../painter";
 import { el } from "../ui";
 import type { Ctx, View } from "./view";
 
-const MAX_PIXELS = 96;  // thumbnails of longer inputs are max-pooled down to this
+const MAX_PIXELS = 96; // thumbnails of longer inputs are max-pooled down to this
 
 function thumbnailSize(n: number): number {
   return Math.min(n, MAX_PIXELS);
 }
 
 export function drawThumbnail(c: HTMLCanvasElement, a: Analysis, layer: number, head: number): void {
-  const n = a.n, s = thumbnailSize(n);
+  const n = a.n,
+    s = thumbnailSize(n);
   if (c.width !== s) c.width = c.height = s;
   const m = a.head(layer, head);
   const g = c.getContext("2d") as CanvasRenderingContext2D;
@@ -24,7 +25,9 @@ export function drawThumbnail(c: HTMLCanvasElement, a: Analysis, layer: number, 
   for (let i = 0; i < n; i++) {
     const pi = Math.floor((i * s) / n);
     for (let j = 0; j < n; j++) {
-      const pj = Math.floor((j * s) / n), v = m[i * n + j], k = pi * s + pj;
+      const pj = Math.floor((j * s) / n),
+        v = m[i * n + j],
+        k = pi * s + pj;
       if (v > pooled[k]) pooled[k] = v;
     }
   }
@@ -51,7 +54,12 @@ export const modelView: View = {
     ctx.root.replaceChildren();
     if (!a) return;
     const cell = cellSize(ctx);
-    ctx.root.append(el("div", { class: "controls muted", text: `${a.L} layers × ${a.H} heads · each pattern on its own scale · click a head to open it` }));
+    ctx.root.append(
+      el("div", {
+        class: "controls muted",
+        text: `${a.L} layers × ${a.H} heads · each pattern on its own scale · click a head to open it`,
+      }),
+    );
     const grid = el("div", { id: "model-grid" });
     grid.style.gridTemplateColumns = `36px repeat(${a.H}, ${cell}px)`;
     grid.append(el("span"));
@@ -59,8 +67,12 @@ export const modelView: View = {
     for (let l = 0; l < a.L; l++) {
       grid.append(el("span", { class: "axis", text: `L${a.layerName(l)}` }));
       for (let h = 0; h < a.H; h++) {
-        const c = el("canvas", { "data-layer": String(l), "data-head": String(h), class: "thumb pending",
-          title: `layer ${a.layerName(l)}, head ${a.headName(h)}` });
+        const c = el("canvas", {
+          "data-layer": String(l),
+          "data-head": String(h),
+          class: "thumb pending",
+          title: `layer ${a.layerName(l)}, head ${a.headName(h)}`,
+        });
         c.style.width = c.style.height = `${cell}px`;
         c.addEventListener("click", () => ctx.openHead(l, h));
         grid.append(c);
@@ -106,7 +118,8 @@ export const modelView: View = {
     if (!a || !size) return null;
     const cell = cellSize(ctx);
     const fg = themeColours().muted;
-    for (let h = 0; h < a.H; h++) p.text(40 + h * (cell + 3) + cell / 2, 10, `H${a.headName(h)}`, { size: 11, colour: fg, align: "center" });
+    for (let h = 0; h < a.H; h++)
+      p.text(40 + h * (cell + 3) + cell / 2, 10, `H${a.headName(h)}`, { size: 11, colour: fg, align: "center" });
     for (let l = 0; l < a.L; l++) {
       p.text(30, 22 + l * (cell + 3) + cell / 2, `L${a.layerName(l)}`, { size: 11, colour: fg, align: "right" });
       for (let h = 0; h < a.H; h++) {

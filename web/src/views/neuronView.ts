@@ -27,9 +27,14 @@ function rows(flat: Float32Array, count: number, width: number): Float32Array[] 
 }
 
 function unpack(w: NeuronWire): NeuronData {
-  return { tokens: w.tokens, head_dim: w.head_dim, queries: rows(decodeFloats(w.queries_b64), w.n, w.head_dim),
-    keys: rows(decodeFloats(w.keys_b64), w.n, w.head_dim), scores: rows(decodeFloats(w.scores_b64), w.n, w.n),
-    attention: rows(decodeFloats(w.attention_b64), w.n, w.n) };
+  return {
+    tokens: w.tokens,
+    head_dim: w.head_dim,
+    queries: rows(decodeFloats(w.queries_b64), w.n, w.head_dim),
+    keys: rows(decodeFloats(w.keys_b64), w.n, w.head_dim),
+    scores: rows(decodeFloats(w.scores_b64), w.n, w.n),
+    attention: rows(decodeFloats(w.attention_b64), w.n, w.n),
+  };
 }
 
 // Where the vectors come from: the server (/api/neuron), or a notebook output that embeds them.
@@ -60,8 +65,13 @@ interface Geo {
 
 function geo(d: NeuronData): Geo {
   const cw = Math.max(3, Math.min(10, Math.floor(560 / (2 * d.head_dim))));
-  const rowH = 16, label = 110, top = 40;
-  const kx = label + 10, px = kx + d.head_dim * cw + 20, sx = px + d.head_dim * cw + 20, bx = sx + 70;
+  const rowH = 16,
+    label = 110,
+    top = 40;
+  const kx = label + 10,
+    px = kx + d.head_dim * cw + 20,
+    sx = px + d.head_dim * cw + 20,
+    bx = sx + 70;
   return { cw, rowH, label, kx, px, sx, bx, top, width: bx + 160, height: top + d.tokens.length * rowH + 10 };
 }
 
@@ -110,16 +120,35 @@ export const neuronView: View = {
     const a = ctx.analysis;
     ctx.root.replaceChildren();
     if (!a) return;
-    const layer = Math.min(ctx.state.layer, a.L - 1), head = Math.min(ctx.state.head, a.H - 1);
+    const layer = Math.min(ctx.state.layer, a.L - 1),
+      head = Math.min(ctx.state.head, a.H - 1);
     const token = Math.min(ctx.state.token, a.n - 1);
     const controls = el("div", { class: "controls" });
     controls.append(
-      select(Array.from({ length: a.L }, (_, l) => [String(l), a.layerName(l)]), String(layer), (v) => ctx.set({ layer: Number(v) }), "Layer"),
-      select(Array.from({ length: a.H }, (_, h) => [String(h), a.headName(h)]), String(head), (v) => ctx.set({ head: Number(v) }), "Head"),
-      select(a.encoding.tokens.map((t, i) => [String(i), `${i} ${t}`]), String(token), (v) => ctx.set({ token: Number(v) }), "Query token"));
+      select(
+        Array.from({ length: a.L }, (_, l) => [String(l), a.layerName(l)]),
+        String(layer),
+        (v) => ctx.set({ layer: Number(v) }),
+        "Layer",
+      ),
+      select(
+        Array.from({ length: a.H }, (_, h) => [String(h), a.headName(h)]),
+        String(head),
+        (v) => ctx.set({ head: Number(v) }),
+        "Head",
+      ),
+      select(
+        a.encoding.tokens.map((t, i) => [String(i), `${i} ${t}`]),
+        String(token),
+        (v) => ctx.set({ token: Number(v) }),
+        "Query token",
+      ),
+    );
     ctx.root.append(controls);
     if (ctx.staticMode && !source) {
-      ctx.root.append(el("p", { class: "muted", text: "The neuron view asks the server for query and key vectors; run attnscope serve to use it." }));
+      ctx.root.append(
+        el("p", { class: "muted", text: "The neuron view asks the server for query and key vectors; run attnscope serve to use it." }),
+      );
       return;
     }
     canvas = el("canvas", { class: "view", id: "neuron-canvas" });
@@ -129,7 +158,8 @@ export const neuronView: View = {
       if (!data || !canvas) return;
       const g = geo(data);
       const r = canvas.getBoundingClientRect();
-      const x = ev.clientX - r.left, y = ev.clientY - r.top;
+      const x = ev.clientX - r.left,
+        y = ev.clientY - r.top;
       const row = Math.floor((y - g.top) / g.rowH);
       const i = Math.min(ctx.state.token, data.tokens.length - 1);
       let text: string | null = null;
@@ -166,16 +196,18 @@ export const neuronView: View = {
       redraw(ctx);
       return;
     }
-    (source ? source(body) : postJson<NeuronWire>("api/neuron", body)).then((w) => {
-      const d = unpack(w);
-      data = d;
-      dataKey = key;
-      status.textContent = `layer ${a.layerName(layer)}, head ${a.headName(head)}: head dimension ${d.head_dim}; colours: blue negative, orange positive`;
-      redraw(ctx);
-    }).catch((e: Error) => {
-      status.textContent = e.message;
-      status.className = "error";
-    });
+    (source ? source(body) : postJson<NeuronWire>("api/neuron", body))
+      .then((w) => {
+        const d = unpack(w);
+        data = d;
+        dataKey = key;
+        status.textContent = `layer ${a.layerName(layer)}, head ${a.headName(head)}: head dimension ${d.head_dim}; colours: blue negative, orange positive`;
+        redraw(ctx);
+      })
+      .catch((e: Error) => {
+        status.textContent = e.message;
+        status.className = "error";
+      });
   },
   size() {
     return data ? geo(data) : null;

@@ -7,7 +7,7 @@ export interface Ctx {
   state: AppState;
   analysis: Analysis | null;
   root: HTMLElement;
-  staticMode: boolean;       // an offline HTML export: no server to ask
+  staticMode: boolean; // an offline HTML export: no server to ask
   modelName: string;
   set(patch: Partial<AppState>): void;
   openHead(layer: number, head: number): void;
