@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/corpus_json.h"
+#include "attnscope/colour.h"
 #include "schema/json_values.h"
-#include "util/colour.h"
 #include "util/files.h"
 
 namespace attnscope::analysis {
@@ -73,7 +73,7 @@ std::string escape(const std::string& s) {
     return o;
 }
 
-std::string hex(util::Rgb c) {
+std::string hex(Rgb c) {
     return fmt::format("#{:02x}{:02x}{:02x}", c.r, c.g, c.b);
 }
 
@@ -98,7 +98,7 @@ std::string heatmap_svg(int L, int H, const std::function<double(int, int)>& v, 
             const double x = v(l, h);
             s += fmt::format(
                 "<rect x='{}' y='{}' width='{}' height='{}' fill='{}'><title>layer {} head {}: {:.4f}</title></rect>",
-                left + h * cell, top + l * cell, cell - 1, cell - 1, hex(util::viridis((x - lo) / (hi - lo))), l, h, x);
+                left + h * cell, top + l * cell, cell - 1, cell - 1, hex(viridis((x - lo) / (hi - lo))), l, h, x);
         }
     }
     s += fmt::format("<text x='{}' y='{}' class='lg'>{:.3f} … {:.3f}</text></svg>", left, top + L * cell + 16, lo, hi);

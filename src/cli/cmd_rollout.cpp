@@ -7,6 +7,7 @@
 
 #include "attnscope/analysis.h"
 #include "attnscope/error.h"
+#include "attnscope/saved_attentions.h"
 #include "commands.h"
 #include "common.h"
 #include "json_writer.h"
@@ -32,7 +33,9 @@ void rollout_command(const RolloutOptions& o) {
     tokenizer::Encoding enc;
     Trace trace;
     if (!o.attentions.empty()) {
-        load_external_attentions(o.attentions, o.tokens, trace, enc);
+        auto saved = load_saved_attentions(o.attentions, o.tokens);
+        trace = std::move(saved.trace);
+        enc = std::move(saved.encoding);
     } else {
         lm = load_model(o.input.model, o.input.quiet);
         enc = encode_input(lm, o.input);

@@ -19,7 +19,7 @@
 #include "run_report.h"
 #include "run_writers.h"
 #include "terminal_render.h"
-#include "util/text_width.h"
+#include "text_width.h"
 
 namespace attnscope::cli {
 namespace {

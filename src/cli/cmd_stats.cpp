@@ -8,6 +8,7 @@
 
 #include "attnscope/analysis.h"
 #include "attnscope/error.h"
+#include "attnscope/saved_attentions.h"
 #include "commands.h"
 #include "common.h"
 #include "head_grid.h"
@@ -62,7 +63,9 @@ void stats_command(const StatsOptions& o) {
     Trace trace;
     std::string cls = "[CLS]", sep = "[SEP]", name;
     if (external) {
-        load_external_attentions(o.attentions, o.tokens, trace, enc);
+        auto saved = load_saved_attentions(o.attentions, o.tokens);
+        trace = std::move(saved.trace);
+        enc = std::move(saved.encoding);
         name = o.attentions;
     } else {
         lm = load_model(o.input.model, o.input.quiet);

@@ -10,7 +10,6 @@
 #include "common.h"
 #include "json_writer.h"
 #include "output.h"
-#include "util/files.h"
 
 namespace attnscope::cli {
 namespace {
@@ -67,7 +66,15 @@ int tokenize_lines(const tokenizer::Tokenizer& tok, const std::string& path, con
         try {
             // One output line per input line, an empty one included: line N of the output is line N's result.
             if (line.empty() || line == "\r") throw Error(fmt::format("{}:{}: empty line", path, number));
-            nlohmann::json j = util::parse_json(line, fmt::format("{}:{}", path, number));
+            nlohmann::json j;
+            try {
+                j = nlohmann::json::parse(line);
+            } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for 1e512
+                const std::string what = e.what();
+                const auto cut = what.find("] ");
+                throw Error(fmt::format("{}:{}: invalid JSON: {}", path, number,
+                                        cut == std::string::npos ? what : what.substr(cut + 2)));
+            }
             std::string text;
             std::optional<std::string> pair;
             if (j.is_string()) {

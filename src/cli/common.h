@@ -56,12 +56,6 @@ void add_input_options(CLI::App* cmd, InputOptions& o);
 // Reads the text(s), encodes them, and refuses inputs the model cannot run.
 tokenizer::Encoding encode_input(const LoadedModel& lm, const InputOptions& o);
 
-// Attention tensors from elsewhere: a float32/64 .npy of shape [L, H, n, n] and the tokens beside it (a
-// .tokens.json written by `run -f npy`, a JSON list of token strings, or {"tokens": [...],
-// "token_type_ids": [...]}). The analyses that need only probabilities then run without a model.
-void load_external_attentions(const std::string& npy_path, const std::string& tokens_path, Trace& trace,
-                              tokenizer::Encoding& encoding);
-
 inline double ms_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }

@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "terminal_render.h"
-#include "util/text_width.h"
+#include "text_width.h"
 
 namespace attnscope::cli {
 
@@ -55,7 +55,7 @@ std::string render_label_grid(int layers, int heads, const std::function<std::st
     for (int l = 0; l < layers; ++l) {
         std::string line = fmt::format("  L{:<3}", l);
         for (int h = 0; h < heads; ++h) {
-            std::string cell = util::pad_to_width(label(l, h), 3);
+            std::string cell = pad_to_width(label(l, h), 3);
             if (use_color) cell = ansi_foreground(palette[static_cast<size_t>(colour(l, h)) % 8]) + cell + kAnsiReset;
             line += " " + cell;
         }

@@ -5,8 +5,8 @@
 #include <exception>
 
 #include "attnscope/error.h"
+#include "attnscope/file_writer.h"
 #include "commands.h"
-#include "util/file_writer.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"attnscope — look inside the attention heads of BERT-family transformers"};

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "util/file_writer.h"
+#include "attnscope/file_writer.h"
 
 namespace attnscope::cli {
 

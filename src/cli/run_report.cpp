@@ -12,7 +12,7 @@
 #include "npy_writer.h"
 #include "output.h"
 #include "terminal_render.h"
-#include "util/text_width.h"
+#include "text_width.h"
 
 namespace attnscope::cli {
 
@@ -67,7 +67,7 @@ void print_overview(const LoadedModel& lm, const tokenizer::Encoding& enc, const
     for (int h0 = 0; h0 < H; h0 += static_cast<int>(per_block)) {
         int h1 = std::min(H, h0 + static_cast<int>(per_block));
         std::string header = "      ";
-        for (int h = h0; h < h1; ++h) header += util::pad_to_width(fmt::format("head {}", h), cell_w);
+        for (int h = h0; h < h1; ++h) header += pad_to_width(fmt::format("head {}", h), cell_w);
         print_out("\n{}\n", header);
         for (int l = 0; l < c.num_hidden_layers; ++l) {
             std::string line = fmt::format("  L{:<3}", l);
@@ -75,8 +75,8 @@ void print_overview(const LoadedModel& lm, const tokenizer::Encoding& enc, const
                 const auto& s = summary[static_cast<size_t>(l * H + h)];
                 std::string ent = fmt::format("{:.2f}", s.entropy);
                 if (color) ent = ansi_foreground(viridis(uniform > 0 ? s.entropy / uniform : 0)) + ent + kAnsiReset;
-                std::string token = util::truncate_to_width(enc.tokens[s.top_key], cell_w - 6);
-                line += ent + " " + util::pad_to_width(token, cell_w - 5);
+                std::string token = truncate_to_width(enc.tokens[s.top_key], cell_w - 6);
+                line += ent + " " + pad_to_width(token, cell_w - 5);
             }
             print_out("{}\n", line);
         }

@@ -12,7 +12,7 @@
 #include "npy_writer.h"
 #include "output.h"
 #include "terminal_render.h"
-#include "util/text_width.h"
+#include "text_width.h"
 
 namespace attnscope::cli {
 

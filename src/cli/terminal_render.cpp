@@ -5,8 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "tokenizer/unicode.h"
-#include "util/text_width.h"
+#include "text_width.h"
 
 namespace attnscope::cli {
 
@@ -20,12 +19,12 @@ std::string ansi_foreground(Rgb c) {
 std::string render_columns(const std::vector<std::string>& row_names, const std::vector<std::vector<std::string>>& rows,
                            size_t width, size_t indent) {
     size_t name_w = 0;
-    for (const auto& n : row_names) name_w = std::max(name_w, util::display_width(n));
+    for (const auto& n : row_names) name_w = std::max(name_w, display_width(n));
     size_t ncols = 0;
     for (const auto& r : rows) ncols = std::max(ncols, r.size());
     std::vector<size_t> col_w(ncols, 0);
     for (const auto& r : rows)
-        for (size_t c = 0; c < r.size(); ++c) col_w[c] = std::max(col_w[c], util::display_width(r[c]));
+        for (size_t c = 0; c < r.size(); ++c) col_w[c] = std::max(col_w[c], display_width(r[c]));
     std::string out;
     size_t start = 0;
     const size_t prefix = indent + name_w + 2;
@@ -35,9 +34,8 @@ std::string render_columns(const std::vector<std::string>& row_names, const std:
         if (start > 0) out += "\n";
         for (size_t r = 0; r < rows.size(); ++r) {
             std::string line(indent, ' ');
-            line += util::pad_to_width(row_names[r], name_w) + "  ";
-            for (size_t c = start; c < end && c < rows[r].size(); ++c)
-                line += util::pad_to_width(rows[r][c], col_w[c] + 2);
+            line += pad_to_width(row_names[r], name_w) + "  ";
+            for (size_t c = start; c < end && c < rows[r].size(); ++c) line += pad_to_width(rows[r][c], col_w[c] + 2);
             while (!line.empty() && line.back() == ' ') line.pop_back();
             out += line + "\n";
         }
@@ -51,18 +49,11 @@ namespace {
 
 // The code points of a label, each with its display width, truncated to max_width columns.
 std::vector<std::pair<std::string, int>> label_glyphs(const std::string& label, size_t max_width) {
-    std::vector<std::pair<std::string, int>> glyphs;
-    std::string cut = util::truncate_to_width(label, max_width);
-    size_t used = 0;
-    for (const auto& cp : tokenizer::unicode::decode_utf8(cut)) {
-        std::string g;
-        tokenizer::unicode::append_utf8(g, cp.cp);
-        int w = static_cast<int>(util::display_width(g));
-        if (w == 0) continue;
-        glyphs.emplace_back(g, w);
-        used += static_cast<size_t>(w);
+    std::vector<std::pair<std::string, int>> out;
+    for (auto& [g, w] : glyphs(truncate_to_width(label, max_width))) {
+        if (w > 0) out.emplace_back(std::move(g), w);
     }
-    return glyphs;
+    return out;
 }
 
 }  // namespace
@@ -78,8 +69,8 @@ std::string render_heatmap(const float* m, size_t rows, size_t cols, const std::
     std::vector<std::string> rlabels;
     for (size_t i = 0; i < rows; ++i) {
         std::string l = fmt::format(
-            "{:>3} {}", i, util::truncate_to_width(i < row_labels.size() ? row_labels[i] : "", style.max_label_width));
-        label_w = std::max(label_w, util::display_width(l));
+            "{:>3} {}", i, truncate_to_width(i < row_labels.size() ? row_labels[i] : "", style.max_label_width));
+        label_w = std::max(label_w, display_width(l));
         rlabels.push_back(std::move(l));
     }
     std::string out;
@@ -105,7 +96,7 @@ std::string render_heatmap(const float* m, size_t rows, size_t cols, const std::
     }
     static const char kShades[] = " .:-=+*#%@";
     for (size_t i = 0; i < rows; ++i) {
-        std::string line = util::pad_to_width(rlabels[i], label_w) + " ";
+        std::string line = pad_to_width(rlabels[i], label_w) + " ";
         for (size_t j = 0; j < cols; ++j) {
             const float v = m[i * cols + j];
             const double t = v / vmax;

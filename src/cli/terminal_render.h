@@ -5,12 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "util/colour.h"
+#include "attnscope/colour.h"
 
 namespace attnscope::cli {
 
-using util::Rgb;
-using util::viridis;
 std::string ansi_background(Rgb c);
 std::string ansi_foreground(Rgb c);
 inline constexpr const char* kAnsiReset = "\x1b[0m";

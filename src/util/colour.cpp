@@ -1,9 +1,9 @@
-#include "util/colour.h"
+#include "attnscope/colour.h"
 
 #include <algorithm>
 #include <cmath>
 
-namespace attnscope::util {
+namespace attnscope {
 
 Rgb viridis(double t) {
     static const Rgb stops[] = {{68, 1, 84},    {71, 44, 122}, {59, 81, 139},  {44, 113, 142}, {33, 144, 141},
@@ -17,4 +17,4 @@ Rgb viridis(double t) {
             static_cast<int>(std::lround(a.b + (b.b - a.b) * f))};
 }
 
-}  // namespace attnscope::util
+}  // namespace attnscope

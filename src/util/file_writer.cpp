@@ -1,4 +1,4 @@
-#include "util/file_writer.h"
+#include "attnscope/file_writer.h"
 
 #include <fmt/format.h>
 #include <sys/stat.h>

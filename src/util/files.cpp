@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "attnscope/error.h"
-#include "util/file_writer.h"
+#include "attnscope/file_writer.h"
 
 namespace attnscope::util {
 

@@ -325,16 +325,19 @@ TEST(FuzzFindings, CorpusStateLayoutIsCheckedBeforeAllocating) {
     // 2^20 heads a 16 TB allocation.
     attnscope::analysis::CorpusStats stats("m", "fp", 1, 1);
     stats.sources = {"t.txt:1-end"};
-    auto j = stats.to_json();
-    EXPECT_EQ(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }), "(no error)");
+    auto j = nlohmann::json::parse(stats.to_json_text());
+    EXPECT_EQ(error_of([&] { attnscope::analysis::CorpusStats::from_json_text(j.dump(), "s.json"); }), "(no error)");
     j["layers"] = -1;
-    EXPECT_NE(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("layers -1 and heads 1"),
+    EXPECT_NE(error_of([&] {
+                  attnscope::analysis::CorpusStats::from_json_text(j.dump(), "s.json");
+              }).find("layers -1 and heads 1"),
               std::string::npos);
     j["layers"] = 1, j["heads"] = 1 << 20;
-    EXPECT_NE(error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("at most"),
+    EXPECT_NE(error_of([&] { attnscope::analysis::CorpusStats::from_json_text(j.dump(), "s.json"); }).find("at most"),
               std::string::npos);
     j["heads"] = 2;
-    EXPECT_NE(
-        error_of([&] { attnscope::analysis::CorpusStats::from_json(j, "s.json"); }).find("do not match 1 layers × 2"),
-        std::string::npos);
+    EXPECT_NE(error_of([&] {
+                  attnscope::analysis::CorpusStats::from_json_text(j.dump(), "s.json");
+              }).find("do not match 1 layers × 2"),
+              std::string::npos);
 }

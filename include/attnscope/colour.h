@@ -1,7 +1,7 @@
 // Colour scales shared by the terminal views and the library's HTML reports.
 #pragma once
 
-namespace attnscope::util {
+namespace attnscope {
 
 struct Rgb {
     int r, g, b;
@@ -9,4 +9,4 @@ struct Rgb {
 // Viridis (perceptually uniform, colour-blind safe) at t in [0, 1].
 Rgb viridis(double t);
 
-}  // namespace attnscope::util
+}  // namespace attnscope

@@ -1,8 +1,8 @@
-#include "util/text_width.h"
+#include "text_width.h"
 
 #include <utf8proc.h>
 
-namespace attnscope::util {
+namespace attnscope::cli {
 namespace {
 
 template <typename F>
@@ -54,4 +54,13 @@ std::string pad_to_width(std::string_view utf8, size_t width) {
     return out;
 }
 
-}  // namespace attnscope::util
+std::vector<std::pair<std::string, int>> glyphs(std::string_view utf8) {
+    std::vector<std::pair<std::string, int>> out;
+    each_code_point(utf8, [&](size_t pos, size_t len, int w) {
+        out.emplace_back(std::string(utf8.substr(pos, len)), w);
+        return true;
+    });
+    return out;
+}
+
+}  // namespace attnscope::cli
