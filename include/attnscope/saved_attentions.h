@@ -11,7 +11,7 @@
 namespace attnscope {
 
 struct SavedAttentions {
-    Trace trace;  // attentions only
+    Trace trace;                   // attentions only
     tokenizer::Encoding encoding;  // tokens and type ids from the tokens file; ids 0, no offsets
 };
 
