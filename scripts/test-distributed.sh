@@ -26,11 +26,9 @@ configure_build build -DATTNSCOPE_BUILD_TESTS=ON  # the one test build everyone 
 cmake --build build --target attnscope -j2
 # The package as scripts/test-python.sh installs it: its pinned build backend, -Werror, two compile jobs.
 .venv/bin/pip install -q --no-cache-dir -r scripts/requirements-python.txt
-# The compiler by the name build/ uses (ccache keys on it): the library's objects come from build/'s.
-CXX_NAME="$(command -v c++ || command -v g++)"
+# The same install as scripts/test-python.sh (same settings, so build-py/ is reused, not rebuilt).
 CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-2}" .venv/bin/pip install -q --no-build-isolation \
-    --no-deps --config-settings=cmake.define.ATTNSCOPE_WERROR=ON \
-    --config-settings=cmake.define.CMAKE_CXX_COMPILER="$CXX_NAME" .
+    --no-deps --config-settings=cmake.define.ATTNSCOPE_WERROR=ON .
 step_done "builds"
 
 step "distributed tests (loopback Ray cluster: a head and a second node)"
