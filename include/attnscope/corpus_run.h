@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "attnscope/corpus.h"
 #include "attnscope/model.h"
@@ -28,6 +30,14 @@ enum class InputFormat {
     Text,       // one text per line, a TAB separating a sentence pair
     JsonLines,  // a JSON string or {"text": ..., "pair": ...} per line
 };
+
+// One input line of a corpus as the driver reads it (a trailing CR dropped); throws Error naming the line
+// when a JSON line is malformed. For callers that hold the lines themselves (the Ray actors).
+struct CorpusLine {
+    std::string text;
+    std::optional<std::string> pair;
+};
+CorpusLine parse_corpus_line(uint64_t number, std::string_view raw, InputFormat format);
 
 // One shard of one file, as planned before any work.
 struct CorpusInput {

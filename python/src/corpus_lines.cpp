@@ -8,52 +8,11 @@
 #include <optional>
 #include <string_view>
 
+#include "attnscope/corpus_run.h"
 #include "attnscope/error.h"
 
 namespace attnscope::python {
 namespace {
-
-struct Line {
-    std::string text;
-    std::optional<std::string> pair;
-};
-
-// One input per line: a JSON string or {"text": ..., "pair": ...} (JSON Lines), or plain text with an
-// optional TAB separating a sentence pair — as the CLI reads them.
-Line parse_line(uint64_t number, std::string_view raw, bool jsonl) {
-    Line l;
-    std::string s(raw);
-    if (!s.empty() && s.back() == '\r') s.pop_back();
-    if (jsonl) {
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(s);
-        } catch (const nlohmann::json::parse_error& e) {
-            // As util::parse_json words it: nlohmann's "[json.exception.parse_error.101] " prefix dropped.
-            const std::string what = e.what();
-            const auto pos = what.find("] ");
-            throw Error(fmt::format("line {}: invalid JSON: {}", number,
-                                    pos == std::string::npos ? what : what.substr(pos + 2)));
-        }
-        if (j.is_string()) {
-            l.text = j.get<std::string>();
-        } else if (j.is_object() && j.contains("text") && j["text"].is_string()) {
-            l.text = j["text"].get<std::string>();
-            if (j.contains("pair") && j["pair"].is_string()) l.pair = j["pair"].get<std::string>();
-        } else {
-            throw Error(fmt::format("line {}: expected a JSON string or an object with \"text\"", number));
-        }
-    } else {
-        const auto tab = s.find('\t');
-        if (tab != std::string::npos) {
-            l.text = s.substr(0, tab);
-            l.pair = s.substr(tab + 1);
-        } else {
-            l.text = s;
-        }
-    }
-    return l;
-}
 
 // The lines of `data`, each ended by '\n' (a last line without one counts too), as std::getline reads them.
 std::vector<std::string_view> split_lines(const std::string& data) {
@@ -73,7 +32,8 @@ tokenizer::Encoding encode_line(const tokenizer::Tokenizer& tok, uint64_t number
                                 bool truncate) {
     if (raw.empty() || raw == "\r") throw Error("empty line");
     try {
-        Line l = parse_line(number, raw, jsonl);
+        analysis::CorpusLine l = analysis::parse_corpus_line(
+            number, raw, jsonl ? analysis::InputFormat::JsonLines : analysis::InputFormat::Text);
         tokenizer::EncodeOptions eo;
         eo.truncation = truncate;
         auto enc = tok.encode(l.text, l.pair ? std::optional<std::string_view>(*l.pair) : std::nullopt, eo);

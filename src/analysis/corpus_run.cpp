@@ -21,16 +21,17 @@ bool all_digits(const std::string& s) {
     return !s.empty() && s.size() <= 19 && s.find_first_not_of("0123456789") == std::string::npos;
 }
 
-struct Line {
-    std::string text;
-    std::optional<std::string> pair;
-};
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
 
 // One input per line: a JSON string or {"text": ..., "pair": ...} (JSON Lines), or plain text with an
 // optional TAB separating a sentence pair.
-Line parse_line(uint64_t number, const std::string& raw, InputFormat format) {
-    Line l;
-    std::string s = raw;
+CorpusLine parse_corpus_line(uint64_t number, std::string_view raw, InputFormat format) {
+    CorpusLine l;
+    std::string s(raw);
     if (!s.empty() && s.back() == '\r') s.pop_back();
     if (format == InputFormat::JsonLines) {
         nlohmann::json j = util::parse_json(s, fmt::format("line {}", number));
@@ -53,12 +54,6 @@ Line parse_line(uint64_t number, const std::string& raw, InputFormat format) {
     }
     return l;
 }
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-}  // namespace
 
 LineRange parse_line_range(const std::string& spec) {
     const auto colon = spec.find(':');
@@ -202,7 +197,7 @@ CorpusRunResult run_corpus(const model::Model& model, const CorpusInput& input, 
             stats.skipped.push_back({number, "empty line"});
         } else {
             try {
-                Line l = parse_line(number, raw, input.format);
+                CorpusLine l = parse_corpus_line(number, raw, input.format);
                 auto enc = tok.encode(l.text, l.pair ? std::optional<std::string_view>(*l.pair) : std::nullopt, eo);
                 if (std::count(enc.sequence_ids.begin(), enc.sequence_ids.end(), 0) == 0) throw Error("no tokens");
                 if (enc.size() > tok.config().model_max_length) {
