@@ -13,7 +13,8 @@ add_library(attnscope_render STATIC
     ${ATTNSCOPE_VIEWS_ROOT}/src/render/surface.cpp
     ${ATTNSCOPE_VIEWS_ROOT}/src/render/head_view.cpp
     ${ATTNSCOPE_VIEWS_ROOT}/src/render/model_view.cpp
-    ${ATTNSCOPE_VIEWS_ROOT}/src/render/grid.cpp)
+    ${ATTNSCOPE_VIEWS_ROOT}/src/render/grid.cpp
+    ${ATTNSCOPE_VIEWS_ROOT}/src/render/atlas.cpp)
 target_include_directories(attnscope_render PUBLIC ${ATTNSCOPE_VIEWS_ROOT}/include)
 target_link_libraries(attnscope_render PUBLIC PkgConfig::CAIRO)
 target_compile_features(attnscope_render PUBLIC cxx_std_20)

@@ -37,4 +37,18 @@ std::string heatmap(const Codes& c, const Labels& labels, int layer, int head, F
 // One value per head ([layers][heads], NaN = missing) as web/src/views/heatmapGrid.ts draws it.
 std::string grid(const std::vector<std::vector<double>>& values, const Labels& labels, Format f);
 
+// The atlas (web/src/views/atlasView.ts): small multiples, one L × H grid per statistic, then Clark et al.'s
+// head map, each head a dot at its MDS position coloured by its class, larger for later layers.
+struct NamedGrid {
+    std::string label;
+    std::vector<std::vector<double>> values;  // [layers][heads]
+};
+struct MapPoint {
+    int layer = 0, head = 0;
+    double x = 0, y = 0;
+    std::string colour;  // the head map's class: cls, sep, punct, broad, next, prev, other
+};
+std::string atlas(const std::vector<NamedGrid>& grids, const std::vector<MapPoint>& head_map, double stress,
+                  const Labels& labels, Format f);
+
 }  // namespace attnscope::render

@@ -18,12 +18,12 @@ from .errors import Error, ModelNotFoundError
 from .model import Config, Model, from_pretrained
 from .output import ModelOutput
 from .tokenizer import BatchEncoding, Tokenizer
-from .views import explore, head_view, heatmap, model_view, neuron_view, stats_view
+from .views import atlas, explore, head_view, heatmap, model_view, neuron_view, stats_view
 
 __version__ = _core.__version__
 
 __all__ = ["from_pretrained", "Model", "Config", "ModelOutput", "Tokenizer", "BatchEncoding", "Error",
            "ModelNotFoundError", "head_statistics", "pattern_types", "head_map", "rollout", "attention_rollout",
            "attention_flow", "head_norms", "ablate", "fill_mask", "counterfactual", "neuron",
-           "head_view", "model_view", "heatmap", "stats_view", "neuron_view", "explore", "corpus", "corpus_merge",
+           "head_view", "model_view", "heatmap", "stats_view", "atlas", "neuron_view", "explore", "corpus", "corpus_merge",
            "CorpusResult"]

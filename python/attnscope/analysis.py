@@ -85,8 +85,8 @@ def rollout(out, index=0, *, flow_layer=None):
     """Attention rollout (and flow) of Abnar & Zuidema 2020: {"layers", "n", "rollout" [L, n, n], and with
     flow_layer (1 = after the first layer … L) "flow_layer", "flow" [n, n]}. Flow refuses n > 64."""
     att, enc, _ = _sequence(out, index)
-    layers, n = att.shape[0], att.shape[-1]
     doc = json.loads(_core.rollout(att, enc, 0 if flow_layer is None else int(flow_layer)))
+    layers, n = doc["layers"], doc["n"]
     _floats(doc, "rollout", (layers, n, n))
     return _floats(doc, "flow", (n, n))
 

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <string>
+#include <vector>
 
 #include "attnscope/render.h"
 
@@ -40,5 +41,9 @@ class Surface {
 };
 
 void check_codes(const Codes& c, const Labels& labels);
+void check_grid(const std::vector<std::vector<double>>& values, const Labels& labels);
+// One value per head as an L × H grid at (ox, oy), as web/src/views/heatmapGrid.ts paints it; returns its height.
+double paint_grid(Surface& s, const std::vector<std::vector<double>>& values, const Labels& labels, double ox,
+                  double oy, double cell, const Theme& th);
 
 }  // namespace attnscope::render

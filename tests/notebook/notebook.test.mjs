@@ -46,13 +46,13 @@ test("the example notebook runs in JupyterLab and every view draws on canvas", a
   const t2 = performance.now();
   await waitIdle(page);
   console.log(`# open ${(t1 - t0).toFixed(0)} ms · run all clicked ${(t2 - t1).toFixed(0)} ms · cells done ${(performance.now() - t2).toFixed(0)} ms`);
-  // model, head, heatmap, neuron, stats and explore draw; explore's static twin is hidden while it runs.
-  await page.waitForFunction(() => document.querySelectorAll('.attnscope-live[data-drawn="1"]').length >= 6, null, { timeout: 60000 });
-  console.log(`# run all → 6 views drawn: ${(performance.now() - t0).toFixed(0)} ms`);
+  // model, head, heatmap, neuron, stats, atlas and explore draw; explore's static twin is hidden while it runs.
+  await page.waitForFunction(() => document.querySelectorAll('.attnscope-live[data-drawn="1"]').length >= 7, null, { timeout: 60000 });
+  console.log(`# run all → 7 views drawn: ${(performance.now() - t0).toFixed(0)} ms`);
   const outs = await outputs(page);
   await page.screenshot({ path: join(ARTIFACTS, "lab-example.png"), fullPage: true });
   const drawn = outs.filter(live);
-  assert.equal(drawn.length, 6, JSON.stringify(outs));
+  assert.equal(drawn.length, 7, JSON.stringify(outs));
   for (const o of drawn) {
     assert.ok(o.drawn, "a view did not draw");
     assert.ok(o.ink > 20, `a view's canvas is blank (${o.ink} inked samples)`);
@@ -62,8 +62,44 @@ test("the example notebook runs in JupyterLab and every view draws on canvas", a
   const twins = outs.filter((o) => o.twin);
   assert.equal(twins.length, 1);
   assert.equal(twins[0].outerShown, false, "explore's static twin should be hidden while the widget runs");
+  // The atlas drew its head map and rollout from the answers it embeds (no server, no kernel round trip).
+  const atlas = page.locator('.attnscope-view[data-head-map="1"]').first();
+  await atlas.waitFor({ timeout: 10000 });
+  assert.match(await atlas.textContent(), /MDS stress \d/);
+  await atlas.locator('canvas[data-series="rollout → [CLS],flow → [CLS]"]').waitFor({ timeout: 10000 });
   assert.deepEqual(scriptErrors, []);
 });
+
+test("explore's atlas tab asks the kernel: head map, rollout, norms, then an ablation", async () => {
+  const root = page.locator(".attnscope-explore").first();
+  await root.scrollIntoViewIfNeeded();
+  const t0 = performance.now();
+  await root.locator('button[data-view="atlas"]').click();
+  try {
+    await exploreAtlas(root, t0);
+  } finally {
+    await root.locator('button[data-view="model"]').click();  // the next tests look at explore's model view
+  }
+  assert.deepEqual(scriptErrors, []);
+});
+
+async function exploreAtlas(root, t0) {
+  const view = root.locator('.attnscope-view[data-head-map="1"]');
+  await view.waitFor({ timeout: 30000 });
+  await root.locator("[data-norms]").first().waitFor({ timeout: 30000 });
+  console.log(`# explore atlas: head map, rollout and norms from the kernel ${(performance.now() - t0).toFixed(0)} ms`);
+  await view.locator('canvas[data-series="rollout → [CLS],flow → [CLS]"]').waitFor({ timeout: 10000 });
+  const grid = root.locator("#ablate-grid");
+  await grid.scrollIntoViewIfNeeded();
+  const g = await grid.boundingBox();
+  await page.mouse.click(g.x + 34 + 18 * 1.5, g.y + 20 + 18 * 0.5);  // layer 0, head 1 (heatmapGrid.ts layout)
+  await root.locator("#ablate-run").click();
+  const result = root.locator("#ablate-result table");
+  await result.waitFor({ timeout: 30000 });
+  const rows = await result.locator("tr").count();
+  console.log(`# explore ablation of 0:1: ${rows - 1} token rows`);
+  assert.equal(rows, 1 + EXPECTED_TOKENS.length);
+}
 
 test("hovering shows values: a token in the head view, a cell in the heatmap", async () => {
   const head = page.locator("#head-canvas").first();
@@ -134,14 +170,14 @@ test("the saved notebook opened untrusted in a fresh JupyterLab shows every view
   await lab.stop();
   lab = await startLab(dir);  // new data dir: a new signature database, so the notebook is untrusted
   await openNotebook(page, lab, EXAMPLE);
-  await page.waitForFunction(() => document.querySelectorAll("img.attnscope-static").length >= 6, null, { timeout: 30000 });
+  await page.waitForFunction(() => document.querySelectorAll("img.attnscope-static").length >= 7, null, { timeout: 30000 });
   await page.waitForTimeout(1000);
   const outs = await outputs(page);
   await page.screenshot({ path: join(ARTIFACTS, "lab-untrusted.png"), fullPage: true });
   const pictures = outs.filter((o) => o.imgShown && o.imgWidth > 100);
   console.log(`# untrusted reopen: ${pictures.length} static pictures shown, ${outs.filter((o) => o.drawn).length} scripts ran`);
   assert.equal(outs.filter((o) => o.drawn).length, 0, "an untrusted notebook ran a script");
-  assert.equal(pictures.length, 6, JSON.stringify(outs));  // model, head, heatmap, neuron, stats, explore's twin
+  assert.equal(pictures.length, 7, JSON.stringify(outs));  // model, head, heatmap, neuron, stats, atlas, explore's twin
 });
 
 test("nbconvert's HTML opened with every network request blocked still shows its views", async () => {
@@ -161,12 +197,12 @@ test("nbconvert's HTML opened with every network request blocked still shows its
   const errors = [];
   p.on("pageerror", (e) => errors.push(e.message));
   await p.goto(pathToFileURL(html).href);
-  await p.waitForFunction(() => document.querySelectorAll('.attnscope-live[data-drawn="1"]').length >= 5, null, { timeout: 30000 });
+  await p.waitForFunction(() => document.querySelectorAll('.attnscope-live[data-drawn="1"]').length >= 6, null, { timeout: 30000 });
   const outs = await outputs(p);
   await p.screenshot({ path: join(ARTIFACTS, "nbconvert-offline.png"), fullPage: true });
   console.log(`# nbconvert HTML ${(size / 1e6).toFixed(2)} MB; blocked requests: ${blocked.length} ${blocked.slice(0, 3).join(" ")}`);
   const drawn = outs.filter((o) => o.drawn && o.ink > 20);
-  assert.equal(drawn.length, 5, JSON.stringify(outs));  // model, head, heatmap, neuron, stats; explore is a widget
+  assert.equal(drawn.length, 6, JSON.stringify(outs));  // model, head, heatmap, neuron, stats, atlas; explore is a widget
   const twin = outs.find((o) => o.twin);
   assert.ok(twin?.imgShown, "explore's static twin is not shown in the HTML");
   assert.deepEqual(errors, []);

@@ -52,7 +52,7 @@ def test_example_executes_and_matches_transformers(attnscope_pkg, tmp_path):
              if o.output_type == "display_data"]
     statics = [k for k in kinds if {"text/html", "image/png", "text/plain"} <= set(k)]
     widgets = [k for k in kinds if "application/vnd.jupyter.widget-view+json" in k]
-    assert len(statics) == 6 and len(widgets) == 1  # model, head, heatmap, neuron, stats, explore's twin; the widget
+    assert len(statics) == 7 and len(widgets) == 1  # model, head, heatmap, neuron, stats, atlas, explore's twin; the widget
     size = len(nbformat.writes(nb))
     print(f"executed notebook: {size / 1e6:.2f} MB")
     assert not any(o.output_type == "error" for c in nb.cells if c.cell_type == "code" for o in c.outputs)

@@ -163,3 +163,60 @@ def test_neuron_view_embeds_one_heads_vectors_exactly(attnscope_pkg, minilm):
         attnscope_pkg.neuron_view(minilm("hi"), 0, 0, html_action="return")
     with pytest.raises(ValueError, match="token 9 is out of range"):
         attnscope_pkg.neuron_view(out, 0, 0, token=9, html_action="return")
+
+
+def test_atlas_embeds_the_librarys_answers_and_draws_them(attnscope_pkg, minilm):
+    out = minilm("The output shows the attention values")
+    v = attnscope_pkg.atlas(out, html_action="return")
+    p = payload_of(v.html())
+    assert p["view"] == "atlas" and "atlas" in p["views"] and p["stats"]["heads"]
+    e = p["atlas"]
+    # The head map and the norms are the library's documents as they are; rollout/flow are [CLS]'s rows.
+    hm = attnscope_pkg.head_map(out)
+    assert e["head_map"]["heads"] == hm["heads"] and e["head_map"]["stress"] == hm["stress"]
+    assert len(e["head_map"]["heads"]) == 6 * 12
+    assert e["norms"]["heads"] == attnscope_pkg.head_norms(out)["heads"]
+    ro = e["rollout"]
+    cls = np.frombuffer(base64.b64decode(ro["rollout_cls_b64"]), "<f4")
+    flow = np.frombuffer(base64.b64decode(ro["flow_cls_b64"]), "<f4")
+    assert np.array_equal(cls, attnscope_pkg.attention_rollout(out)[-1, 0])
+    assert np.array_equal(flow, attnscope_pkg.attention_flow(out)[0])
+    print(f"atlas: {len(v.html()) / 1e3:.0f} kB html, png {len(v.png) / 1e3:.0f} kB, stress {hm['stress']:.3g}, "
+          f"rollout->[CLS] sums to {cls.sum():.6f}")
+    w, h = png_size(v.png)
+    assert w > 600 and h > 600  # the grids and the head map
+    assert v.svg.startswith(b"<?xml")
+    with pytest.raises(TypeError, match="atlas needs the output of an attnscope model"):
+        attnscope_pkg.atlas(out.attentions, html_action="return")
+
+
+def test_atlas_past_the_flow_limit_sends_rollout_only(attnscope_pkg, minilm):
+    out = minilm(" ".join(["attention"] * 80))
+    p = payload_of(attnscope_pkg.atlas(out, html_action="return").html())
+    assert p["atlas"]["rollout"]["n"] == 82 and "flow_cls_b64" not in p["atlas"]["rollout"]
+    assert len(base64.b64decode(p["atlas"]["rollout"]["rollout_cls_b64"])) == 82 * 4
+
+
+def test_explore_answers_the_atlas_from_the_kernel(attnscope_pkg, minilm):
+    w = attnscope_pkg.explore(minilm, "The output shows the attention values")
+    out = minilm("The output shows the attention values")
+    assert w.answer("statistics", {}) == attnscope_pkg.head_statistics(out)
+    assert w.answer("head_map", {})["heads"] == attnscope_pkg.head_map(out)["heads"]
+    assert "flow_cls_b64" in w.answer("rollout", {"flow": True}) and "flow_cls_b64" not in w.answer("rollout", {})
+    ab = w.answer("ablate", {"heads": "0:1,2:*", "ablation": "zero"})
+    assert ab["encoding"]["tokens"][:2] == ["[CLS]", "the"] and len(ab["hidden_state_change"]) == 8
+    assert np.array_equal(ab["hidden_state_change"], attnscope_pkg.ablate(minilm, w.text, "0:1,2:*")["hidden_state_change"])
+    diff = w.answer("diff", {"replace": 2, "token": "dog"})
+    ref = attnscope_pkg.counterfactual(minilm, w.text, replace=(2, "dog"))
+    assert diff == ref and len(diff["heads"]) == 72
+    # Each request is answered with its id: a result, or the library's one-line error — never an exception.
+    sent = []
+    w.send = lambda content, buffers=None: sent.append(content)
+    w._on_msg(w, {"id": 7, "kind": "ablate", "body": {"heads": "9:0"}}, [])
+    w._on_msg(w, {"id": 8, "kind": "nonsense", "body": {}}, [])
+    w._on_msg(w, {"id": 9, "kind": "head_map", "body": {}}, [])
+    assert [m["id"] for m in sent] == [7, 8, 9]
+    assert "error" in sent[0] and "\n" not in sent[0]["error"] and "9" in sent[0]["error"], sent[0]
+    assert sent[1]["error"] == "unknown request 'nonsense'"
+    assert "result" in sent[2] and json.dumps(sent[2]["result"])  # JSON-able: it crosses the widget channel
+    print(f"explore ablate error: {sent[0]['error']}")

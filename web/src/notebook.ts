@@ -11,6 +11,8 @@ import { Analysis, type Encoding, type Stats } from "./data";
 import { exportImage } from "./export";
 import { defaultState, type AppState, type ViewName } from "./state";
 import { el, setTooltipElement } from "./ui";
+import { atlasView } from "./views/atlasView";
+import { embeddedSource, type AtlasSource, type EmbeddedAtlas } from "./views/atlasSource";
 import { detailView } from "./views/detailView";
 import { headView } from "./views/headView";
 import { modelView } from "./views/modelView";
@@ -34,6 +36,7 @@ export interface Payload {
   title: string;
   stats?: Stats;
   neuron?: NeuronWire; // one head's query/key vectors and scores (float32, exact), for the neuron view
+  atlas?: EmbeddedAtlas; // the head map, rollout (and flow) and norms the library computed, for the atlas
 }
 
 const VIEWS: Partial<Record<ViewName, View>> = {
@@ -42,6 +45,7 @@ const VIEWS: Partial<Record<ViewName, View>> = {
   detail: detailView,
   stats: statsView,
   neuron: neuronView,
+  atlas: atlasView,
 };
 const LABELS: Partial<Record<ViewName, string>> = {
   model: "Model view",
@@ -49,6 +53,7 @@ const LABELS: Partial<Record<ViewName, string>> = {
   detail: "Head detail",
   stats: "Head statistics",
   neuron: "Neuron view",
+  atlas: "Atlas",
 };
 
 function base64Bytes(b64: string): Uint8Array {
@@ -90,7 +95,7 @@ export interface Mounted {
 }
 
 // Builds the view's frame in `root`: tabs, export buttons, the view, a note line and a tooltip.
-export function frame(root: HTMLElement, views: ViewName[], initial: Partial<AppState>, title: string): Mounted {
+export function frame(root: HTMLElement, views: ViewName[], initial: Partial<AppState>, title: string, atlas?: AtlasSource): Mounted {
   root.classList.add("attnscope-nb");
   const jupyterDark = document.body?.dataset.jpThemeLight === "false";
   const state: AppState = { ...defaultState(), theme: jupyterDark ? "dark" : "light", ...initial };
@@ -117,6 +122,7 @@ export function frame(root: HTMLElement, views: ViewName[], initial: Partial<App
     analysis: null,
     root: viewBox,
     staticMode: true,
+    atlas,
     modelName: title,
     set(patch: Partial<AppState>) {
       Object.assign(ctx.state, patch);
@@ -188,7 +194,7 @@ export async function mount(outer: HTMLElement): Promise<void> {
       return neuron;
     });
   }
-  const m = frame(root, p.views, { ...p.state, view: p.view }, p.title);
+  const m = frame(root, p.views, { ...p.state, view: p.view }, p.title, p.atlas ? embeddedSource(p.atlas) : undefined);
   try {
     m.show(await decodePayload(p), describe(p));
   } catch (e) {

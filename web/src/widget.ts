@@ -1,7 +1,10 @@
 // attnscope.explore's front end: an anywidget ESM module. Python sends the encoding and display state as
 // traitlets (`meta`) and the attention as raw 8-bit codes in a binary buffer (`att`, no base64, no JSON);
 // the text and pair boxes send what is typed back (`text`, `pair`) and Python recomputes and replies.
-import { Analysis } from "./data";
+// The analyses (statistics, head map, rollout, norms, ablation, counterfactual) are asked for over the
+// widget's message channel, {id, kind, body} → {id, result | error}, and computed by the library in the kernel.
+import { Analysis, type Stats } from "./data";
+import { toCls, type AtlasSource, type Body, type ToClsWire } from "./views/atlasSource";
 import { frame } from "./notebook";
 import type { Encoding } from "./data";
 import type { ViewName } from "./state";
@@ -22,8 +25,43 @@ interface Model {
   get(name: string): unknown;
   set(name: string, value: unknown): void;
   save_changes(): void;
-  on(event: string, cb: () => void): void;
-  off(event: string, cb: () => void): void;
+  on(event: string, cb: (...args: never[]) => void): void;
+  off(event: string, cb: (...args: never[]) => void): void;
+  send(content: object): void;
+}
+
+interface Reply {
+  id: number;
+  result?: unknown;
+  error?: string;
+}
+
+// One request per call; the kernel answers each (in order, it is one thread) with the same id.
+function kernel(model: Model): { ask<T>(kind: string, body: Body): Promise<T>; stop(): void } {
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  let next = 1;
+  const onMessage = (msg: Reply) => {
+    const p = pending.get(msg?.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    if (msg.error) p.reject(new Error(msg.error));
+    else p.resolve(msg.result);
+  };
+  model.on("msg:custom", onMessage);
+  return {
+    ask<T>(kind: string, body: Body): Promise<T> {
+      const id = next++;
+      return new Promise<T>((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        model.send({ id, kind, body });
+      });
+    },
+    stop() {
+      model.off("msg:custom", onMessage);
+      for (const p of pending.values()) p.reject(new Error("the view was closed"));
+      pending.clear();
+    },
+  };
 }
 
 const DEBOUNCE_MS = 60;
@@ -52,7 +90,21 @@ function render({ model, el: host }: { model: Model; el: HTMLElement }): () => v
   outer.append(inputs, live);
   host.append(outer);
   const views = (model.get("views") as ViewName[]) ?? ["model", "head", "detail"];
-  const m = frame(live, views, { view: String(model.get("view") ?? "model") as ViewName }, String(model.get("title") ?? "attnscope"));
+  const k = kernel(model);
+  const source: AtlasSource = {
+    headMap: (body) => k.ask("head_map", body),
+    rollout: async (body) => toCls(await k.ask<ToClsWire>("rollout", body)),
+    norms: (body) => k.ask("norms", body),
+    ablate: (body) => k.ask("ablate", body),
+    diff: (body) => k.ask("diff", body),
+  };
+  const m = frame(
+    live,
+    views,
+    { view: String(model.get("view") ?? "model") as ViewName },
+    String(model.get("title") ?? "attnscope"),
+    source,
+  );
   const t0 = { at: performance.now() };
   const draw = () => {
     const meta = model.get("meta") as Meta;
@@ -78,6 +130,15 @@ function render({ model, el: host }: { model: Model; el: HTMLElement }): () => v
     );
     m.setStatus(`on screen ${(performance.now() - t0.at).toFixed(0)} ms after the last keystroke`);
     live.dataset.seq = String(meta.seq);
+    // The statistics follow the attention, as in `serve`: the views that need them draw when they come.
+    if (views.includes("stats") || views.includes("atlas"))
+      k.ask<Stats>("statistics", { seq: meta.seq })
+        .then((stats) => {
+          if (m.ctx.analysis !== a) return;
+          a.stats = stats;
+          m.ctx.set({});
+        })
+        .catch((e: Error) => m.setStatus(e.message, true));
   };
   let timer = 0;
   const send = () => {
@@ -99,6 +160,7 @@ function render({ model, el: host }: { model: Model; el: HTMLElement }): () => v
   model.on("change:meta", draw);
   draw();
   return () => {
+    k.stop();
     model.off("change:meta", draw);
     hide.remove();
   };

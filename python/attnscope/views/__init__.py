@@ -18,7 +18,7 @@ import numpy as np
 from ._inputs import Attention, check
 from ._output import ViewOutput, show
 
-__all__ = ["head_view", "model_view", "heatmap", "stats_view", "neuron_view", "explore", "ViewOutput"]
+__all__ = ["head_view", "model_view", "heatmap", "stats_view", "atlas", "neuron_view", "explore", "ViewOutput"]
 
 
 def _listed(v: Any) -> list[int] | None:
@@ -112,6 +112,22 @@ def stats_view(out: Any, stat: str = "entropy", html_action: str = "view", *, in
     a = check(**_from_model_output(out, index))
     return show(ViewOutput("stats_view", a, "stats", ["stats", "model", "head", "detail"], "attnscope · head statistics",
                            state={"stat": stat, "sort": "-" + stat}, stats=stats), html_action)
+
+
+def atlas(out: Any, html_action: str = "view", *, index: int = 0):
+    """The explorer's atlas: every per-head statistic as an L × H grid, Clark et al.'s head map (Jensen–Shannon
+    distances between heads, metric MDS), attention rollout and flow (Abnar & Zuidema 2020) and norm-based
+    attention (Kobayashi et al. 2020), all computed by the library when the cell runs and embedded. Takes an
+    attnscope model output. Ablation and the counterfactual re-run the model: they are in explore()'s atlas."""
+    if not (hasattr(out, "sequence") and hasattr(out, "encodings")):
+        raise TypeError(f"atlas needs the output of an attnscope model, got {type(out).__name__}")
+    from .. import head_statistics
+    from ._atlas import documents
+    stats = head_statistics(out, index)
+    docs = documents(out, index)
+    a = check(**_from_model_output(out, index))
+    return show(ViewOutput("atlas", a, "atlas", ["atlas", "stats", "model", "head", "detail"], "attnscope · atlas",
+                           stats=stats, atlas=docs), html_action)
 
 
 def neuron_view(out: Any, layer: int = 0, head: int = 0, token: int = 1, html_action: str = "view", *, index: int = 0):

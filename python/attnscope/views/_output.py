@@ -68,7 +68,7 @@ class ViewOutput:
 
     def __init__(self, kind: str, a: Attention, view: str, views: list[str], title: str,
                  state: dict[str, Any] | None = None, head: int = 0, stats: dict[str, Any] | None = None,
-                 neuron: dict[str, Any] | None = None):
+                 neuron: dict[str, Any] | None = None, atlas: dict[str, Any] | None = None):
         self.kind = kind
         self.attention = a
         codes, err = quantize(a.att)
@@ -83,6 +83,9 @@ class ViewOutput:
             self._payload["stats"] = _plain(stats)
         if neuron is not None:
             self._payload["neuron"] = neuron
+        self._atlas = atlas
+        if atlas is not None:
+            self._payload["atlas"] = _plain(atlas)
         self.title = title
         self.png = self._picture("png")
         self._svg: bytes | None = None
@@ -96,6 +99,10 @@ class ViewOutput:
         r = _render_module()
         a = self.attention
         args = (self.codes, a.tokens, a.special, a.layers, a.heads, self._caption(), False)
+        if self.view == "atlas" and self._stats is not None and self._atlas is not None:
+            from ._atlas import picture_args
+            grids, points, stress = picture_args(self._stats, self._atlas, a.layers, a.heads)
+            return r.atlas(grids, points, stress, a.layers, a.heads, f"atlas · {self._caption()}", False, fmt=fmt)
         if self.view == "stats" and self._stats is not None:
             key = self._state.get("stat", "entropy")
             label = next((f"{s['label']} ({s['unit']})" for s in self._stats["statistics"] if s["key"] == key), key)

@@ -19,8 +19,11 @@ import traitlets
 
 from . import _from_model_output
 from ._inputs import check
-from ._output import ViewOutput, asset
+from ._output import ViewOutput, _plain, asset
 from ._payload import quantize
+
+
+VIEWS = ("model", "head", "detail", "stats", "atlas")
 
 
 def _run(model: Any, text: str, pair: str | None) -> Any:
@@ -33,7 +36,7 @@ class Explorer(anywidget.AnyWidget):
     text = traitlets.Unicode("").tag(sync=True)
     pair = traitlets.Unicode("").tag(sync=True)
     view = traitlets.Unicode("model").tag(sync=True)
-    views = traitlets.List(traitlets.Unicode(), default_value=["model", "head", "detail"]).tag(sync=True)
+    views = traitlets.List(traitlets.Unicode(), default_value=list(VIEWS)).tag(sync=True)
     title = traitlets.Unicode("attnscope · explore").tag(sync=True)
     uid = traitlets.Unicode("").tag(sync=True)
     meta = traitlets.Dict().tag(sync=True)
@@ -44,17 +47,19 @@ class Explorer(anywidget.AnyWidget):
             raise TypeError(f"explore needs a model to call (attnscope.from_pretrained(...)), got {type(model).__name__}")
         if not isinstance(text, str) or (pair is not None and not isinstance(pair, str)):
             raise TypeError("explore: text and pair must be strings")
-        if view not in ("model", "head", "detail"):
-            raise ValueError(f'explore: view must be "model", "head" or "detail", got {view!r}')
+        if view not in VIEWS:
+            raise ValueError(f"explore: view must be one of {', '.join(VIEWS)}; got {view!r}")
         super().__init__(_esm=asset("widget.js"), _css=asset("notebook.css"), text=text, pair=pair or "", view=view,
                          uid="attnscope-" + uuid.uuid4().hex[:12], **kw)
         self._model = model
         self._seq = 0
         self._handle: Any = None
+        self._out: Any = None  # the model output on screen: what the atlas's questions are about
         self.last: ViewOutput | None = None
         self.timings: list[float] = []
         self._recompute()
         self.observe(lambda _change: self._recompute(), names=["text", "pair"])
+        self.on_msg(self._on_msg)
 
     def _recompute(self) -> None:
         self._seq += 1
@@ -68,6 +73,7 @@ class Explorer(anywidget.AnyWidget):
             self.meta = {"error": str(e).splitlines()[0] if str(e) else type(e).__name__, "seq": self._seq}
             return
         L, H, n, _ = a.att.shape
+        self._out = out
         self.att = codes.tobytes()
         self.meta = {"encoding": {"tokens": a.tokens, "input_ids": a.input_ids, "token_type_ids": a.token_type_ids,
                                   "special_tokens_mask": a.special, "sentence_b_start": a.sentence_b_start},
@@ -77,6 +83,50 @@ class Explorer(anywidget.AnyWidget):
         self.timings.append(time.perf_counter() - t0)
         if self._handle is not None:
             self._handle.update(self._twin())
+
+    def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        """The front end's analysis requests ({id, kind, body}), answered with the library's schema document
+        or the library's one-line error; never raised into the kernel's log."""
+        if not isinstance(content, dict) or not isinstance(content.get("id"), int):
+            return
+        try:
+            result = self.answer(str(content.get("kind")), content.get("body") or {})
+            self.send({"id": content["id"], "result": _plain(result)})
+        except (ValueError, TypeError, RuntimeError) as e:
+            self.send({"id": content["id"], "error": str(e).splitlines()[0] if str(e) else type(e).__name__})
+
+    def answer(self, kind: str, body: dict[str, Any]) -> Any:
+        """One analysis of the input on screen, as `serve` answers it (the atlas's AtlasSource)."""
+        from .. import analysis
+        from ._atlas import to_cls
+        out = self._out
+        if out is None:
+            raise ValueError("nothing is on screen yet")
+        if kind == "statistics":
+            return analysis.head_statistics(out)
+        if kind == "head_map":
+            doc = analysis.head_map(out)
+            return {"heads": doc["heads"], "stress": doc["stress"]}
+        if kind == "rollout":
+            return to_cls(out, 0, flow=bool(body.get("flow")))
+        if kind == "norms":
+            return {"heads": analysis.head_norms(out)["heads"]}
+        pair = self.pair or None
+        if kind == "ablate":
+            doc = analysis.ablate(self._model, self.text, str(body.get("heads", "")), pair=pair,
+                                  mode=str(body.get("ablation", "zero")))
+            doc["encoding"] = {"tokens": list(out.encodings[0].tokens)}
+            return doc
+        if kind == "diff":
+            edit: dict[str, Any] = {}
+            if "replace" in body:
+                edit["replace"] = (int(body["replace"]), str(body.get("token", "")))
+            elif "delete" in body:
+                edit["delete"] = int(body["delete"])
+            elif "mask" in body:
+                edit["mask"] = int(body["mask"])
+            return analysis.counterfactual(self._model, self.text, pair=pair, **edit)
+        raise ValueError(f"unknown request {kind!r}")
 
     def _twin(self) -> Any:
         return _Twin(self)

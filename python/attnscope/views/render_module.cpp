@@ -3,6 +3,7 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
 #include "attnscope/error.h"
@@ -99,6 +100,31 @@ NB_MODULE(_render, m) {
         },
         nb::arg("values"), nb::arg("layer_ids"), nb::arg("head_ids"), nb::arg("caption"), nb::arg("dark"),
         nb::arg("fmt"));
+    m.def(
+        "atlas",
+        [](std::vector<std::tuple<std::string, std::vector<std::vector<double>>>> grids,
+           std::vector<std::tuple<int, int, double, double, std::string>> head_map, double stress,
+           std::vector<int> layer_ids, std::vector<int> head_ids, std::string caption, bool dark,
+           const std::string& fmt) {
+            std::vector<r::NamedGrid> named;
+            for (auto& [label, values] : grids) named.push_back({std::move(label), std::move(values)});
+            std::vector<r::MapPoint> points;
+            for (auto& [layer, head, x, y, colour] : head_map) points.push_back({layer, head, x, y, std::move(colour)});
+            r::Labels l;
+            l.layer_ids = std::move(layer_ids);
+            l.head_ids = std::move(head_ids);
+            l.caption = std::move(caption);
+            l.dark = dark;
+            const auto f = format_of(fmt);
+            std::string out;
+            {
+                nb::gil_scoped_release release;
+                out = r::atlas(named, points, stress, l, f);
+            }
+            return to_bytes(out);
+        },
+        nb::arg("grids"), nb::arg("head_map"), nb::arg("stress"), nb::arg("layer_ids"), nb::arg("head_ids"),
+        nb::arg("caption"), nb::arg("dark"), nb::arg("fmt"));
     m.def(
         "heatmap",
         [](const CodeArray& codes, std::vector<std::string> tokens, std::vector<std::uint8_t> special,

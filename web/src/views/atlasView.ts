@@ -1,15 +1,12 @@
 // Atlas: every statistic as an L × H heatmap side by side, Clark et al.'s head map, and the two
 // experiments — ablate heads and see what changes, edit a token and see which heads change.
-import { postJson } from "../api";
 import { themeColours } from "../colors";
 import { CanvasPainter, type Painter } from "../painter";
 import { el, select, sizeCanvas, tooltip } from "../ui";
 import { normsPanel, rolloutPanel } from "./flowPanels";
 import { gridCanvas, gridSize, paintGrid, type GridSpec } from "./heatmapGrid";
-import type * as schema from "../schema";
+import { atlasSource, type AtlasSource, type HeadMap } from "./atlasSource";
 import type { Ctx, View } from "./view";
-
-type HeadMap = Pick<schema.HeadMapAnswer, "heads" | "stress">;
 
 const MAP_COLOURS: Record<string, string> = {
   cls: "#E69F00",
@@ -23,7 +20,7 @@ const MAP_COLOURS: Record<string, string> = {
 const MAP_SIZE = 360;
 
 let headMap: HeadMap | null = null;
-let headMapKey = "";
+let headMapFor: object | null = null;
 let ablateHeads = new Set<string>();
 
 function statGrids(ctx: Ctx): { key: string; label: string; spec: GridSpec }[] {
@@ -87,7 +84,7 @@ function section(title: string, ...children: (Node | string)[]): HTMLElement {
   return el("section", { class: "figure" }, [el("h3", { text: title }), ...children]);
 }
 
-function ablationPanel(ctx: Ctx): HTMLElement {
+function ablationPanel(ctx: Ctx, ablate: NonNullable<AtlasSource["ablate"]>): HTMLElement {
   const a = ctx.analysis!;
   const g: GridSpec = { layers: a.L, heads: a.H, cell: 18, value: () => 0, selected: (l, h) => ablateHeads.has(`${l}:${h}`) };
   const canvas = gridCanvas(
@@ -110,11 +107,7 @@ function ablationPanel(ctx: Ctx): HTMLElement {
     }
     out.replaceChildren(el("p", { class: "muted", text: "running…" }));
     try {
-      const r = await postJson<schema.AblateAnswer>("api/ablate", {
-        ...ctx.requestBody(),
-        heads: [...ablateHeads].join(","),
-        ablation: mode,
-      });
+      const r = await ablate({ ...ctx.requestBody(), heads: [...ablateHeads].join(","), ablation: mode });
       const rows = r.encoding.tokens.map((t, i) =>
         el("tr", {}, [el("td", { text: t }), el("td", { text: r.hidden_state_change[i].toFixed(4) })]),
       );
@@ -160,7 +153,7 @@ function ablationPanel(ctx: Ctx): HTMLElement {
   ]);
 }
 
-function diffPanel(ctx: Ctx): HTMLElement {
+function diffPanel(ctx: Ctx, diff: NonNullable<AtlasSource["diff"]>): HTMLElement {
   const a = ctx.analysis!;
   let position = 1;
   let action = "mask";
@@ -187,7 +180,7 @@ function diffPanel(ctx: Ctx): HTMLElement {
       body.token = replacement.value;
     } else body[action] = position;
     try {
-      const r = await postJson<schema.DiffAnswer>("api/diff", body);
+      const r = await diff(body);
       const g: GridSpec = { layers: a.L, heads: a.H, cell: 18, value: (l, h) => r.heads[l * a.H + h].js_divergence };
       const c = gridCanvas(g, (l, h) => ctx.openHead(l, h), { id: "diff-grid" });
       const top = [...r.heads]
@@ -251,7 +244,8 @@ export const atlasView: View = {
       }),
     );
     const mapCanvas = el("canvas", { class: "view", id: "head-map" });
-    const mapStatus = el("p", { class: "muted", text: ctx.staticMode ? "the head map needs the server" : "computing the head map…" });
+    const source = atlasSource(ctx);
+    const mapStatus = el("p", { class: "muted", text: source ? "computing the head map…" : "the head map needs the server" });
     ctx.root.append(
       section(
         "Head map (Clark et al. 2019: Jensen–Shannon distances between heads, metric MDS; larger = later layer)",
@@ -264,6 +258,7 @@ export const atlasView: View = {
       if (!headMap) return;
       paintMap(new CanvasPainter(sizeCanvas(mapCanvas, MAP_SIZE, MAP_SIZE)), headMap, a.L);
       mapStatus.textContent = `MDS stress ${headMap.stress.toPrecision(3)} · click a head to open it`;
+      ctx.root.dataset.headMap = "1";
     };
     mapCanvas.addEventListener("click", (ev) => {
       if (!headMap) return;
@@ -278,26 +273,26 @@ export const atlasView: View = {
       tooltip(hit ? `layer ${hit.layer}, head ${hit.head}` : null, ev.clientX, ev.clientY);
     });
     mapCanvas.addEventListener("mouseleave", () => tooltip(null));
-    if (!ctx.staticMode) {
-      const key = JSON.stringify(ctx.requestBody());
-      if (key === headMapKey && headMap) drawMap();
-      else
-        postJson<HeadMap>("api/headmap", ctx.requestBody())
-          .then((m) => {
-            headMap = m;
-            headMapKey = key;
-            drawMap();
-          })
-          .catch((e: Error) => {
-            mapStatus.textContent = e.message;
-          });
-      ctx.root.append(
-        section("Attention rollout and flow (Abnar & Zuidema 2020)", rolloutPanel(ctx)),
-        section("Norm-based attention (Kobayashi et al. 2020)", normsPanel(ctx)),
-        section("Ablation", ablationPanel(ctx)),
-        section("Counterfactual", diffPanel(ctx)),
-      );
-    }
+    if (!source) return;
+    // The map belongs to one input (and one source): the analysis object stands for both.
+    if (headMapFor === a && headMap) drawMap();
+    else
+      source
+        .headMap(ctx.requestBody())
+        .then((m) => {
+          headMap = m;
+          headMapFor = a;
+          if (ctx.analysis === a) drawMap();
+        })
+        .catch((e: Error) => {
+          mapStatus.textContent = e.message;
+        });
+    ctx.root.append(
+      section("Attention rollout and flow (Abnar & Zuidema 2020)", rolloutPanel(ctx, source)),
+      section("Norm-based attention (Kobayashi et al. 2020)", normsPanel(ctx, source)),
+    );
+    if (source.ablate) ctx.root.append(section("Ablation", ablationPanel(ctx, source.ablate.bind(source))));
+    if (source.diff) ctx.root.append(section("Counterfactual", diffPanel(ctx, source.diff.bind(source))));
   },
   onStats(ctx: Ctx) {
     this.render(ctx);

@@ -1,18 +1,14 @@
-// The atlas's two server-computed panels: attention rollout and flow (Abnar & Zuidema 2020) — how much
+// The atlas's two computed panels (from its AtlasSource): attention rollout and flow (Abnar & Zuidema 2020) — how much
 // each token contributes to [CLS] after the last layer — and norm-based attention (Kobayashi et al.
 // 2020) — the share special tokens get by attention weight alone and by weight × ‖f(x)‖.
-import { decodeFloats, postJson } from "../api";
 import { themeColours } from "../colors";
 import { CanvasPainter } from "../painter";
 import { el, sizeCanvas } from "../ui";
 import { gridCanvas, type GridSpec } from "./heatmapGrid";
-import type * as schema from "../schema";
+import type { AtlasSource } from "./atlasSource";
 import type { Ctx } from "./view";
 
 const FLOW_MAX_TOKENS = 64; // the library's kMaxFlowTokens: flow runs n² max-flows
-
-type RolloutWire = Pick<schema.RolloutAnswer, "layers" | "n" | "rollout_b64" | "flow_b64">;
-type NormsWire = Pick<schema.NormsAnswer, "heads">;
 
 function bars(tokens: string[], series: { label: string; values: Float32Array; colour: string }[]): HTMLCanvasElement {
   const rowH = 16,
@@ -21,7 +17,7 @@ function bars(tokens: string[], series: { label: string; values: Float32Array; c
     top = 18;
   const width = labelW + series.length * (barW + 60),
     height = top + tokens.length * rowH + 4;
-  const canvas = el("canvas", { class: "view" });
+  const canvas = el("canvas", { class: "view", "data-series": series.map((s) => s.label).join(",") });
   const p = new CanvasPainter(sizeCanvas(canvas, width, height));
   const c = themeColours();
   series.forEach((s, k) => p.text(labelW + 8 + k * (barW + 60), 8, s.label, { size: 11, colour: c.muted }));
@@ -39,22 +35,21 @@ function bars(tokens: string[], series: { label: string; values: Float32Array; c
   return canvas;
 }
 
-export function rolloutPanel(ctx: Ctx): HTMLElement {
+export function rolloutPanel(ctx: Ctx, source: AtlasSource): HTMLElement {
   const a = ctx.analysis!;
   const out = el("div", {}, [el("p", { class: "muted", text: "computing rollout…" })]);
   const flow = a.n <= FLOW_MAX_TOKENS;
-  postJson<RolloutWire>("api/rollout", { ...ctx.requestBody(), flow })
+  source
+    .rollout({ ...ctx.requestBody(), flow })
     .then((r) => {
-      const L = r.layers,
-        n = r.n;
-      const rollout = decodeFloats(r.rollout_b64);
-      const cls = rollout.subarray((L - 1) * n * n, (L - 1) * n * n + n); // row 0 ([CLS]) after the last layer
-      const series = [{ label: "rollout → [CLS]", values: cls, colour: "#0072B2" }];
-      if (r.flow_b64) series.push({ label: "flow → [CLS]", values: decodeFloats(r.flow_b64).subarray(0, n), colour: "#D55E00" });
+      const series = [{ label: "rollout → [CLS]", values: r.rollout, colour: "#0072B2" }];
+      if (r.flow) series.push({ label: "flow → [CLS]", values: r.flow, colour: "#D55E00" });
       out.replaceChildren(
         el("p", {
           class: "muted",
-          text: `What each token contributes to [CLS] after layer ${L}` + (flow ? "" : ` · flow is limited to ${FLOW_MAX_TOKENS} tokens`),
+          text:
+            `What each token contributes to [CLS] after layer ${r.layers}` +
+            (r.flow ? "" : ` · flow is limited to ${FLOW_MAX_TOKENS} tokens`),
         }),
         bars(a.encoding.tokens, series),
       );
@@ -63,10 +58,11 @@ export function rolloutPanel(ctx: Ctx): HTMLElement {
   return out;
 }
 
-export function normsPanel(ctx: Ctx): HTMLElement {
+export function normsPanel(ctx: Ctx, source: AtlasSource): HTMLElement {
   const a = ctx.analysis!;
   const out = el("div", {}, [el("p", { class: "muted", text: "computing norms…" })]);
-  postJson<NormsWire>("api/norms", ctx.requestBody())
+  source
+    .norms(ctx.requestBody())
     .then((r) => {
       const grid = (key: "special_attention_share" | "special_norm_share"): GridSpec => ({
         layers: a.L,

@@ -2,12 +2,14 @@
 import type { Analysis } from "../data";
 import type { Painter } from "../painter";
 import type { AppState } from "../state";
+import type { AtlasSource } from "./atlasSource";
 
 export interface Ctx {
   state: AppState;
   analysis: Analysis | null;
   root: HTMLElement;
   staticMode: boolean; // an offline HTML export: no server to ask
+  atlas?: AtlasSource; // where the atlas's computed panels come from, when not the server
   modelName: string;
   set(patch: Partial<AppState>): void;
   openHead(layer: number, head: number): void;
