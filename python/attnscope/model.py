@@ -9,7 +9,7 @@ import numpy as np
 from . import _core
 from .errors import Error, ModelNotFoundError
 from .output import ModelOutput
-from .tokenizer import Tokenizer, _is_text
+from .tokenizer import Tokenizer
 
 __all__ = ["Model", "from_pretrained", "locate"]
 
@@ -199,12 +199,7 @@ class Model:
         if text is not None:
             if isinstance(text, dict):
                 raise TypeError("model(inputs): unpack the tokenizer's output with model(**inputs)")
-            batched = not _is_text(text)
-            enc = self.tokenizer(text, text_pair, padding=True, truncation=truncation, max_length=max_length,
-                                 return_tensors="np")
-            ids = _ids_array(enc["input_ids"], "input_ids")
-            return (ids, _ids_array(enc["token_type_ids"], "token_type_ids"),
-                    _ids_array(enc["attention_mask"], "attention_mask"), enc.encodings, batched)
+            return self.tokenizer._model_inputs(text, text_pair, truncation, max_length)
         if text_pair is not None:
             raise ValueError("text_pair needs a text")
         ids = _ids_array(input_ids, "input_ids")
