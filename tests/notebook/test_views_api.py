@@ -220,3 +220,16 @@ def test_explore_answers_the_atlas_from_the_kernel(attnscope_pkg, minilm):
     assert sent[1]["error"] == "unknown request 'nonsense'"
     assert "result" in sent[2] and json.dumps(sent[2]["result"])  # JSON-able: it crosses the widget channel
     print(f"explore ablate error: {sent[0]['error']}")
+
+
+def test_the_renderer_keeps_the_packages_error_type(attnscope_pkg, minilm):
+    # Importing attnscope._render registers its own exception translator; the package's errors must stay
+    # attnscope.Error afterwards (it once made every library error a plain ValueError).
+    import attnscope._render as r
+
+    with pytest.raises(attnscope_pkg.Error, match="format must be"):
+        r.grid([[1.0]], [0], [0], "", False, fmt="gif")
+    with pytest.raises(attnscope_pkg.Error, match="not valid UTF-8"):
+        minilm(b"ab\xffc")
+    with pytest.raises(attnscope_pkg.Error, match="longer than the model's maximum"):
+        minilm(" ".join(["attention"] * 600))

@@ -40,11 +40,15 @@ nb::bytes to_bytes(const std::string& s) {
 
 NB_MODULE(_render, m) {
     m.doc() = "Static PNG/SVG pictures of attnscope's notebook views, drawn with cairo";
+    // nanobind's translators are process-wide and the last registered is tried first: this one must raise
+    // the same attnscope.Error as attnscope._core's, or importing the renderer would turn every library error
+    // of the package (a bad text, a missing model) into a plain ValueError.
+    static nb::handle error_type = nb::module_::import_("attnscope._core").attr("Error").release();
     nb::register_exception_translator([](const std::exception_ptr& p, void*) {
         try {
             std::rethrow_exception(p);
         } catch (const attnscope::Error& e) {
-            PyErr_SetString(PyExc_ValueError, e.what());
+            PyErr_SetString(error_type.ptr(), e.what());
         }
     });
     m.def(
