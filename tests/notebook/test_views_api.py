@@ -212,10 +212,14 @@ def test_explore_answers_the_atlas_from_the_kernel(attnscope_pkg, minilm):
     # Each request is answered with its id: a result, or the library's one-line error — never an exception.
     sent = []
     w.send = lambda content, buffers=None: sent.append(content)
-    w._on_msg(w, {"id": 7, "kind": "ablate", "body": {"heads": "9:0"}}, [])
-    w._on_msg(w, {"id": 8, "kind": "nonsense", "body": {}}, [])
-    w._on_msg(w, {"id": 9, "kind": "head_map", "body": {}}, [])
-    assert [m["id"] for m in sent] == [7, 8, 9]
+    w._on_msg(w, {"id": 7, "view": "v1", "kind": "ablate", "body": {"heads": "9:0"}}, [])
+    w._on_msg(w, {"id": 8, "view": "v1", "kind": "nonsense", "body": {}}, [])
+    w._on_msg(w, {"id": 9, "view": "v2", "kind": "head_map", "body": {}}, [])
+    w._on_msg(w, {"id": 10, "view": "v1", "kind": "diff", "body": ["not", "an", "object"]}, [])
+    w._on_msg(w, {"id": 11, "view": "v1", "kind": "diff", "body": {"replace": "x"}}, [])
+    assert [(m["id"], m["view"]) for m in sent] == [(7, "v1"), (8, "v1"), (9, "v2"), (10, "v1"), (11, "v1")]
+    assert sent[3]["error"] == "a request's body must be an object, got list", sent[3]
+    assert "error" in sent[4] and "\n" not in sent[4]["error"], sent[4]
     assert "error" in sent[0] and "\n" not in sent[0]["error"] and "9" in sent[0]["error"], sent[0]
     assert sent[1]["error"] == "unknown request 'nonsense'"
     assert "result" in sent[2] and json.dumps(sent[2]["result"])  # JSON-able: it crosses the widget channel

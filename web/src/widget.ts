@@ -32,6 +32,7 @@ interface Model {
 
 interface Reply {
   id: number;
+  view?: string;
   result?: unknown;
   error?: string;
 }
@@ -40,8 +41,11 @@ interface Reply {
 function kernel(model: Model): { ask<T>(kind: string, body: Body): Promise<T>; stop(): void } {
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let next = 1;
+  // The kernel's replies reach every view of this widget: each view keeps only those naming it.
+  const view = Math.random().toString(36).slice(2);
   const onMessage = (msg: Reply) => {
-    const p = pending.get(msg?.id);
+    if (msg?.view !== view) return;
+    const p = pending.get(msg.id);
     if (!p) return;
     pending.delete(msg.id);
     if (msg.error) p.reject(new Error(msg.error));
@@ -53,7 +57,7 @@ function kernel(model: Model): { ask<T>(kind: string, body: Body): Promise<T>; s
       const id = next++;
       return new Promise<T>((resolve, reject) => {
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        model.send({ id, kind, body });
+        model.send({ id, view, kind, body });
       });
     },
     stop() {

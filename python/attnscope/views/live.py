@@ -55,6 +55,7 @@ class Explorer(anywidget.AnyWidget):
         self._seq = 0
         self._handle: Any = None
         self._out: Any = None  # the model output on screen: what the atlas's questions are about
+        self._shown: tuple[str, str | None] = ("", None)  # its text and pair (the boxes may hold newer ones)
         self.last: ViewOutput | None = None
         self.timings: list[float] = []
         self._recompute()
@@ -73,7 +74,7 @@ class Explorer(anywidget.AnyWidget):
             self.meta = {"error": str(e).splitlines()[0] if str(e) else type(e).__name__, "seq": self._seq}
             return
         L, H, n, _ = a.att.shape
-        self._out = out
+        self._out, self._shown = out, (self.text, self.pair or None)
         self.att = codes.tobytes()
         self.meta = {"encoding": {"tokens": a.tokens, "input_ids": a.input_ids, "token_type_ids": a.token_type_ids,
                                   "special_tokens_mask": a.special, "sentence_b_start": a.sentence_b_start},
@@ -89,11 +90,17 @@ class Explorer(anywidget.AnyWidget):
         or the library's one-line error; never raised into the kernel's log."""
         if not isinstance(content, dict) or not isinstance(content.get("id"), int):
             return
+        # The reply names the view that asked (one widget can be shown in several outputs, and each view
+        # numbers its requests from 1): the others drop it.
+        reply = {"id": content["id"], "view": content.get("view")}
+        body = content.get("body")
         try:
-            result = self.answer(str(content.get("kind")), content.get("body") or {})
-            self.send({"id": content["id"], "result": _plain(result)})
-        except (ValueError, TypeError, RuntimeError) as e:
-            self.send({"id": content["id"], "error": str(e).splitlines()[0] if str(e) else type(e).__name__})
+            if body is not None and not isinstance(body, dict):
+                raise TypeError(f"a request's body must be an object, got {type(body).__name__}")
+            reply["result"] = _plain(self.answer(str(content.get("kind")), body or {}))
+        except Exception as e:  # noqa: BLE001 — every request gets an answer; nothing escapes into the kernel
+            reply["error"] = str(e).splitlines()[0] if str(e) else type(e).__name__
+        self.send(reply)
 
     def answer(self, kind: str, body: dict[str, Any]) -> Any:
         """One analysis of the input on screen, as `serve` answers it (the atlas's AtlasSource)."""
@@ -111,9 +118,9 @@ class Explorer(anywidget.AnyWidget):
             return to_cls(out, 0, flow=bool(body.get("flow")))
         if kind == "norms":
             return {"heads": analysis.head_norms(out)["heads"]}
-        pair = self.pair or None
+        text, pair = self._shown
         if kind == "ablate":
-            doc = analysis.ablate(self._model, self.text, str(body.get("heads", "")), pair=pair,
+            doc = analysis.ablate(self._model, text, str(body.get("heads", "")), pair=pair,
                                   mode=str(body.get("ablation", "zero")))
             doc["encoding"] = {"tokens": list(out.encodings[0].tokens)}
             return doc
@@ -125,7 +132,7 @@ class Explorer(anywidget.AnyWidget):
                 edit["delete"] = int(body["delete"])
             elif "mask" in body:
                 edit["mask"] = int(body["mask"])
-            return analysis.counterfactual(self._model, self.text, pair=pair, **edit)
+            return analysis.counterfactual(self._model, text, pair=pair, **edit)
         raise ValueError(f"unknown request {kind!r}")
 
     def _twin(self) -> Any:

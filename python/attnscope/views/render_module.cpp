@@ -43,7 +43,7 @@ NB_MODULE(_render, m) {
     // nanobind's translators are process-wide and the last registered is tried first: this one must raise
     // the same attnscope.Error as attnscope._core's, or importing the renderer would turn every library error
     // of the package (a bad text, a missing model) into a plain ValueError.
-    static nb::handle error_type = nb::module_::import_("attnscope._core").attr("Error").release();
+    static nb::handle error_type = nb::object(nb::module_::import_("attnscope._core").attr("Error")).release();
     nb::register_exception_translator([](const std::exception_ptr& p, void*) {
         try {
             std::rethrow_exception(p);
