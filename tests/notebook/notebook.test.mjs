@@ -103,12 +103,20 @@ async function exploreAtlas(root, t0) {
 
 test("hovering shows values: a token in the head view, a cell in the heatmap", async () => {
   const head = page.locator("#head-canvas").first();
-  await head.scrollIntoViewIfNeeded();
-  const box = await head.boundingBox();
-  // Row 2 ("output") of the left column: top 8 px, 20 px rows for 8 tokens (headView.ts layout).
-  await page.mouse.move(box.x + 20, box.y + 8 + 2 * 20 + 10);
   const tip = page.locator(".attnscope-tooltip:visible").first();
-  await tip.waitFor({ timeout: 5000 });
+  // JupyterLab lays the notebook out again while it scrolls (its windowed rendering), so a box read right
+  // after scrolling can be stale: point again, as a user would, until the tooltip shows (up to 5 times).
+  for (let attempt = 1; ; attempt++) {
+    await head.scrollIntoViewIfNeeded();
+    await page.waitForTimeout(200);
+    const box = await head.boundingBox();
+    await page.mouse.move(1, 1);
+    // Row 2 ("output") of the left column: top 8 px, 20 px rows for 8 tokens (headView.ts layout).
+    await page.mouse.move(box.x + 20, box.y + 8 + 2 * 20 + 10);
+    const shown = await tip.waitFor({ timeout: 1500 }).then(() => true, () => false);
+    if (shown) break;
+    if (attempt === 5) assert.fail("hovering a token of the head view showed no tooltip (5 tries)");
+  }
   const text = await tip.textContent();
   console.log(`# head view tooltip: ${text.split("\n").slice(0, 2).join(" | ")}`);
   assert.match(text, /^output \(attends to\)/);
