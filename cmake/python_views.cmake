@@ -29,8 +29,20 @@ target_link_libraries(_render PRIVATE attnscope_render)
 install(TARGETS _render LIBRARY DESTINATION attnscope)
 
 set(_nb_web ${ATTNSCOPE_VIEWS_ROOT}/web)
+# The views' bundler (esbuild, pinned by web/package-lock.json). A bare checkout has none yet, and
+# `pip install .` should work there too: install it as scripts/setup.sh does.
 if(NOT EXISTS ${_nb_web}/node_modules/esbuild)
-    message(FATAL_ERROR "web/node_modules is missing: run `npm ci --prefix web` (scripts/setup.sh does)")
+    find_program(NPM_EXECUTABLE npm)
+    if(NOT NPM_EXECUTABLE)
+        message(FATAL_ERROR "web/node_modules is missing and npm is not installed: install Node.js with npm, "
+                            "or run scripts/setup.sh")
+    endif()
+    message(STATUS "attnscope: installing the web build tools (npm ci in web/)")
+    execute_process(COMMAND ${NPM_EXECUTABLE} ci --no-audit --no-fund WORKING_DIRECTORY ${_nb_web}
+                    RESULT_VARIABLE _npm_rc OUTPUT_QUIET)
+    if(NOT _npm_rc EQUAL 0 OR NOT EXISTS ${_nb_web}/node_modules/esbuild)
+        message(FATAL_ERROR "npm ci in web/ failed (${_npm_rc}): the views' bundler is missing")
+    endif()
 endif()
 set(_nb_out ${CMAKE_CURRENT_BINARY_DIR}/notebook-assets)
 set(_nb_files ${_nb_out}/notebook.js ${_nb_out}/widget.js ${_nb_out}/notebook.css)

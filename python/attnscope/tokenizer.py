@@ -49,6 +49,18 @@ def _is_text(x):
     return isinstance(x, (str, bytes))
 
 
+def _checked_pair(text, text_pair):
+    """(batched, text_pair): a text or a list of texts, with one pair text per text; an empty pair of one
+    text is no pair, as in transformers ([CLS] A [SEP], not A [SEP] [SEP])."""
+    if _is_text(text):
+        return False, None if text_pair in ("", b"") else text_pair
+    if not isinstance(text, (list, tuple)):
+        raise TypeError(f"text must be str or a list of str, not {type(text).__name__}")
+    if text_pair is not None and (_is_text(text_pair) or len(text_pair) != len(text)):
+        raise ValueError("text_pair: give one pair text per text (a list of the same length)")
+    return True, text_pair
+
+
 class Tokenizer:
     """A model's tokenizer (``model.tokenizer``), or one read from a folder (``Tokenizer.from_pretrained``)."""
 
@@ -147,17 +159,12 @@ class Tokenizer:
         if truncation not in _TRUNCATION:
             raise ValueError(f"truncation {truncation!r}: expected True, False, 'longest_first' or 'do_not_truncate'")
         limit, truncate = _max_length(max_length), _TRUNCATION[truncation]
-        if _is_text(text):
-            if text_pair in ("", b""):
-                text_pair = None  # as __call__: an empty pair is no pair
+        batched, text_pair = _checked_pair(text, text_pair)
+        if not batched:
             encodings = [self._t.encode(text, text_pair, True, truncate, limit)]
             e = encodings[0]
             ids = np.array([e.ids], dtype=np.int32)
             return ids, np.array([e.type_ids], dtype=np.int32), np.ones_like(ids), encodings, False
-        if not isinstance(text, (list, tuple)):
-            raise TypeError(f"text must be str or a list of str, not {type(text).__name__}")
-        if text_pair is not None and (_is_text(text_pair) or len(text_pair) != len(text)):
-            raise ValueError("text_pair: give one pair text per text (a list of the same length)")
         encodings = self._t.encode_batch(list(text), None if text_pair is None else list(text_pair), True, truncate,
                                          limit)
         if not encodings:
@@ -190,14 +197,8 @@ class Tokenizer:
             limit_pad = self.model_max_length
         else:
             limit_pad = limit
-        batched = not _is_text(text)
-        if not batched and text_pair in ("", b""):
-            text_pair = None  # transformers treats an empty pair as no pair ([CLS] A [SEP], not A [SEP] [SEP])
+        batched, text_pair = _checked_pair(text, text_pair)
         if batched:
-            if not isinstance(text, (list, tuple)):
-                raise TypeError(f"text must be str or a list of str, not {type(text).__name__}")
-            if text_pair is not None and (_is_text(text_pair) or len(text_pair) != len(text)):
-                raise ValueError("text_pair: give one pair text per text (a list of the same length)")
             encodings = self._t.encode_batch(list(text), None if text_pair is None else list(text_pair),
                                              add_special_tokens, truncate, limit)
         else:

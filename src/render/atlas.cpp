@@ -24,15 +24,11 @@ const std::vector<std::pair<std::string, unsigned>>& map_colours() {
     return c;
 }
 
-std::array<double, 3> rgb_of(unsigned v) {
-    return {((v >> 16) & 255) / 255.0, ((v >> 8) & 255) / 255.0, (v & 255) / 255.0};
-}
-
 std::array<double, 3> class_colour(const std::string& name) {
     for (const auto& [key, v] : map_colours()) {
-        if (key == name) return rgb_of(v);
+        if (key == name) return hex(v);
     }
-    return rgb_of(0x999999);
+    return hex(0x999999);
 }
 
 void paint_map(Surface& s, const std::vector<MapPoint>& points, int layers, double oy, const Theme& th) {
@@ -59,7 +55,7 @@ void paint_map(Surface& s, const std::vector<MapPoint>& points, int layers, doub
     double lx = kMapSize + 16;
     double ly = oy + 10;
     for (const auto& [key, v] : map_colours()) {
-        const auto c = rgb_of(v);
+        const auto c = hex(v);
         cairo_set_source_rgb(cr, c[0], c[1], c[2]);
         cairo_rectangle(cr, lx, ly - 5, 10, 10);
         cairo_fill(cr);

@@ -16,11 +16,11 @@ cairo_status_t append(void* closure, const unsigned char* data, unsigned int len
     return CAIRO_STATUS_SUCCESS;
 }
 
+}  // namespace
+
 std::array<double, 3> hex(unsigned v) {
     return {((v >> 16) & 255) / 255.0, ((v >> 8) & 255) / 255.0, (v & 255) / 255.0};
 }
-
-}  // namespace
 
 // web/style.css's --bg, --fg, --muted, --line.
 Theme theme(bool dark) {

@@ -16,6 +16,7 @@ struct Theme {
 };
 Theme theme(bool dark);
 
+std::array<double, 3> hex(unsigned rgb);  // 0xRRGGBB
 std::array<double, 3> viridis(double t);
 std::array<double, 3> head_colour(int h, bool dark);
 

@@ -39,7 +39,8 @@ def documents(out: Any, index: int) -> dict[str, Any]:
             "norms": {"heads": head_norms(out, index)["heads"]}}
 
 
-def _grid(rows: list[dict[str, Any]], key: str, layers: list[int], heads: list[int]) -> list[list[float]]:
+def per_head_grid(rows: list[dict[str, Any]], key: str, layers: list[int], heads: list[int]) -> list[list[float]]:
+    """One value per head ([layers][heads], NaN where missing) from a schema document's per-head rows."""
     values = [[float("nan")] * len(heads) for _ in layers]
     for h in rows:
         if h["layer"] in layers and h["head"] in heads:
@@ -49,11 +50,11 @@ def _grid(rows: list[dict[str, Any]], key: str, layers: list[int], heads: list[i
 
 
 def picture_args(stats: dict[str, Any], atlas: dict[str, Any], layers: list[int], heads: list[int]):
-    grids = [(f"{s['label']} ({s['unit']})", _grid(stats["heads"], s["key"], layers, heads))
+    grids = [(f"{s['label']} ({s['unit']})", per_head_grid(stats["heads"], s["key"], layers, heads))
              for s in stats["statistics"]]
     norm_rows = atlas["norms"]["heads"]
-    grids += [("[CLS]/[SEP] share by attention α", _grid(norm_rows, "special_attention_share", layers, heads)),
-              ("[CLS]/[SEP] share by α‖f(x)‖", _grid(norm_rows, "special_norm_share", layers, heads))]
+    grids += [("[CLS]/[SEP] share by attention α", per_head_grid(norm_rows, "special_attention_share", layers, heads)),
+              ("[CLS]/[SEP] share by α‖f(x)‖", per_head_grid(norm_rows, "special_norm_share", layers, heads))]
     points = [(int(h["layer"]), int(h["head"]), float(h["x"]), float(h["y"]), str(h["colour"]))
               for h in atlas["head_map"]["heads"]]
     return grids, points, float(atlas["head_map"]["stress"])

@@ -18,6 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from ._atlas import per_head_grid, picture_args
 from ._inputs import Attention
 from ._payload import payload, quantize
 
@@ -100,17 +101,12 @@ class ViewOutput:
         a = self.attention
         args = (self.codes, a.tokens, a.special, a.layers, a.heads, self._caption(), False)
         if self.view == "atlas" and self._stats is not None and self._atlas is not None:
-            from ._atlas import picture_args
             grids, points, stress = picture_args(self._stats, self._atlas, a.layers, a.heads)
             return r.atlas(grids, points, stress, a.layers, a.heads, f"atlas · {self._caption()}", False, fmt=fmt)
         if self.view == "stats" and self._stats is not None:
             key = self._state.get("stat", "entropy")
             label = next((f"{s['label']} ({s['unit']})" for s in self._stats["statistics"] if s["key"] == key), key)
-            L, H = len(a.layers), len(a.heads)
-            values = [[float("nan")] * H for _ in range(L)]
-            for h in self._stats["heads"]:
-                if h["layer"] in a.layers and h["head"] in a.heads:
-                    values[a.layers.index(h["layer"])][a.heads.index(h["head"])] = float(h[key])
+            values = per_head_grid(self._stats["heads"], key, a.layers, a.heads)
             return r.grid(values, a.layers, a.heads, f"{label} per head · {self._caption()}", False, fmt=fmt)
         if self.view == "model":
             return r.model_view(*args, fmt=fmt)

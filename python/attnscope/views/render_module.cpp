@@ -89,11 +89,7 @@ NB_MODULE(_render, m) {
         "grid",
         [](std::vector<std::vector<double>> values, std::vector<int> layer_ids, std::vector<int> head_ids,
            std::string caption, bool dark, const std::string& fmt) {
-            r::Labels l;
-            l.layer_ids = std::move(layer_ids);
-            l.head_ids = std::move(head_ids);
-            l.caption = std::move(caption);
-            l.dark = dark;
+            const auto l = labels_of({}, {}, std::move(layer_ids), std::move(head_ids), std::move(caption), dark);
             const auto f = format_of(fmt);
             std::string out;
             {
@@ -114,11 +110,7 @@ NB_MODULE(_render, m) {
             for (auto& [label, values] : grids) named.push_back({std::move(label), std::move(values)});
             std::vector<r::MapPoint> points;
             for (auto& [layer, head, x, y, colour] : head_map) points.push_back({layer, head, x, y, std::move(colour)});
-            r::Labels l;
-            l.layer_ids = std::move(layer_ids);
-            l.head_ids = std::move(head_ids);
-            l.caption = std::move(caption);
-            l.dark = dark;
+            const auto l = labels_of({}, {}, std::move(layer_ids), std::move(head_ids), std::move(caption), dark);
             const auto f = format_of(fmt);
             std::string out;
             {
