@@ -213,4 +213,12 @@ void gemm_packed_parallel(size_t m, const float* a, size_t lda, const PackedB& b
     }
 }
 
+void gemm_packed_team(size_t m, const float* a, size_t lda, const PackedB& b, float* c, size_t ldc,
+                      const Epilogue& ep) {
+    const size_t panels = b.panels();
+    const size_t t = static_cast<size_t>(omp_get_thread_num()), T = static_cast<size_t>(omp_get_num_threads());
+    gemm_packed(m, a, lda, b, panels * t / T, panels * (t + 1) / T, c, ldc, ep);
+#pragma omp barrier
+}
+
 }  // namespace attnscope::kernels

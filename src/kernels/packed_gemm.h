@@ -115,6 +115,9 @@ void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t 
 // The same, split by panels over `threads` (a resolved count, threads.h).
 void gemm_packed_parallel(size_t m, const float* a, size_t lda, const PackedB& b, float* c, size_t ldc,
                           const Epilogue& ep, int threads);
+// The same, split by panels over the threads of the enclosing OpenMP parallel region: every thread of the
+// team calls it with the same arguments, does its share and waits at a barrier for the others'.
+void gemm_packed_team(size_t m, const float* a, size_t lda, const PackedB& b, float* c, size_t ldc, const Epilogue& ep);
 
 namespace avx2 {
 void gemm_packed(size_t m, const float* a, size_t lda, const PackedB& b, size_t p0, size_t p1, float* c, size_t ldc,

@@ -8,6 +8,7 @@
 #include <cfloat>
 #include <cstring>
 
+#include "kernels/attention_ops.h"
 #include "kernels/forward_ops.h"
 
 namespace attnscope::model {
@@ -38,12 +39,11 @@ void attend_head(const HeadInputs& in, const HeadOutputs& out, const HeadAblatio
     if (in.key_mask)
         real_keys = static_cast<size_t>(std::count_if(in.key_mask, in.key_mask + n, [](int32_t m) { return m != 0; }));
 
-    kernels::Epilogue score_ep;
-    score_ep.alpha = in.scale;  // torch: matmul, then times the Python float d**-0.5
     for (size_t i0 = 0; i0 < n; i0 += kRowBlock) {
         const size_t rows = std::min(kRowBlock, n - i0);
         float* p = out.probs + i0 * n;
-        kernels::gemm_packed(rows, in.q + i0 * in.ld, in.ld, key_b, 0, key_b.panels(), p, n, score_ep);
+        // torch: matmul, then times the Python float d**-0.5
+        kernels::attention_scores(rows, in.q + i0 * in.ld, in.ld, key_b, in.scale, p, n);
         if (in.key_mask) {
             for (size_t i = 0; i < rows; ++i)
                 for (size_t j = 0; j < n; ++j)
@@ -66,8 +66,7 @@ void attend_head(const HeadInputs& in, const HeadOutputs& out, const HeadAblatio
             for (size_t i = 0; i < rows; ++i)
                 std::memcpy(out.context + (i0 + i) * out.ld_context, ablation.mean_context, d * sizeof(float));
         } else {
-            kernels::gemm_packed(rows, p, n, value_b, 0, value_b.panels(), out.context + i0 * out.ld_context,
-                                 out.ld_context, kernels::Epilogue{});
+            kernels::attention_context(rows, p, n, value_b, out.context + i0 * out.ld_context, out.ld_context);
         }
     }
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <mutex>
 
 #include "attnscope/error.h"
@@ -136,21 +137,50 @@ void Model::forward_batch_into(const std::vector<tokenizer::Encoding>& encodings
     if (options.capture.hidden_states) {
         for (size_t s = 0; s < S; ++s) capture_rows(ws.x, s, traces[s].hidden_states, 0);
     }
+    // One parallel region for the whole layer loop: the threads go from one block to the next without a
+    // fork and join per operation, and wait for each other only where a block reads rows another thread
+    // wrote (encoder_blocks.h). The observer runs on the calling thread (thread 0) while the team waits, so
+    // it sees whole layers; what it throws is rethrown after the region.
+    const long sequences = static_cast<long>(S);
+    const bool sync_each_layer = static_cast<bool>(observer) || options.cancel != nullptr;
+    bool stop = false;
+    std::exception_ptr failure;
+#pragma omp parallel num_threads(ctx.threads) if (ctx.threads > 1)
     for (int l = 0; l < c.num_hidden_layers; ++l) {
         const EncoderLayerWeights& lw = w.layers[static_cast<size_t>(l)];
         attention_block(ctx, lw, l, ws, traces);
         if (options.capture.context) {
-            for (size_t s = 0; s < S; ++s) capture_rows(ws.ctx, s, traces[s].contexts, static_cast<size_t>(l));
+#pragma omp for schedule(static)
+            for (long s = 0; s < sequences; ++s)
+                capture_rows(ws.ctx, static_cast<size_t>(s), traces[static_cast<size_t>(s)].contexts,
+                             static_cast<size_t>(l));
         }
         ffn_block(ctx, lw, ws);
         if (options.capture.hidden_states) {
-            for (size_t s = 0; s < S; ++s) capture_rows(ws.x, s, traces[s].hidden_states, static_cast<size_t>(l) + 1);
+#pragma omp for schedule(static)
+            for (long s = 0; s < sequences; ++s)
+                capture_rows(ws.x, static_cast<size_t>(s), traces[static_cast<size_t>(s)].hidden_states,
+                             static_cast<size_t>(l) + 1);
         }
-        if (observer) {
-            for (size_t s = 0; s < S; ++s) observer(s, l, traces[s]);
+        if (sync_each_layer) {
+#pragma omp masked
+            {
+                try {
+                    if (observer) {
+                        for (size_t s = 0; s < S; ++s) observer(s, l, traces[s]);
+                    }
+                    if (options.cancel && options.cancel->load()) stop = true;
+                } catch (...) {
+                    failure = std::current_exception();
+                    stop = true;
+                }
+            }
+#pragma omp barrier
+            if (stop) break;
         }
-        if (options.cancel && options.cancel->load()) return;
     }
+    if (failure) std::rethrow_exception(failure);
+    if (stop) return;
     for (size_t s = 0; s < S; ++s) capture_rows(ws.x, s, traces[s].last_hidden_state, 0);
 }
 

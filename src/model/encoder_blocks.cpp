@@ -12,6 +12,22 @@
 
 namespace attnscope::model {
 
+namespace {
+
+// This thread's even share of the T packed rows, then a barrier: LayerNorm reads whole rows, which the
+// GEMM before it wrote by panels, and the GEMM after it reads every row.
+void layer_norm(const BlockContext& ctx, float* x, size_t dim, const LayerNormWeights& norm) {
+    const size_t t = static_cast<size_t>(omp_get_thread_num()), nt = static_cast<size_t>(omp_get_num_threads());
+    const size_t begin = ctx.tokens * t / nt, end = ctx.tokens * (t + 1) / nt;
+    if (end > begin) {
+        kernels::add_layer_norm(x + begin * ctx.ld, nullptr, end - begin, dim, norm.weight, norm.bias,
+                                ctx.config.layer_norm_eps, ctx.ld, 1);
+    }
+#pragma omp barrier
+}
+
+}  // namespace
+
 BlockContext prepare_workspace(const BertConfig& c, const std::vector<tokenizer::Encoding>& encodings,
                                const ForwardOptions& options, int threads, WorkspaceBuffers& ws) {
     const size_t S = encodings.size();
@@ -96,12 +112,13 @@ void attention_block(const BlockContext& ctx, const EncoderLayerWeights& lw, int
     const size_t ld = ctx.ld, ld_qkv = ctx.ld_qkv;
     kernels::Epilogue qkv_ep;
     qkv_ep.bias = lw.qkv.bias.data();
-    kernels::gemm_packed_parallel(ctx.tokens, ws.x.data(), ld, lw.qkv.b(), ws.qkv.data(), ld_qkv, qkv_ep, ctx.threads);
+    kernels::gemm_packed_team(ctx.tokens, ws.x.data(), ld, lw.qkv.b(), ws.qkv.data(), ld_qkv, qkv_ep);
 
     // torch multiplies the matmul result by the Python float d**-0.5, rounded to fp32.
     const float scale = static_cast<float>(std::pow(static_cast<double>(d), -0.5));
     const long tasks = static_cast<long>(ctx.encodings.size() * static_cast<size_t>(H));
-#pragma omp parallel for num_threads(ctx.threads) schedule(dynamic, 1) if (ctx.threads > 1)
+    // (The loop ends on the team's barrier: the output projection reads every head of its rows.)
+#pragma omp for schedule(dynamic, 1)
     for (long task = 0; task < tasks; ++task) {
         const size_t s = static_cast<size_t>(task) / static_cast<size_t>(H);
         const int h = static_cast<int>(static_cast<size_t>(task) % static_cast<size_t>(H));
@@ -139,10 +156,8 @@ void attention_block(const BlockContext& ctx, const EncoderLayerWeights& lw, int
     ao_ep.bias = lw.attention_output_packed.bias.data();
     ao_ep.residual = ws.x.data();
     ao_ep.ldr = ld;
-    kernels::gemm_packed_parallel(ctx.tokens, ws.ctx.data(), ld, lw.attention_output_packed.b(), ws.a.data(), ld, ao_ep,
-                                  ctx.threads);
-    kernels::add_layer_norm(ws.a.data(), nullptr, ctx.tokens, D, lw.attention_norm.weight, lw.attention_norm.bias,
-                            c.layer_norm_eps, ld, ctx.threads);
+    kernels::gemm_packed_team(ctx.tokens, ws.ctx.data(), ld, lw.attention_output_packed.b(), ws.a.data(), ld, ao_ep);
+    layer_norm(ctx, ws.a.data(), D, lw.attention_norm);
 }
 
 void ffn_block(const BlockContext& ctx, const EncoderLayerWeights& lw, WorkspaceBuffers& ws) {
@@ -152,16 +167,15 @@ void ffn_block(const BlockContext& ctx, const EncoderLayerWeights& lw, Workspace
     in_ep.bias = lw.intermediate_packed.bias.data();
     in_ep.activate = true;
     in_ep.activation = c.activation;
-    kernels::gemm_packed_parallel(ctx.tokens, ws.a.data(), ctx.ld, lw.intermediate_packed.b(), ws.inter.data(),
-                                  ctx.ld_inter, in_ep, ctx.threads);
+    kernels::gemm_packed_team(ctx.tokens, ws.a.data(), ctx.ld, lw.intermediate_packed.b(), ws.inter.data(),
+                              ctx.ld_inter, in_ep);
     kernels::Epilogue out_ep;
     out_ep.bias = lw.output_packed.bias.data();
     out_ep.residual = ws.a.data();
     out_ep.ldr = ctx.ld;
-    kernels::gemm_packed_parallel(ctx.tokens, ws.inter.data(), ctx.ld_inter, lw.output_packed.b(), ws.x.data(), ctx.ld,
-                                  out_ep, ctx.threads);
-    kernels::add_layer_norm(ws.x.data(), nullptr, ctx.tokens, D, lw.output_norm.weight, lw.output_norm.bias,
-                            c.layer_norm_eps, ctx.ld, ctx.threads);
+    kernels::gemm_packed_team(ctx.tokens, ws.inter.data(), ctx.ld_inter, lw.output_packed.b(), ws.x.data(), ctx.ld,
+                              out_ep);
+    layer_norm(ctx, ws.x.data(), D, lw.output_norm);
 }
 
 }  // namespace attnscope::model

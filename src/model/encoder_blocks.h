@@ -33,8 +33,14 @@ BlockContext prepare_workspace(const BertConfig& config, const std::vector<token
 
 void embed(const BlockContext& ctx, const BertWeights& w, WorkspaceBuffers& ws);  // → ws.x [T][ld]
 
+// The layer's blocks run inside one OpenMP parallel region (the layer loop's): every thread of the team
+// calls them with the same arguments, and each returns when the whole result is done. The linear layers
+// are split by weight panels, so that the weights are read once whatever the number of tokens (splitting
+// by rows, which would spare the barriers of the layer's tail, was measured and dropped:
+// docs/performance.md); the team waits after each linear layer, LayerNorm and the attention loop.
+
 // → ws.x's attention output in ws.a [T][ld]; each trace gets this layer's probabilities (and the queries,
-// keys, values, scores and contexts it captures).
+// keys, values and scores it captures).
 void attention_block(const BlockContext& ctx, const EncoderLayerWeights& lw, int layer, WorkspaceBuffers& ws,
                      std::vector<Trace>& traces);
 

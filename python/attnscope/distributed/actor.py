@@ -22,7 +22,7 @@ class BlockProcessor:
         from .. import _core
 
         o = self._options
-        out = {k: [] for k in ("file", "first", "last", "state", "engine_s", "pid", "max_rss")}
+        out = {k: [] for k in ("file", "first", "last", "state", "engine_s", "pid", "max_rss", "finished_at")}
         for i in range(len(batch["first"])):
             t0 = time.perf_counter()
             state = _core.corpus_block(self._model._core, bytes(batch["data"][i]), o["names"][int(batch["file"][i])],
@@ -35,5 +35,6 @@ class BlockProcessor:
             for k in ("file", "first", "last"):
                 out[k].append(int(batch[k][i]))
             out["pid"].append(os.getpid())
+            out["finished_at"].append(time.time())  # wall clock: comparable with the driver's on one machine
             out["max_rss"].append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)  # KiB on Linux
         return {k: np.asarray(v, dtype=object if k == "state" else None) for k, v in out.items()}

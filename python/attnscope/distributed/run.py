@@ -105,7 +105,8 @@ def corpus(model, inputs, *, output=None, address=None, actors=None, threads_per
     reserving `cpus_per_actor` CPUs (default: threads_per_actor). Returns the CorpusResult that
     attnscope.corpus returns for the same inputs — the same values — and writes OUTPUT.json/.csv/.html.
     Interrupted (Ctrl-C, `timeout` seconds), it saves what finished in OUTPUT.json; resume=True continues it.
-    `on_block(info)` is called on the driver after each block with its key, pid and timings."""
+    `on_block(info)` is called on the driver after each block with its key, pid, timings and the
+    wall-clock time its actor finished it (`finished_at`)."""
     from ..model import from_pretrained
 
     check_options(batch, head_map_docs, 0)
@@ -220,7 +221,8 @@ def _execute(ray, c, blocks, merger, bar, spec, options, actors, cpus_per_actor,
             pid = int(row["pid"])
             run["max_rss"][pid] = max(run["max_rss"].get(pid, 0), int(row["max_rss"]))
             if on_block is not None:
-                on_block({"block": key, "pid": pid, "engine_s": float(row["engine_s"]), "done": merger.next,
+                on_block({"block": key, "pid": pid, "engine_s": float(row["engine_s"]),
+                          "finished_at": float(row["finished_at"]), "done": merger.next,
                           "blocks": len(merger.keys)})
             if time.monotonic() - last_save > CHECKPOINT_EVERY_S:
                 checkpoint()
