@@ -29,28 +29,23 @@ export async function streamAttention(body: object, signal: AbortSignal, h: Stre
   });
   if (!res.ok || !res.body) throw await errorOf(res);
   const reader = res.body.getReader();
-  let buf = new Uint8Array(0);
+  const buf = new ByteQueue();
   const decoder = new TextDecoder();
   for (;;) {
     const { value, done } = await reader.read();
-    if (value) {
-      const merged = new Uint8Array(buf.length + value.length);
-      merged.set(buf);
-      merged.set(value, buf.length);
-      buf = merged;
-    }
-    let offset = 0;
+    if (value) buf.push(value);
     for (;;) {
-      if (buf.length - offset < 4) break;
-      const view = new DataView(buf.buffer, buf.byteOffset + offset);
+      const bytes = buf.bytes();
+      if (bytes.length < 4) break;
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
       const jsonLength = view.getUint32(0, true);
-      if (buf.length - offset < 8 + jsonLength) break;
+      if (bytes.length < 8 + jsonLength) break;
       const payloadLength = view.getUint32(4 + jsonLength, true);
-      if (buf.length - offset < 8 + jsonLength + payloadLength) break;
-      const header = JSON.parse(decoder.decode(buf.subarray(offset + 4, offset + 4 + jsonLength)));
-      const start = offset + 8 + jsonLength;
-      const payload = new Float32Array(buf.slice(start, start + payloadLength).buffer);
-      offset = start + payloadLength;
+      if (bytes.length < 8 + jsonLength + payloadLength) break;
+      const header = JSON.parse(decoder.decode(bytes.subarray(4, 4 + jsonLength)));
+      const start = 8 + jsonLength;
+      const payload = new Float32Array(bytes.slice(start, start + payloadLength).buffer);
+      buf.consume(start + payloadLength);
       switch (header.type) {
         case "encoding":
           h.encoding(header.encoding, header.layers, header.heads);
@@ -68,8 +63,39 @@ export async function streamAttention(body: object, signal: AbortSignal, h: Stre
           throw new ApiError(header.error);
       }
     }
-    buf = buf.slice(offset);
     if (done) break;
+  }
+}
+
+// The bytes received and not yet parsed. A layer frame is H·n²·4 bytes (12 MB at 512 tokens) and arrives
+// in chunks of tens of KB: appending into a buffer that doubles when full costs O(total), where merging
+// the whole buffer with each chunk copied O(frame² / chunk) — gigabytes per 512-token layer.
+class ByteQueue {
+  private data = new Uint8Array(1 << 16);
+  private start = 0;
+  private end = 0;
+
+  push(chunk: Uint8Array): void {
+    if (this.end + chunk.length > this.data.length) {
+      const live = this.end - this.start;
+      const target =
+        live + chunk.length > this.data.length ? new Uint8Array(Math.max(2 * this.data.length, live + chunk.length)) : this.data;
+      target.set(this.data.subarray(this.start, this.end)); // set() copies through a temporary when they overlap
+      this.data = target;
+      this.start = 0;
+      this.end = live;
+    }
+    this.data.set(chunk, this.end);
+    this.end += chunk.length;
+  }
+
+  bytes(): Uint8Array {
+    return this.data.subarray(this.start, this.end);
+  }
+
+  consume(count: number): void {
+    this.start += count;
+    if (this.start === this.end) this.start = this.end = 0;
   }
 }
 
