@@ -18,26 +18,38 @@ inline __mmask16 column_mask(size_t cols) {
     return cols >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << cols) - 1u);
 }
 
-// R rows × P panels of scores, over all of K (≤ kKBlock: one block, so no running total).
+// acc[i][j] += A[i][k] · B_j[k] for k in [k0, k1), in k order: the FMA chain both tiles are made of.
 template <int R, int P>
-void score_tile(size_t k, const float* q, size_t ldq, const float* b, size_t panel_floats, float alpha, float* s,
-                size_t lds, size_t cols) {
-    __m512 acc[R][P];
-#pragma GCC unroll 8
-    for (int i = 0; i < R; ++i)
-#pragma GCC unroll 4
-        for (int j = 0; j < P; ++j) acc[i][j] = _mm512_setzero_ps();
-    for (size_t kk = 0; kk < k; ++kk) {
+[[gnu::always_inline]] inline void multiply_add(__m512 (&acc)[R][P], const float* a, size_t lda, const float* b,
+                                                size_t panel_floats, size_t k0, size_t k1) {
+    for (size_t kk = k0; kk < k1; ++kk) {
         __m512 bv[P];
 #pragma GCC unroll 4
         for (int j = 0; j < P; ++j) bv[j] = _mm512_load_ps(b + j * panel_floats + kk * 16);
 #pragma GCC unroll 8
         for (int i = 0; i < R; ++i) {
-            const __m512 a = _mm512_set1_ps(q[static_cast<size_t>(i) * ldq + kk]);
+            const __m512 av = _mm512_set1_ps(a[static_cast<size_t>(i) * lda + kk]);
 #pragma GCC unroll 4
-            for (int j = 0; j < P; ++j) acc[i][j] = _mm512_fmadd_ps(a, bv[j], acc[i][j]);
+            for (int j = 0; j < P; ++j) acc[i][j] = _mm512_fmadd_ps(av, bv[j], acc[i][j]);
         }
     }
+}
+
+template <int R, int P>
+[[gnu::always_inline]] inline void zero(__m512 (&acc)[R][P]) {
+#pragma GCC unroll 8
+    for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+        for (int j = 0; j < P; ++j) acc[i][j] = _mm512_setzero_ps();
+}
+
+// R rows × P panels of scores, over all of K (≤ kKBlock: one block, so no running total).
+template <int R, int P>
+void score_tile(size_t k, const float* q, size_t ldq, const float* b, size_t panel_floats, float alpha, float* s,
+                size_t lds, size_t cols) {
+    __m512 acc[R][P];
+    zero(acc);
+    multiply_add(acc, q, ldq, b, panel_floats, 0, k);
     const __m512 al = _mm512_set1_ps(alpha);
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i)
@@ -93,23 +105,10 @@ void context_tile(size_t k, const float* a, size_t lda, const float* b, size_t p
                   size_t cols) {
     alignas(64) float total[R * P * 16];  // the finished blocks' sum: touched once per 256 k steps
     __m512 acc[R][P];
-#pragma GCC unroll 8
-    for (int i = 0; i < R; ++i)
-#pragma GCC unroll 4
-        for (int j = 0; j < P; ++j) acc[i][j] = _mm512_setzero_ps();
+    zero(acc);
     for (size_t k0 = 0;; k0 += kKBlock) {
         const size_t k1 = std::min(k, k0 + kKBlock);
-        for (size_t kk = k0; kk < k1; ++kk) {
-            __m512 bv[P];
-#pragma GCC unroll 4
-            for (int j = 0; j < P; ++j) bv[j] = _mm512_load_ps(b + j * panel_floats + kk * 16);
-#pragma GCC unroll 8
-            for (int i = 0; i < R; ++i) {
-                const __m512 av = _mm512_set1_ps(a[static_cast<size_t>(i) * lda + kk]);
-#pragma GCC unroll 4
-                for (int j = 0; j < P; ++j) acc[i][j] = _mm512_fmadd_ps(av, bv[j], acc[i][j]);
-            }
-        }
+        multiply_add(acc, a, lda, b, panel_floats, k0, k1);
         if (k1 >= k) break;  // the last block stays in acc
 #pragma GCC unroll 8
         for (int i = 0; i < R; ++i)

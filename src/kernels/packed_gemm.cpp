@@ -207,10 +207,7 @@ void gemm_packed_parallel(size_t m, const float* a, size_t lda, const PackedB& b
     const int nt = static_cast<int>(std::min<size_t>(static_cast<size_t>(std::max(threads, 1)), panels));
     if (nt <= 1) return gemm_packed(m, a, lda, b, 0, panels, c, ldc, ep);
 #pragma omp parallel num_threads(nt)
-    {
-        const size_t t = static_cast<size_t>(omp_get_thread_num()), T = static_cast<size_t>(omp_get_num_threads());
-        gemm_packed(m, a, lda, b, panels * t / T, panels * (t + 1) / T, c, ldc, ep);
-    }
+    gemm_packed_team(m, a, lda, b, c, ldc, ep);
 }
 
 void gemm_packed_team(size_t m, const float* a, size_t lda, const PackedB& b, float* c, size_t ldc,
