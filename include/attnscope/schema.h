@@ -7,6 +7,7 @@
 // (Arrays::Base64, what the HTTP API sends); the shape is in the document's own size fields.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,6 +70,10 @@ std::string neuron(const Trace& trace, const tokenizer::Encoding& e, int layer, 
 //  "importance" (when measured)}], "layers": [{"layer", "patterns"}], "head_map" {"docs", "stress",
 //  "distance"}} — PREFIX.json's "results" (the mergeable state beside it: CorpusStats::to_json_text).
 std::string corpus(const analysis::CorpusStats& stats);
+
+// IEEE half-precision copies of float32 values (round to nearest even): the compact display encoding of the
+// explorer's stream, half the bytes. Returns the largest absolute error of the rounding over these values.
+double to_half(const float* data, size_t count, uint16_t* out);
 
 // Base64 of little-endian float32 values: the encoding of Arrays::Base64.
 std::string base64_floats(const float* data, size_t count);

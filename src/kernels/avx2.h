@@ -25,6 +25,8 @@ double sum_xlogx_affine(const float* p, size_t n, float alpha, float beta);
 void log_inplace(float* x, size_t count);
 void row_summary(const float* row, size_t n, size_t i, double* colsum, float* max, double* distance);
 constexpr size_t kTopPMaxLength = 64;  // rows up to this length stay in registers
+// The top-p span of a row (reductions.h); scratch holds n rounded up to 32 floats. For rows longer than
+// kTopPMaxLength, 0 means undecided: the caller uses the heap.
 size_t top_p_count(const float* row, size_t n, double p, float* scratch);
 
 // The machine probe (machine_probe.h).

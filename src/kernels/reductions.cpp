@@ -43,10 +43,14 @@ size_t top_p_count_heap(float* v, size_t count, double p) {
 
 size_t top_p_count(const float* row, size_t n, double p, std::vector<float>& scratch) {
     constexpr size_t kRegisterRows = 64;  // avx2::kTopPMaxLength, kept here for builds without the x86 kernels
-    if (scratch.size() < std::max(n, kRegisterRows)) scratch.resize(std::max(n, kRegisterRows));
+    const size_t need = std::max((n + 31) / 32 * 32, kRegisterRows);
+    if (scratch.size() < need) scratch.resize(need);
 #if ATTNSCOPE_X86_KERNELS
     static_assert(kRegisterRows == avx2::kTopPMaxLength);
-    if (use_avx2() && n <= avx2::kTopPMaxLength) return avx2::top_p_count(row, n, p, scratch.data());
+    if (use_avx2()) {
+        const size_t count = avx2::top_p_count(row, n, p, scratch.data());
+        if (count > 0 || n <= avx2::kTopPMaxLength) return count;
+    }
 #endif
     std::copy(row, row + n, scratch.begin());
     return top_p_count_heap(scratch.data(), n, p);

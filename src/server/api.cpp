@@ -57,12 +57,24 @@ void post_json(Server::Impl& s, const char* path, std::vector<std::string_view> 
 }
 
 // A POST route with a JSON body that sets the response itself (a stream, a page).
-void post_raw(Server::Impl& s, const char* path, RawRoute route) {
-    s.http.Post(path, [&s, route](const httplib::Request& req, httplib::Response& res) {
+void post_raw(Server::Impl& s, const char* path, std::vector<std::string_view> fields, RawRoute route) {
+    s.http.Post(path, [&s, route, fields](const httplib::Request& req, httplib::Response& res) {
         answering_errors(res, [&] {
             const json body = parse_body(req.body);
-            allow_fields(body);
+            allow_fields(body, fields);
             route(s, body, res);
+        });
+    });
+}
+
+// A POST route about an earlier answer rather than a text: its own fields only, a JSON answer.
+void post_json_about_trace(Server::Impl& s, const char* path, std::vector<std::string_view> fields, JsonRoute route) {
+    s.http.Post(path, [&s, route, fields](const httplib::Request& req, httplib::Response& res) {
+        answering_errors(res, [&] {
+            const json body = parse_body(req.body);
+            allow_fields(body, fields, false);
+            RunSlot answer(s.answers);
+            res.set_content(route(s, body).dump(), "application/json");
         });
     });
 }
@@ -73,7 +85,8 @@ void register_api(Server::Impl& s) {
     s.http.Get("/api/model", [&s](const httplib::Request&, httplib::Response& res) {
         res.set_content(model_info_json(*s.model, s.location).dump(), "application/json");
     });
-    post_raw(s, "/api/attention", routes::attention_stream);
+    post_raw(s, "/api/attention", {"values"}, routes::attention_stream);
+    post_json_about_trace(s, "/api/values", {"trace", "layer", "head"}, routes::values);
     post_json(s, "/api/analyze", {}, routes::analyze);
     post_json(s, "/api/neuron", {"layer", "head"}, routes::neuron);
     post_json(s, "/api/rollout", {"flow", "flow_layer"}, routes::rollout);
@@ -81,7 +94,7 @@ void register_api(Server::Impl& s) {
     post_json(s, "/api/headmap", {}, routes::head_map);
     post_json(s, "/api/diff", {"with", "mask", "replace", "token", "delete"}, routes::diff);
     post_json(s, "/api/ablate", {"heads", "ablation"}, routes::ablate);
-    post_raw(s, "/api/export", routes::export_page);
+    post_raw(s, "/api/export", {}, routes::export_page);
 }
 
 }  // namespace attnscope::server

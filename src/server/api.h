@@ -10,6 +10,7 @@
 #include "attnscope/model_source.h"
 #include "connections.h"
 #include "server.h"
+#include "trace_cache.h"
 
 namespace attnscope::server {
 
@@ -26,6 +27,7 @@ struct Server::Impl {
     HttpServer http;
     std::counting_semaphore<256> runs;     // forward passes in flight
     std::counting_semaphore<256> answers;  // JSON answers being made (each holds a `runs` slot inside)
+    TraceCache held;                       // the traces of recent half-precision streams (/api/values)
 };
 
 // Holds one of the server's forward-pass slots for its lifetime.

@@ -18,14 +18,16 @@ nlohmann::json parse_body(const std::string& body) {
     }
 }
 
-void allow_fields(const nlohmann::json& body, std::span<const std::string_view> route_fields) {
+void allow_fields(const nlohmann::json& body, std::span<const std::string_view> route_fields, bool text_fields) {
     static constexpr std::string_view kTextFields[] = {"text", "pair", "truncate"};
+    const std::span<const std::string_view> text =
+        text_fields ? std::span<const std::string_view>(kTextFields) : std::span<const std::string_view>();
     for (const auto& [key, value] : body.items()) {
-        if (std::find(std::begin(kTextFields), std::end(kTextFields), key) != std::end(kTextFields)) continue;
+        if (std::find(text.begin(), text.end(), key) != text.end()) continue;
         if (std::find(route_fields.begin(), route_fields.end(), key) != route_fields.end()) continue;
         std::string known;
-        for (auto f : kTextFields) known += fmt::format("{}{}", known.empty() ? "" : ", ", f);
-        for (auto f : route_fields) known += fmt::format(", {}", f);
+        for (auto f : text) known += fmt::format("{}{}", known.empty() ? "" : ", ", f);
+        for (auto f : route_fields) known += fmt::format("{}{}", known.empty() ? "" : ", ", f);
         throw HttpError(400, fmt::format("unknown field '{}' (this endpoint takes: {})", key, known));
     }
 }

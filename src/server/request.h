@@ -21,9 +21,11 @@ class HttpError : public std::runtime_error {
 };
 
 nlohmann::json parse_body(const std::string& body);
-// Every body may hold the text fields (text, pair, truncate) and the route's own fields; any other field is
-// a 400 that names it, so a misspelt option such as "truncat" is not silently ignored.
-void allow_fields(const nlohmann::json& body, std::span<const std::string_view> route_fields = {});
+// Every body may hold the text fields (text, pair, truncate; unless text_fields is false) and the route's own
+// fields; any other field is a 400 that names it, so a misspelt option such as "truncat" is not silently
+// ignored.
+void allow_fields(const nlohmann::json& body, std::span<const std::string_view> route_fields = {},
+                  bool text_fields = true);
 // {"text": ..., "pair": ..., "truncate": bool} → an encoding the model accepts, or HttpError.
 tokenizer::Encoding encode_request(const model::Model& m, const nlohmann::json& body, const char* key = "text");
 int int_field(const nlohmann::json& body, const char* key, int lo, int hi, std::optional<int> fallback = std::nullopt);

@@ -22,8 +22,11 @@ json head_map(Server::Impl& s, const json& body);
 json diff(Server::Impl& s, const json& body);
 json ablate(Server::Impl& s, const json& body);
 
-// Streams frames (frames.h): the encoding, one frame per layer as it is computed, statistics, done.
+// Streams frames (frames.h): the encoding, one frame per layer as it is computed, statistics, done; the
+// layers in float32 or, with "values": "f16" (or "auto" on a long input), in half precision.
 void attention_stream(Server::Impl& s, const json& body, httplib::Response& res);
+// The exact float32 values of one head (or one layer) of a half-precision stream's trace.
+json values(Server::Impl& s, const json& body);
 // The offline HTML page of one analysis.
 void export_page(Server::Impl& s, const json& body, httplib::Response& res);
 

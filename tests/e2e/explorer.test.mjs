@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { pathToFileURL } from "node:url";
 
-import { ARTIFACTS, BINARY, MINILM, launchBrowser, runJson, startServer, waitForRuns } from "./harness.mjs";
+import { ARTIFACTS, BINARY, MINILM, ROOT, launchBrowser, runJson, startServer, waitForRuns } from "./harness.mjs";
 
 const SENTENCE = "The quick brown fox jumps over the lazy dog.";
 const PAIR = "It was not amused.";
@@ -234,6 +234,46 @@ test("an error from the server shows as a message and the page keeps working", a
   await page.locator("#text").fill("Back to normal.");
   await waitForRuns(page, afterTruncated + 1);
   assert.deepEqual(await page.locator("#tokens span").allTextContents(), ["[CLS]", "back", "to", "normal", ".", "[SEP]"]);
+});
+
+test("a long input comes in half precision with its error on screen; the head detail reads exact values", async () => {
+  const words = readFileSync(join(ROOT, "README.md"), "utf8").replace(/[^A-Za-z ]+/g, " ").split(/\s+/).filter(Boolean);
+  const text = words.slice(0, 280).join(" ");
+  const oracle = runJson(text);
+  const n = oracle.encoding.tokens.length;
+  assert.ok(n > 260 && n < 512, `${n} tokens`);
+  const before = await page.evaluate(() => window.attnscope.runs);
+  await page.click('#tabs button[data-view="model"]');
+  await page.locator("#text").fill(text);
+  await waitForRuns(page, before + 1);
+  const held = await page.evaluate(() => ({ values: window.attnscope.analysis().values, maxError: window.attnscope.analysis().maxError }));
+  const status = await page.locator("#status").textContent();
+  console.log(`${n} tokens: the page holds ${held.values}, largest error ${held.maxError}; status: ${status}`);
+  assert.equal(held.values, "f16");
+  assert.ok(held.maxError > 0 && held.maxError <= 2 ** -12);
+  assert.match(status, /half-precision values \(largest error [0-9.e-]+\)/);
+  await page.click('canvas[data-layer="2"][data-head="5"]');
+  await page.waitForFunction(() => window.attnscope.analysis().isExact(2, 5));
+  const canvas = page.locator("#detail-canvas");
+  await canvas.waitFor();
+  const g = await canvas.evaluate((c) => ({ left: Number(c.dataset.left), top: Number(c.dataset.top), cell: Number(c.dataset.cell) }));
+  for (const [r, c] of [[3, 4], [0, 0], [n - 1, 1], [17, n - 1], [100, 101]]) {
+    await canvas.hover({ position: { x: g.left + c * g.cell + g.cell / 2, y: g.top + r * g.cell + g.cell / 2 } });
+    const text = await page.locator("#detail-readout").textContent();
+    const m = text.match(/^(.*) → (.*): ([-0-9.e]+)/);
+    assert.ok(m, `readout: ${text}`);
+    const exact = oracle.attentions[2][5][r][c];
+    console.log(`cell (${r}, ${c}): page ${m[3]}, run --format json ${exact}`);
+    assert.equal(Math.fround(Number(m[3])), Math.fround(exact), "the readout is the exact float32");
+  }
+  // Another head of the same layer is still the half-precision copy, within the stated error.
+  const other = await page.evaluate(() => Array.from(window.attnscope.analysis().head(2, 6).subarray(0, 2000)));
+  const exactOther = oracle.attentions[2][6].flat().slice(0, 2000);
+  const diff = Math.max(...other.map((v, i) => Math.abs(v - exactOther[i])));
+  console.log(`head 2:6 (not opened): largest difference to the exact values ${diff} (stated ${held.maxError})`);
+  assert.ok(diff <= held.maxError && diff > 0);
+  await page.screenshot({ path: join(ARTIFACTS, "07b-long-input-exact-detail.png"), fullPage: true });
+  await page.click('#tabs button[data-view="model"]');
 });
 
 test("the offline HTML export opens from a file with no server", async () => {

@@ -10,16 +10,24 @@ import time
 import numpy as np
 
 
-def parse_frames(data):
-    """frame := u32 json_length | JSON | u32 payload_length | float32 payload (docs/api.md)."""
+def parse_frames(data, partial=False):
+    """frame := u32 json_length | JSON | u32 payload_length | payload (docs/api.md): float32, or IEEE half where
+    the header says "dtype": "f16". With partial, stops before an incomplete last frame instead of failing."""
     frames, offset = [], 0
     while offset < len(data):
+        if partial and offset + 4 > len(data):
+            break
         (json_length,) = struct.unpack_from("<I", data, offset)
+        if partial and offset + 8 + json_length > len(data):
+            break
         header = json.loads(data[offset + 4:offset + 4 + json_length])
         (payload_length,) = struct.unpack_from("<I", data, offset + 4 + json_length)
         start = offset + 8 + json_length
-        assert payload_length % 4 == 0 and start + payload_length <= len(data), "a truncated frame"
-        frames.append((header, np.frombuffer(data[start:start + payload_length], dtype="<f4")))
+        if partial and start + payload_length > len(data):
+            break
+        dtype = "<f2" if header.get("dtype") == "f16" else "<f4"
+        assert payload_length % np.dtype(dtype).itemsize == 0 and start + payload_length <= len(data), "a truncated frame"
+        frames.append((header, np.frombuffer(data[start:start + payload_length], dtype=dtype)))
         offset = start + payload_length
     return frames
 

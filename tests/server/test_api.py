@@ -77,17 +77,73 @@ def test_stream_equals_cli_bit_for_bit(server, attnscope, minilm_dir):
     assert frames[0][0]["encoding"]["sentence_b_start"] == cli["encoding"]["sentence_b_start"]
 
 
-def test_each_layer_travels_in_its_own_chunk_as_it_is_computed(server):
-    """The layers are streamed: every frame is one HTTP chunk, written when its layer is done."""
+def test_each_layer_arrives_as_it_is_computed(server):
+    """The layers are streamed: each frame is complete on the wire when its layer is done, not at the end.
+    (A layer's payload travels in several HTTP chunks, written from where it lies: chunks and frames are
+    independent.)"""
     text = " ".join(["word"] * 400)
     chunks = server.raw_chunks("/api/attention", {"text": text})
-    frames = [parse_frames(c) for c, _ in chunks if c]
-    assert all(len(f) == 1 for f in frames), "one frame per chunk"
-    kinds = [f[0][0]["type"] for f in frames]
+    stream, frames, complete_at = b"", [], []
+    for chunk, t in chunks:
+        stream += chunk
+        parsed = parse_frames(stream, partial=True)
+        while len(frames) < len(parsed):
+            frames.append(parsed[len(frames)])
+            complete_at.append(t)
+    kinds = [f[0]["type"] for f in frames]
     assert kinds == ["encoding"] + ["layer"] * 6 + ["stats", "done"]
-    arrival = [t for c, t in chunks if c]
-    print("chunk arrival (ms after the request): " + ", ".join(f"{k}:{1000 * t:.0f}" for k, t in zip(kinds, arrival)))
-    assert arrival[1] < arrival[6], "layer 0 arrives before layer 5 is sent"
+    assert len(chunks) > len(frames), "layer payloads go out in pieces"
+    print("frame complete (ms after the request): " + ", ".join(f"{k}:{1000 * t:.0f}" for k, t in zip(kinds, complete_at)))
+    assert complete_at[1] < complete_at[6], "layer 0 arrives before layer 5 is sent"
+
+
+def test_half_precision_stream_and_exact_values_of_what_is_pointed_at(server, attnscope, minilm_dir):
+    """"values": "f16" sends half-precision layers with their largest rounding error; /api/values gives the
+    exact float32 of a head or a layer from the trace the stream left, bit for bit the CLI's."""
+    text = "Attention is all you need, they said, and then they measured it."
+    cli = np.array(attnscope.json("run", text, "--model", minilm_dir, "--format", "json", "-q")["attentions"], dtype=np.float32)
+    L, H, n, _ = cli.shape
+    frames = parse_frames(server.raw("POST", "/api/attention", {"text": text, "values": "f16"})[2])
+    start, layers = frames[0][0], [f for f in frames if f[0]["type"] == "layer"]
+    assert start["values"] == "f16" and start["trace"]
+    worst = 0.0
+    for header, payload in layers:
+        assert header["dtype"] == "f16"
+        half = payload.astype(np.float32).reshape(H, n, n)
+        error = float(np.abs(half - cli[header["layer"]]).max())
+        assert error == pytest.approx(header["max_error"], rel=1e-6), "the stated error is the measured one"
+        assert error <= 2.0 ** -12
+        worst = max(worst, error)
+    print(f"half-precision stream: {payload.nbytes} bytes a layer for {n} tokens, largest error {worst:.3g}")
+    status, one = server.json("POST", "/api/values", {"trace": start["trace"], "layer": 2, "head": 5})
+    assert status == 200 and one["shape"] == [n, n]
+    exact = np.frombuffer(base64.b64decode(one["attention_b64"]), "<f4").reshape(n, n)
+    assert np.array_equal(exact, cli[2, 5])
+    status, layer = server.json("POST", "/api/values", {"trace": start["trace"], "layer": 4})
+    assert status == 200 and layer["shape"] == [H, n, n] and layer["head"] is None
+    assert np.array_equal(np.frombuffer(base64.b64decode(layer["attention_b64"]), "<f4").reshape(H, n, n), cli[4])
+    status, gone = server.json("POST", "/api/values", {"trace": "0123456789abcdef", "layer": 0})
+    assert status == 410 and "no longer held" in gone["error"], gone
+    status, bad = server.json("POST", "/api/values", {"trace": start["trace"], "layer": L})
+    assert status == 400, bad
+    status, bad = server.json("POST", "/api/values", {"trace": start["trace"], "layer": 0, "text": "x"})
+    assert status == 400 and "unknown field 'text'" in bad["error"], bad
+    status, bad = server.json("POST", "/api/attention", {"text": text, "values": "f8"})
+    assert status == 400 and "'values'" in bad["error"], bad
+    # "auto" keeps a short input exact: float32 and no trace held.
+    frames = parse_frames(server.raw("POST", "/api/attention", {"text": text, "values": "auto"})[2])
+    assert frames[0][0]["values"] == "f32" and "trace" not in frames[0][0]
+    assert np.array_equal(frames[1][1].reshape(H, n, n), cli[0])
+
+
+def test_the_server_holds_only_the_latest_traces(server):
+    ids = []
+    for i in range(6):
+        frames = parse_frames(server.raw("POST", "/api/attention", {"text": f"sentence number {i}", "values": "f16"})[2])
+        ids.append(frames[0][0]["trace"])
+    held = [server.json("POST", "/api/values", {"trace": t, "layer": 0, "head": 0})[0] for t in ids]
+    print(f"after 6 half-precision streams, /api/values answers: {held}")
+    assert held == [410, 410, 200, 200, 200, 200]
 
 
 def test_analyze_returns_binary_attentions_and_statistics(server, attnscope, minilm_dir):
@@ -206,7 +262,7 @@ def test_bad_parameters_get_400(server, path, body, message):
 
 
 @pytest.mark.parametrize("path,body,unknown,known", [
-    ("/api/attention", {"text": "a b", "truncat": True}, "truncat", "text, pair, truncate"),
+    ("/api/attention", {"text": "a b", "truncat": True}, "truncat", "text, pair, truncate, values"),
     ("/api/analyze", {"text": "a b", "layer": 0}, "layer", "text, pair, truncate"),
     ("/api/neuron", {"text": "a b", "layer": 0, "head": 0, "heads": 1}, "heads", "text, pair, truncate, layer, head"),
     ("/api/rollout", {"text": "a b", "flow_layers": 2}, "flow_layers", "text, pair, truncate, flow, flow_layer"),

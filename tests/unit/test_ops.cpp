@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/avx2.h"
 #include "kernels/forward_ops.h"
 #include "kernels/isa.h"
 #include "kernels/packed_gemm.h"
@@ -340,7 +341,11 @@ TEST_P(AtEveryIsa, TopPCountMatchesTheHeapOnEveryLength) {
     std::mt19937 rng(7);
     std::vector<float> scratch;
     size_t checked = 0, mismatches = 0;
-    for (size_t n = 0; n <= 80; ++n) {
+    size_t long_rows = 0, undecided = 0;  // rows the bisection leaves to the heap
+    std::vector<size_t> lengths;
+    for (size_t n = 0; n <= 80; ++n) lengths.push_back(n);
+    for (size_t n : {96, 127, 128, 200, 383, 384, 511, 512, 513, 1000}) lengths.push_back(n);  // the bisection
+    for (size_t n : lengths) {
         for (int trial = 0; trial < 40; ++trial) {
             std::vector<float> row =
                 random_vector(n, static_cast<uint32_t>(n * 100 + trial), 1.0f + static_cast<float>(trial % 5));
@@ -359,10 +364,46 @@ TEST_P(AtEveryIsa, TopPCountMatchesTheHeapOnEveryLength) {
                 mismatches += got != expect;
                 EXPECT_EQ(got, expect) << "n=" << n << " trial=" << trial << " p=" << p;
                 ++checked;
+#if ATTNSCOPE_X86_KERNELS
+                if (k::use_avx2() && n > k::avx2::kTopPMaxLength && p < 1.0) {
+                    std::vector<float> padded((n + 31) / 32 * 32);
+                    ++long_rows;
+                    undecided += k::avx2::top_p_count(row.data(), n, p, padded.data()) == 0;
+                }
+#endif
             }
         }
     }
-    std::printf("top_p_count: %zu rows of 0..80 values, %zu differ from the heap\n", checked, mismatches);
+    // Totals that meet p exactly, or miss it by one rounding, where only the largest-first double sum decides.
+    for (size_t n : {128, 512, 1000}) {
+        for (double p : {0.25, 0.5, 0.75, 0.9, 1.0}) {
+            const std::vector<float> flat(n, 1.0f / static_cast<float>(n));
+            std::vector<float> copy = flat;
+            const size_t expect = k::top_p_count_heap(copy.data(), n, p);
+            mismatches += k::top_p_count(flat.data(), n, p, scratch) != expect;
+            EXPECT_EQ(k::top_p_count(flat.data(), n, p, scratch), expect) << "flat n=" << n << " p=" << p;
+            for (double q : {std::nextafter(p, 0.0), std::nextafter(p, 2.0)}) {
+                copy = flat;
+                EXPECT_EQ(k::top_p_count(flat.data(), n, q, scratch), k::top_p_count_heap(copy.data(), n, q))
+                    << "flat n=" << n << " p=" << q;
+            }
+            checked += 3;
+        }
+    }
+    std::vector<float> odd(300, 0.003f);
+    odd[7] = -0.001f;  // not a probability row: the heap decides
+    std::vector<float> odd_copy = odd;
+    EXPECT_EQ(k::top_p_count(odd.data(), odd.size(), 0.5, scratch),
+              k::top_p_count_heap(odd_copy.data(), odd.size(), 0.5));
+    odd[7] = NAN;
+    odd_copy = odd;
+    EXPECT_EQ(k::top_p_count(odd.data(), odd.size(), 0.5, scratch),
+              k::top_p_count_heap(odd_copy.data(), odd.size(), 0.5));
+    std::printf(
+        "top_p_count: %zu rows of 0..1000 values, %zu differ from the heap; the bisection left %zu of %zu "
+        "long rows to the heap\n",
+        checked, mismatches, undecided, long_rows);
+    EXPECT_LE(undecided * 20, long_rows);  // the fast path decides (almost) every row
     const std::vector<float> uniform(513, 1.0f / 513);
     EXPECT_EQ(k::top_p_count(uniform.data(), uniform.size(), 0.5, scratch), 257u);
 }

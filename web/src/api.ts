@@ -1,9 +1,24 @@
 // Talking to `attnscope serve` (docs/api.md): the frame stream of /api/attention and the JSON routes.
 import type { Encoding, Stats } from "./data";
 
+export interface StreamStart {
+  layers: number;
+  heads: number;
+  values: "f32" | "f16";
+  trace?: string; // a half-precision stream's trace id, for /api/values
+}
+
+export interface LayerFrame {
+  layer: number;
+  dtype?: "f16";
+  max_error?: number;
+}
+
 export interface StreamHandlers {
-  encoding(e: Encoding, layers: number, heads: number): void;
-  layer(layer: number, data: Float32Array): void;
+  encoding(e: Encoding, start: StreamStart): void;
+  // bytes: the layer's little-endian float32 (or, with dtype "f16", half) [H][n][n], valid only during the
+  // call (the reader reuses its buffer): copying it once into place saves a copy and allocation per layer.
+  layer(frame: LayerFrame, bytes: Uint8Array): void;
   stats(s: Stats): void;
   done(info: { forward_ms: number; total_ms: number }): void;
 }
@@ -44,14 +59,13 @@ export async function streamAttention(body: object, signal: AbortSignal, h: Stre
       if (bytes.length < 8 + jsonLength + payloadLength) break;
       const header = JSON.parse(decoder.decode(bytes.subarray(4, 4 + jsonLength)));
       const start = 8 + jsonLength;
-      const payload = new Float32Array(bytes.slice(start, start + payloadLength).buffer);
-      buf.consume(start + payloadLength);
+      const payload = bytes.subarray(start, start + payloadLength);
       switch (header.type) {
         case "encoding":
-          h.encoding(header.encoding, header.layers, header.heads);
+          h.encoding(header.encoding, { layers: header.layers, heads: header.heads, values: header.values ?? "f32", trace: header.trace });
           break;
         case "layer":
-          h.layer(header.layer, payload);
+          h.layer(header, payload);
           break;
         case "stats":
           h.stats(header.stats);
@@ -62,6 +76,7 @@ export async function streamAttention(body: object, signal: AbortSignal, h: Stre
         case "error":
           throw new ApiError(header.error);
       }
+      buf.consume(start + payloadLength);
     }
     if (done) break;
   }

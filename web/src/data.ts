@@ -43,6 +43,40 @@ export class Analysis {
     this.layersDone = Math.max(this.layersDone, layer + 1);
   }
 
+  // How the page holds the values: "f32", exact; "f16", a half-precision copy for drawing (a long input's
+  // compact stream), largest rounding error maxError, with the exact values of some heads fetched on
+  // demand from the stream's trace (exactValues.ts).
+  values: "f32" | "f16" = "f32";
+  maxError = 0;
+  trace: string | null = null;
+  readonly exactHeads = new Set<number>(); // layer · H + head
+
+  isExact(layer: number, head: number): boolean {
+    return this.values === "f32" || this.exactHeads.has(layer * this.H + head);
+  }
+
+  // A layer from little-endian IEEE half bytes (any alignment), widened to float32.
+  setLayerHalf(layer: number, bytes: Uint8Array, maxError: number): void {
+    const size = this.H * this.n * this.n;
+    if (bytes.length !== size * 2) throw new Error(`layer ${layer} has ${bytes.length} bytes, expected ${size * 2}`);
+    const aligned = bytes.byteOffset % 2 === 0 ? bytes : bytes.slice();
+    const halves = new Uint16Array(aligned.buffer, aligned.byteOffset, size);
+    const table = halfTable();
+    const out = this.att.subarray(layer * size, (layer + 1) * size);
+    for (let k = 0; k < size; k++) out[k] = table[halves[k]];
+    this.values = "f16";
+    this.maxError = Math.max(this.maxError, maxError);
+    this.layersDone = Math.max(this.layersDone, layer + 1);
+  }
+
+  // The same from little-endian float32 bytes, at any alignment.
+  setLayerBytes(layer: number, bytes: Uint8Array): void {
+    const size = this.H * this.n * this.n;
+    if (bytes.length !== size * 4) throw new Error(`layer ${layer} has ${bytes.length} bytes, expected ${size * 4}`);
+    new Uint8Array(this.att.buffer, layer * size * 4, size * 4).set(bytes);
+    this.layersDone = Math.max(this.layersDone, layer + 1);
+  }
+
   head(layer: number, head: number): Float32Array {
     const nn = this.n * this.n;
     return this.att.subarray((layer * this.H + head) * nn, (layer * this.H + head + 1) * nn);
@@ -62,6 +96,20 @@ export class Analysis {
   hasPair(): boolean {
     return this.encoding.sentence_b_start !== null;
   }
+}
+
+// Every IEEE half bit pattern as a float32: widening by table lookup, in every browser.
+let halves: Float32Array | null = null;
+function halfTable(): Float32Array {
+  if (halves) return halves;
+  halves = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1,
+      exp = (h >> 10) & 0x1f,
+      mant = h & 0x3ff;
+    halves[h] = sign * (exp === 0 ? mant * 2 ** -24 : exp === 31 ? (mant ? NaN : Infinity) : (1024 + mant) * 2 ** (exp - 25));
+  }
+  return halves;
 }
 
 // A view of one head's matrix, as the head-detail view shows it: optionally without [CLS]/[SEP] (rows

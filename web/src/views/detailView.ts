@@ -3,6 +3,7 @@
 // and at word level.
 import { css, themeColours, viridis } from "../colors";
 import { formatF32, matrixView, type MatrixView } from "../data";
+import { loadExact } from "../exactValues";
 import { CanvasPainter, type Painter } from "../painter";
 import { checkbox, el, select, sizeCanvas, tooltip } from "../ui";
 import type { Ctx, View } from "./view";
@@ -90,8 +91,11 @@ function paintDetail(ctx: Ctx, p: Painter, v: MatrixView): Geometry {
 function readout(ctx: Ctx, v: MatrixView): string {
   if (!hoverCell) return "";
   const value = v.m[hoverCell.r * v.cols + hoverCell.c];
+  const a = ctx.analysis;
+  const approx = a !== null && !a.isExact(Math.min(ctx.state.layer, a.L - 1), Math.min(ctx.state.head, a.H - 1));
   return (
-    `${v.rowLabels[hoverCell.r]} → ${v.colLabels[hoverCell.c]}: ${formatF32(value)}` +
+    `${v.rowLabels[hoverCell.r]} → ${v.colLabels[hoverCell.c]}: ${approx ? "≈ " : ""}${formatF32(value)}` +
+    (approx ? ` (half precision, ± ${a.maxError.toPrecision(2)}; loading the exact value)` : "") +
     (v.transformed ? " (transformed)" : "") +
     `  [layer ${ctx.analysis?.layerName(ctx.state.layer) ?? ctx.state.layer}, head ${ctx.analysis?.headName(ctx.state.head) ?? ctx.state.head}]`
   );
@@ -144,6 +148,18 @@ export const detailView: View = {
     if (layer >= a.layersDone) {
       ctx.root.append(el("p", { class: "muted", text: "computing this layer…" }));
       return;
+    }
+    if (!a.isExact(layer, head) && !ctx.staticMode) {
+      const readoutBox = ctx.root.querySelector("#detail-readout");
+      if (readoutBox) readoutBox.textContent = "drawn from half-precision values; loading this head's exact values…";
+      loadExact(a, layer, head)
+        .then((loaded) => {
+          const same = ctx.analysis === a && ctx.state.view === "detail" && ctx.state.layer === layer && ctx.state.head === head;
+          if (loaded && same) this.render(ctx);
+        })
+        .catch((e: Error) => {
+          if (readoutBox) readoutBox.textContent = `exact values unavailable: ${e.message}`;
+        });
     }
     current = matrixView(a, layer, head, ctx.state.hideSpecial, ctx.state.words);
     canvas = el("canvas", { class: "view", id: "detail-canvas" });

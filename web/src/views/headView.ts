@@ -8,6 +8,7 @@
 // bench/browser.mjs measures the frame time (docs/performance.md).
 import { headColour, isDark, themeColours } from "../colors";
 import type { Analysis } from "../data";
+import { loadExact } from "../exactValues";
 import { CanvasPainter, type Painter } from "../painter";
 import type { PairFilter } from "../state";
 import { el, select, sizeCanvas, tooltip } from "../ui";
@@ -409,6 +410,8 @@ export const headView: View = {
       }
       if (next) {
         const layer = Math.min(ctx.state.layer, a.L - 1);
+        // A hover reads numbers: fetch this layer exact once (the tooltip marks ≈ until it is in).
+        if (!ctx.staticMode) loadExact(a, layer, null).catch(() => undefined);
         const lines = activeHeads(ctx).map((h) => {
           const m = a.head(layer, h);
           let best = 0,
@@ -420,7 +423,7 @@ export const headView: View = {
               at = k;
             }
           }
-          return `head ${a.headName(h)}: ${next.side === "left" ? "→" : "←"} ${a.encoding.tokens[at]} ${best.toFixed(3)}`;
+          return `head ${a.headName(h)}: ${next.side === "left" ? "→" : "←"} ${a.encoding.tokens[at]} ${a.isExact(layer, h) ? "" : "≈ "}${best.toFixed(3)}`;
         });
         tooltip(
           `${a.encoding.tokens[next.index]} (${next.side === "left" ? "attends to" : "attended by"})\n${lines.join("\n")}`,
