@@ -23,6 +23,7 @@ void f32_to_f16(const float* in, uint16_t* out, size_t count);
 double sum_xlogx(const float* p, const float* q, size_t n);
 double sum_xlogx_affine(const float* p, size_t n, float alpha, float beta);
 void log_inplace(float* x, size_t count);
+double sum_double(const float* x, size_t count);
 void row_summary(const float* row, size_t n, size_t i, double* colsum, float* max, double* distance);
 constexpr size_t kTopPMaxLength = 64;  // rows up to this length stay in registers
 // The top-p span of a row (reductions.h); scratch holds n rounded up to 32 floats. For rows longer than

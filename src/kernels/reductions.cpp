@@ -63,7 +63,20 @@ void log_inplace(float* x, size_t count) {
     ref::log_inplace(x, count);
 }
 
+double sum_double(const float* x, size_t count) {
+#if ATTNSCOPE_X86_KERNELS
+    if (use_avx2()) return avx2::sum_double(x, count);
+#endif
+    return ref::sum_double(x, count);
+}
+
 namespace ref {
+
+double sum_double(const float* x, size_t count) {
+    double s = 0;
+    for (size_t i = 0; i < count; ++i) s += x[i];
+    return s;
+}
 
 double sum_xlogx(const float* p, const float* q, size_t n) {
     double s = 0;

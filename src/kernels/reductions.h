@@ -22,8 +22,11 @@ size_t top_p_count(const float* row, size_t n, double p, std::vector<float>& scr
 size_t top_p_count_heap(float* v, size_t count, double p);
 // Natural log of every element.
 void log_inplace(float* x, size_t count);
+// Σ x in double (float values widened; the order of the additions is the kernel's own).
+double sum_double(const float* x, size_t count);
 
 namespace ref {
+double sum_double(const float* x, size_t count);
 double sum_xlogx(const float* p, const float* q, size_t n);
 double sum_xlogx_affine(const float* p, size_t n, float alpha, float beta);
 void row_summary(const float* row, size_t n, size_t i, double* colsum, float* max, double* distance);

@@ -2,13 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <random>
 
 namespace attnscope::server {
 
 std::string TraceCache::new_id() {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    return fmt::format("{:016x}", rng());
+    // Straight from the system's generator, not a seeded PRNG: a client that sees its own ids must learn
+    // nothing of another client's (a Mersenne twister's state follows from a few hundred outputs).
+    std::random_device device;
+    const uint64_t id = (static_cast<uint64_t>(device()) << 32) | device();
+    return fmt::format("{:016x}", id);
 }
 
 void TraceCache::put(const std::string& id, std::shared_ptr<const Trace> trace) {

@@ -235,3 +235,19 @@ TEST(ModelVariants, ActivationFromConfig) {
     t::write_tiny_model(bad, spec, t::tiny_weights(spec));
     EXPECT_THROW(Model::load(bad), attnscope::Error);
 }
+
+// assign writes only what is not already the value: a reused buffer's old values are overwritten, a grown
+// one's new elements are zero, and a non-zero value reaches every element.
+TEST(FloatBuffer, AssignOverwritesOldValuesAndZeroesNewOnes) {
+    attnscope::FloatBuffer b(std::vector<float>(10, 1.0f));
+    b.assign(20, 0.0f);
+    for (float x : b) EXPECT_EQ(x, 0.0f);
+    b.assign(20, 3.0f);
+    b.assign(7, 0.0f);
+    EXPECT_EQ(b.size(), 7u);
+    for (float x : b) EXPECT_EQ(x, 0.0f);
+    b.assign(12, 2.5f);
+    for (float x : b) EXPECT_EQ(x, 2.5f);
+    b.assign(30, -0.0f);
+    for (float x : b) EXPECT_TRUE(x == 0.0f && std::signbit(x));
+}

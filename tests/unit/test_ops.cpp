@@ -196,6 +196,10 @@ std::vector<OpCase> op_cases() {
                              for (size_t j = 0; j < n; ++j) worst = std::max(worst, std::fabs(col[j] - col_ref[j]));
                              return worst;
                          }});
+        cases.push_back({"sum_double", std::to_string(n), 1e-15, [=] {
+                             auto p = probabilities(n, 37);
+                             return std::fabs(k::sum_double(p.data(), n) - k::ref::sum_double(p.data(), n));
+                         }});
         cases.push_back({"top_p_count (p = 0.9)", std::to_string(n), 0.0, [=] {
                              auto p = probabilities(n, 35);
                              std::vector<float> scratch, copy = p;
