@@ -79,6 +79,8 @@ class FloatBuffer {
     float* data() { return data_; }
     const float* data() const { return data_; }
     size_t size() const { return size_; }
+    // The floats it can hold without allocating (a reused trace keeps its buffers when it shrinks).
+    size_t capacity() const { return borrowed_ ? size_ : owned_.capacity(); }
     bool empty() const { return size_ == 0; }
     float& operator[](size_t i) { return data_[i]; }
     const float& operator[](size_t i) const { return data_[i]; }

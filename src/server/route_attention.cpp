@@ -130,9 +130,12 @@ void attention_stream(Server::Impl& s, const json& body, httplib::Response& res)
             LayerQueue layers;
             std::thread forward([&] {
                 try {
-                    trace = m.forward(enc, fo, [&](size_t, int layer, const Trace& t) {
+                    std::vector<Trace> into(1);
+                    into[0] = s.held.take_spare();
+                    m.forward_batch_into({enc}, into, fo, [&](size_t, int layer, const Trace& t) {
                         layers.push({layer, t.attention(layer, 0)});
                     });
+                    trace = std::move(into[0]);
                 } catch (...) {
                     failure = std::current_exception();
                 }
@@ -174,9 +177,16 @@ void attention_stream(Server::Impl& s, const json& body, httplib::Response& res)
                     return true;
                 }
             }
-            if (gone.load()) return false;  // the client went away: stop quietly
+            if (gone.load()) {  // the client went away: stop quietly
+                s.held.give_spare(std::move(trace));
+                return false;
+            }
             send(frame({{"type", "stats"}, {"stats", statistics_json(m, trace, enc)}}));
-            if (!trace_id.empty()) s.held.put(trace_id, std::make_shared<const Trace>(std::move(trace)));
+            if (!trace_id.empty()) {
+                s.held.put(trace_id, std::move(trace));
+            } else {
+                s.held.give_spare(std::move(trace));
+            }
             send(frame({{"type", "done"}, {"forward_ms", forward_ms}, {"total_ms", ms_since(t0)}}));
             sink.done();
             return true;

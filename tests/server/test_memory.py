@@ -71,3 +71,34 @@ def test_a_burst_of_requests_leaves_no_memory_behind(attnscope, minilm_dir, conc
               f"{RETAINED_BOUND_MB} MB); peak over before {peak - before:.0f} MB (bound {load_bound:.0f} MB)")
         assert after - before <= RETAINED_BOUND_MB
         assert peak - before <= load_bound
+
+
+def stream(server, words, values):
+    status, _, data = server.raw("POST", "/api/attention", {"text": " ".join(["word"] * words), "values": values})
+    assert status == 200
+    return len(data)
+
+
+def test_streams_keep_at_most_the_held_traces_and_one_spare(attnscope, minilm_dir):
+    """Streams reuse one spare trace (its pages already mapped) and half-precision streams' traces are held
+    for /api/values: after many streams of every length the server holds no more than those (docs/api.md,
+    "Memory"), in both modes, at two at a time."""
+    sizes = [40, 200, 120, 300, 80, 254]
+    with Server(attnscope.binary, minilm_dir) as s:
+        for words in sizes:
+            stream(s, words, "f32")
+        time.sleep(0.3)
+        before = rss_mb(s.proc.pid)
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda k: stream(s, sizes[k % len(sizes)], "f32"), range(24)))
+        time.sleep(0.3)
+        after_f32 = rss_mb(s.proc.pid)
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda k: stream(s, sizes[k % len(sizes)], "f16"), range(24)))
+        time.sleep(0.3)
+        after_f16 = rss_mb(s.proc.pid)
+        trace_mb = 4 * 6 * 12 * 302 ** 2 / 2**20  # the largest input: 300 words and [CLS], [SEP]
+        print(f"24 float32 streams (n up to 302, two at a time): RSS {before:.0f} → {after_f32:.0f} MB; then 24 half-"
+              f"precision streams: {after_f16:.0f} MB (a 302-token trace is {trace_mb:.0f} MB; at most 4 held + 1 spare)")
+        assert after_f32 - before <= trace_mb + RETAINED_BOUND_MB
+        assert after_f16 - before <= 5 * trace_mb + RETAINED_BOUND_MB
