@@ -58,6 +58,14 @@ void pack_encoder_weights(BertWeights& w, const BertConfig& c, ModelInfo& info, 
         for (const LinearWeights* l :
              {&layer.query, &layer.key, &layer.value, &layer.attention_output, &layer.intermediate, &layer.output}) {
             packed_sources.insert(l->weight);
+            // The layer's pages of the memory map go as soon as it is packed, not after the last layer: the
+            // load's peak was every mapped weight plus every packed copy (684 MB for bert-base, whatever the
+            // input), now the packed copies plus one layer's pages. A later layer sharing the tensor (ALBERT)
+            // reads it back from the file; the conversions of F16/BF16 tensors are freed at the end.
+            const auto it = w.sources.find(l->weight);
+            if (it != w.sources.end() && it->second.file && !it->second.converted) {
+                it->second.file->release(it->second.view->data, it->second.view->nbytes);
+            }
         }
     }
     if (w.embedding_projection.weight) {
