@@ -9,7 +9,7 @@
 //      canvas (reading one pixel back makes Chromium execute every queued draw), for full redraws with
 //      every head shown and for hover redraws (one token's lines).
 // Prints median, spread and the machine; writes bench/results/browser.json.
-//   node bench/browser.mjs [--reps 30]
+//   node bench/browser.mjs [--reps 30] [--model DIR]
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
@@ -17,6 +17,8 @@ import { join } from "node:path";
 import { ROOT, launchBrowser, startServer, waitForRuns } from "../tests/e2e/harness.mjs";
 
 const reps = Number(process.argv[process.argv.indexOf("--reps") + 1] || 30) || 30;
+// --model DIR: serve another checkpoint (the bert-base shapes, say) for the whole run.
+const modelArg = process.argv.includes("--model") ? ["--model", process.argv[process.argv.indexOf("--model") + 1]] : [];
 mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
 const SENTENCE = "The quick brown fox jumps over the lazy dog.";  // 12 tokens with [CLS] and [SEP]
 
@@ -27,12 +29,13 @@ function summary(xs) {
 }
 const fmt = (x) => `median ${x.median.toFixed(1)} ms (p10 ${x.p10.toFixed(1)}, p90 ${x.p90.toFixed(1)}, max ${x.max.toFixed(1)}, n ${x.n})`;
 
-const server = await startServer();
+const server = await startServer(modelArg);
 const browser = await launchBrowser();
 const page = await browser.context.newPage();
 const chromiumVersion = browser.context.browser()?.version() ?? "chromium";
 await page.goto(server.url);
 await waitForRuns(page, 1);
+const modelName = await page.evaluate(() => fetch("api/model").then((r) => r.json()).then((m) => m.name));
 
 // ---- 1. keystroke → model view ----
 const drawn = [], presented = [], forward = [];
@@ -130,13 +133,14 @@ void box;
 
 const result = {
   machine: { cpu: cpus()[0]?.model, cores: cpus().length, browser: `Chromium ${chromiumVersion} (headless, --disable-gpu)` },
+  model: modelName,
   keystroke_to_model_view_ms: { drawn: summary(drawn), presented: summary(presented), model_forward_ms: summary(forward), tokens: 12 },
   keystroke_to_views_512_ms: { tokens: 512, values: longValues, first_layer: summary(long.firstLayer), last_layer: summary(long.lastLayer),
     model_view_drawn: summary(long.drawn), statistics_in: summary(long.done), model_forward_ms: summary(long.forward) },
   head_view_512: { tokens: n, full_redraw_ms: summary(full), lines_drawn: summary(fullLines), hover_redraw_ms: summary(hover) },
 };
 writeFileSync(join(ROOT, "bench", "results", "browser.json"), JSON.stringify(result, null, 2));
-console.log(`machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.browser}; server: attnscope serve, all-MiniLM-L6-v2`);
+console.log(`machine: ${result.machine.cpu}, ${result.machine.cores} cores, ${result.machine.browser}; server: attnscope serve, ${modelName}`);
 console.log(`keystroke → model view drawn (12 tokens):     ${fmt(result.keystroke_to_model_view_ms.drawn)}   target ≤ 150 ms`);
 console.log(`keystroke → model view on screen (next frame): ${fmt(result.keystroke_to_model_view_ms.presented)}`);
 console.log(`  of which the server's forward pass:          ${fmt(result.keystroke_to_model_view_ms.model_forward_ms)}; debounce 40 ms`);

@@ -18,9 +18,11 @@ const { chromium } = require("playwright-core");
 
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
-// Starts `attnscope serve --port 0` and resolves once it prints its URL.
+// Starts `attnscope serve --port 0` (on MiniLM unless extraArgs names a --model) and resolves once it
+// prints its URL.
 export function startServer(extraArgs = []) {
-  const proc = spawn(BINARY, ["serve", "--port", "0", "--model", MINILM, "--quiet", ...extraArgs],
+  const model = extraArgs.includes("--model") ? [] : ["--model", MINILM];
+  const proc = spawn(BINARY, ["serve", "--port", "0", ...model, "--quiet", ...extraArgs],
     { stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   proc.stderr.on("data", (d) => { stderr += d; });

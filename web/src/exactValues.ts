@@ -27,8 +27,9 @@ export function loadExact(a: Analysis, layer: number, head: number | null): Prom
     .then((r) => {
       const values = decodeFloats(r.attention_b64);
       if (values.length !== heads.length * nn) throw new ApiError(`exact values: ${values.length} floats, expected ${heads.length * nn}`);
+      const layerFloats = a.floats(layer); // widened first, so the exact values are not overwritten later
       heads.forEach((h, i) => {
-        a.att.set(values.subarray(i * nn, (i + 1) * nn), (layer * a.H + h) * nn);
+        layerFloats.set(values.subarray(i * nn, (i + 1) * nn), h * nn);
         a.exactHeads.add(layer * a.H + h);
       });
       return true;

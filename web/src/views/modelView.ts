@@ -1,7 +1,7 @@
 // Model view: every head's attention pattern as a thumbnail, layers down, heads across. Layers appear as
 // their frames arrive; a click opens the head.
 import { themeColours, viridis } from "../colors";
-import type { Analysis } from "../data";
+import { halfTable, type Analysis } from "../data";
 import type { Painter } from "../painter";
 import { el } from "../ui";
 import type { Ctx, View } from "./view";
@@ -12,11 +12,36 @@ function thumbnailSize(n: number): number {
   return Math.min(n, MAX_PIXELS);
 }
 
+// Max-pools an n × n matrix into s × s. Two copies, one per array type, so that each loop sees a single
+// type (one function given both ran as slowly as widening every value first).
+function poolFloats(m: Float32Array, n: number, s: number, column: Int32Array, pooled: Float32Array): void {
+  for (let i = 0; i < n; i++) {
+    const base = Math.floor((i * s) / n) * s,
+      row = i * n;
+    for (let j = 0; j < n; j++) {
+      const v = m[row + j],
+        k = base + column[j];
+      if (v > pooled[k]) pooled[k] = v;
+    }
+  }
+}
+
+function poolCodes(m: Uint16Array, n: number, s: number, column: Int32Array, pooled: Uint16Array): void {
+  for (let i = 0; i < n; i++) {
+    const base = Math.floor((i * s) / n) * s,
+      row = i * n;
+    for (let j = 0; j < n; j++) {
+      const v = m[row + j],
+        k = base + column[j];
+      if (v > pooled[k]) pooled[k] = v;
+    }
+  }
+}
+
 export function drawThumbnail(c: HTMLCanvasElement, a: Analysis, layer: number, head: number): void {
   const n = a.n,
     s = thumbnailSize(n);
   if (c.width !== s) c.width = c.height = s;
-  const m = a.head(layer, head);
   const g = c.getContext("2d") as CanvasRenderingContext2D;
   const img = g.createImageData(s, s);
   // Each thumbnail on its own scale: the pattern matters here, the numbers are in the head detail.
@@ -26,14 +51,16 @@ export function drawThumbnail(c: HTMLCanvasElement, a: Analysis, layer: number, 
   const column = new Int32Array(n);
   for (let j = 0; j < n; j++) column[j] = Math.floor((j * s) / n);
   let max = 0;
-  for (let i = 0; i < n; i++) {
-    const base = Math.floor((i * s) / n) * s,
-      row = i * n;
-    for (let j = 0; j < n; j++) {
-      const v = m[row + j],
-        k = base + column[j];
-      if (v > pooled[k]) pooled[k] = v;
-    }
+  // A layer still in half codes is pooled on the codes: for non-negative halves their order is the
+  // values' order, so the maxima are the same, widened once per pixel instead of once per value.
+  const codes = a.halfCodes(layer, head);
+  if (codes) {
+    const pooledCodes = new Uint16Array(s * s);
+    poolCodes(codes, n, s, column, pooledCodes);
+    const table = halfTable();
+    for (let k = 0; k < s * s; k++) pooled[k] = table[pooledCodes[k]];
+  } else {
+    poolFloats(a.head(layer, head), n, s, column, pooled);
   }
   for (let k = 0; k < s * s; k++) max = Math.max(max, pooled[k]);
   for (let k = 0; k < s * s; k++) {
