@@ -120,7 +120,7 @@ test("hovering shows values: a token in the head view, a cell in the heatmap", a
   const text = await tip.textContent();
   console.log(`# head view tooltip: ${text.split("\n").slice(0, 2).join(" | ")}`);
   assert.match(text, /^output \(attends to\)/);
-  assert.match(text, /head 0: → \S+ \d\.\d{3}/);
+  assert.match(text, /head 0: → \S+ ≈ \d\.\d{3}/, "the 8-bit copy's values are marked as rounded");
   const detail = page.locator("#detail-canvas").first();
   await detail.scrollIntoViewIfNeeded();
   const d = await detail.evaluate((c) => ({ left: Number(c.dataset.left), top: Number(c.dataset.top), cell: Number(c.dataset.cell) }));
@@ -128,7 +128,8 @@ test("hovering shows values: a token in the head view, a cell in the heatmap", a
   await page.mouse.move(db.x + d.left + d.cell * 1.5, db.y + d.top + d.cell * 0.5);
   const readout = await page.locator("#detail-readout").first().textContent();
   console.log(`# heatmap readout: ${readout}`);
-  assert.match(readout, /^\[CLS\] → the: \d(\.\d+)?(e-\d+)?/);
+  // A static output holds the 8-bit copy: the readout marks its value as rounded and says by how much.
+  assert.match(readout, /^\[CLS\] → the: ≈ \d(\.\d+)?(e-\d+)? \(8-bit copy, ± [0-9.e-]+\)/);
 });
 
 test("typing in explore recomputes in the kernel and redraws", async () => {

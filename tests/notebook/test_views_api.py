@@ -226,6 +226,26 @@ def test_explore_answers_the_atlas_from_the_kernel(attnscope_pkg, minilm):
     print(f"explore ablate error: {sent[0]['error']}")
 
 
+def test_explore_gives_the_exact_values_behind_its_8_bit_copy(attnscope_pkg, minilm):
+    """What the user reads in the live widget (a head-detail readout, a head-view hover) comes exact from
+    the kernel: one head or one layer, float32 bit for bit the model's, for the input on screen only."""
+    w = attnscope_pkg.explore(minilm, "The output shows the attention values")
+    out = minilm("The output shows the attention values")
+    seq = w.meta["seq"]
+    head = np.frombuffer(base64.b64decode(w.answer("values", {"layer": 2, "head": 5, "seq": seq})), "<f4")
+    assert np.array_equal(head.reshape(8, 8), out.attentions[2][0, 5])
+    layer = np.frombuffer(base64.b64decode(w.answer("values", {"layer": 4, "head": None, "seq": seq})), "<f4")
+    assert np.array_equal(layer.reshape(12, 8, 8), out.attentions[4][0])
+    codes = np.frombuffer(w.att, np.uint8).reshape(6, 12, 8, 8)
+    print(f"explore: the 8-bit copy is within {np.abs(codes[2, 5] / 255 - head.reshape(8, 8)).max():.2g} "
+          f"(stated {w.meta['max_error']:.2g}); the exact values are fetched on demand")
+    for body, message in [({"layer": 6, "head": 0, "seq": seq}, "'layer' must be an index 0..5"),
+                          ({"layer": 0, "head": 12, "seq": seq}, "'head' must be an index 0..11 or null"),
+                          ({"layer": 0, "head": 0, "seq": seq - 1}, "the input changed")]:
+        with pytest.raises(ValueError, match=message):
+            w.answer("values", body)
+
+
 def test_the_renderer_keeps_the_packages_error_type(attnscope_pkg, minilm):
     # Importing attnscope._render registers its own exception translator; the package's errors must stay
     # attnscope.Error afterwards (it once made every library error a plain ValueError).

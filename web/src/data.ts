@@ -44,11 +44,12 @@ export class Analysis {
   }
 
   // How the page holds the values: "f32", exact; "f16", a half-precision copy for drawing (a long input's
-  // compact stream), largest rounding error maxError, with the exact values of some heads fetched on
-  // demand from the stream's trace (exactValues.ts).
-  values: "f32" | "f16" = "f32";
+  // compact stream); "u8", the notebook's 8-bit copy. maxError is the copy's largest rounding error. Where
+  // exactSource is set (the server's /api/values, the live widget's kernel), the exact values of the heads
+  // the user reads are fetched on demand and written into place (exactValues.ts).
+  values: "f32" | "f16" | "u8" = "f32";
   maxError = 0;
-  trace: string | null = null;
+  exactSource: ((layer: number, head: number | null) => Promise<Float32Array>) | null = null;
   readonly exactHeads = new Set<number>(); // layer · H + head
 
   isExact(layer: number, head: number): boolean {

@@ -3,6 +3,7 @@
 // come. An offline HTML export runs the same code on data embedded in the page (window.__ATTNSCOPE_DATA__).
 import { ApiError, decodeFloats, getJson, streamAttention } from "./api";
 import { Analysis, type Encoding, type Stats } from "./data";
+import { serverExactSource } from "./exactValues";
 import { exportHtml, exportImage } from "./export";
 import { readUrl, writeUrl, type AppState, type ViewName } from "./state";
 import { el } from "./ui";
@@ -157,7 +158,7 @@ async function analyse(): Promise<void> {
       encoding(e, start) {
         performance.mark("stream-encoding");
         ctx.analysis = new Analysis(e, start.layers, start.heads);
-        ctx.analysis.trace = start.trace ?? null;
+        if (start.trace) ctx.analysis.exactSource = serverExactSource(start.trace);
         renderTokens(ctx.analysis);
         renderView();
       },

@@ -81,8 +81,13 @@ export async function decodePayload(p: Payload): Promise<Analysis> {
   a.layerIds = p.layers;
   a.headIds = p.heads;
   const raw = base64Bytes(p.data);
-  if (p.codec === "f32") a.att.set(new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4));
-  else dequantize(p.codec === "u8-deflate" ? await inflate(raw) : raw, a.att);
+  if (p.codec === "f32") {
+    a.att.set(new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4));
+  } else {
+    dequantize(p.codec === "u8-deflate" ? await inflate(raw) : raw, a.att);
+    a.values = "u8"; // the readouts say so: a static output has no exact values to fetch
+    a.maxError = p.max_error;
+  }
   a.layersDone = L;
   a.stats = p.stats ?? null;
   return a;

@@ -3,6 +3,7 @@
 // the text and pair boxes send what is typed back (`text`, `pair`) and Python recomputes and replies.
 // The analyses (statistics, head map, rollout, norms, ablation, counterfactual) are asked for over the
 // widget's message channel, {id, kind, body} → {id, result | error}, and computed by the library in the kernel.
+import { decodeFloats } from "./api";
 import { Analysis, type Stats } from "./data";
 import { toCls, type AtlasSource, type Body, type ToClsWire } from "./views/atlasSource";
 import { frame } from "./notebook";
@@ -128,6 +129,10 @@ function render({ model, el: host }: { model: Model; el: HTMLElement }): () => v
     }
     for (let k = 0; k < codes.length; k++) a.att[k] = codes[k] / 255;
     a.layersDone = L;
+    a.values = "u8";
+    a.maxError = meta.max_error;
+    // What the user reads (the head detail's readout, a head-view hover) comes exact from the kernel.
+    a.exactSource = async (layer, head) => decodeFloats(await k.ask<string>("values", { layer, head, seq: meta.seq }));
     m.show(
       a,
       `${n} tokens · ${L} layers × ${H} heads · model ${meta.forward_ms.toFixed(1)} ms · 8-bit copy (largest rounding error ${meta.max_error.toPrecision(2)})`,

@@ -55,6 +55,7 @@ class Explorer(anywidget.AnyWidget):
         self._seq = 0
         self._handle: Any = None
         self._out: Any = None  # the model output on screen: what the atlas's questions are about
+        self._att: Any = None  # its attentions, float32 [L, H, n, n] of the layers and heads shown
         self._shown: tuple[str, str | None] = ("", None)  # its text and pair (the boxes may hold newer ones)
         self.last: ViewOutput | None = None
         self.timings: list[float] = []
@@ -74,7 +75,7 @@ class Explorer(anywidget.AnyWidget):
             self.meta = {"error": str(e).splitlines()[0] if str(e) else type(e).__name__, "seq": self._seq}
             return
         L, H, n, _ = a.att.shape
-        self._out, self._shown = out, (self.text, self.pair or None)
+        self._out, self._shown, self._att = out, (self.text, self.pair or None), a.att
         self.att = codes.tobytes()
         self.meta = {"encoding": {"tokens": a.tokens, "input_ids": a.input_ids, "token_type_ids": a.token_type_ids,
                                   "special_tokens_mask": a.special, "sentence_b_start": a.sentence_b_start},
@@ -109,6 +110,8 @@ class Explorer(anywidget.AnyWidget):
         out = self._out
         if out is None:
             raise ValueError("nothing is on screen yet")
+        if kind == "values":
+            return self._exact_values(body)
         if kind == "statistics":
             return analysis.head_statistics(out)
         if kind == "head_map":
@@ -134,6 +137,22 @@ class Explorer(anywidget.AnyWidget):
                 edit["mask"] = int(body["mask"])
             return analysis.counterfactual(self._model, text, pair=pair, **edit)
         raise ValueError(f"unknown request {kind!r}")
+
+    def _exact_values(self, body: dict[str, Any]) -> str:
+        """The exact float32 values behind the 8-bit copy on screen, for what the user reads: one head (or,
+        with head null, one layer) of the shown layers and heads, little-endian float32 in base64."""
+        import base64
+
+        if body.get("seq") != self._seq:
+            raise ValueError("the input changed since this view was drawn")
+        L, H = self._att.shape[:2]
+        layer, head = body.get("layer"), body.get("head")
+        if not isinstance(layer, int) or isinstance(layer, bool) or not 0 <= layer < L:
+            raise ValueError(f"'layer' must be an index 0..{L - 1}")
+        if head is not None and (not isinstance(head, int) or isinstance(head, bool) or not 0 <= head < H):
+            raise ValueError(f"'head' must be an index 0..{H - 1} or null")
+        values = self._att[layer] if head is None else self._att[layer, head]
+        return base64.b64encode(values.astype("<f4").tobytes()).decode("ascii")
 
     def _twin(self) -> Any:
         return _Twin(self)

@@ -95,7 +95,9 @@ function readout(ctx: Ctx, v: MatrixView): string {
   const approx = a !== null && !a.isExact(Math.min(ctx.state.layer, a.L - 1), Math.min(ctx.state.head, a.H - 1));
   return (
     `${v.rowLabels[hoverCell.r]} → ${v.colLabels[hoverCell.c]}: ${approx ? "≈ " : ""}${formatF32(value)}` +
-    (approx ? ` (half precision, ± ${a.maxError.toPrecision(2)}; loading the exact value)` : "") +
+    (approx
+      ? ` (${a.values === "u8" ? "8-bit copy" : "half precision"}, ± ${a.maxError.toPrecision(2)}${a.exactSource ? "; loading the exact value" : ""})`
+      : "") +
     (v.transformed ? " (transformed)" : "") +
     `  [layer ${ctx.analysis?.layerName(ctx.state.layer) ?? ctx.state.layer}, head ${ctx.analysis?.headName(ctx.state.head) ?? ctx.state.head}]`
   );
@@ -149,9 +151,9 @@ export const detailView: View = {
       ctx.root.append(el("p", { class: "muted", text: "computing this layer…" }));
       return;
     }
-    if (!a.isExact(layer, head) && !ctx.staticMode) {
+    if (!a.isExact(layer, head) && a.exactSource) {
       const readoutBox = ctx.root.querySelector("#detail-readout");
-      if (readoutBox) readoutBox.textContent = "drawn from half-precision values; loading this head's exact values…";
+      if (readoutBox) readoutBox.textContent = "drawn from a rounded copy; loading this head's exact values…";
       loadExact(a, layer, head)
         .then((loaded) => {
           const same = ctx.analysis === a && ctx.state.view === "detail" && ctx.state.layer === layer && ctx.state.head === head;

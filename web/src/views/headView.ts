@@ -411,7 +411,7 @@ export const headView: View = {
       if (next) {
         const layer = Math.min(ctx.state.layer, a.L - 1);
         // A hover reads numbers: fetch this layer exact once (the tooltip marks ≈ until it is in).
-        if (!ctx.staticMode) loadExact(a, layer, null).catch(() => undefined);
+        loadExact(a, layer, null).catch(() => undefined);
         const lines = activeHeads(ctx).map((h) => {
           const m = a.head(layer, h);
           let best = 0,
