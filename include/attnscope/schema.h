@@ -75,6 +75,10 @@ std::string corpus(const analysis::CorpusStats& stats);
 // explorer's stream, half the bytes. Returns the largest absolute error of the rounding over these values.
 double to_half(const float* data, size_t count, uint16_t* out);
 
+// The model view's thumbnails of H heads' n × n maps: each max-pooled to size × size (size ≤ n), the key
+// and query j going to pixel ⌊j · size / n⌋, as web/src/views/modelView.ts pools. out: [H][size][size].
+void thumbnails(const float* heads, int num_heads, size_t n, size_t size, float* out);
+
 // Base64 of little-endian float32 values: the encoding of Arrays::Base64.
 std::string base64_floats(const float* data, size_t count);
 // Base64 (RFC 4648, with padding) of any bytes.

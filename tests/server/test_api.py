@@ -136,6 +136,30 @@ def test_half_precision_stream_and_exact_values_of_what_is_pointed_at(server, at
     assert np.array_equal(frames[1][1].reshape(H, n, n), cli[0])
 
 
+def test_a_half_precision_stream_sends_each_layers_thumbnails_first(server, attnscope, minilm_dir):
+    """Past 96 tokens a display stream sends, before each layer, the model view's thumbnails: every head
+    max-pooled to 96 × 96 from the exact values, pixel ⌊j · 96 / n⌋ as the page pools."""
+    text = " ".join(["word", "attention", "pooling", "."] * 40)
+    cli = np.array(attnscope.json("run", text, "--model", minilm_dir, "--format", "json", "-q")["attentions"], dtype=np.float32)
+    L, H, n, _ = cli.shape
+    frames = parse_frames(server.raw("POST", "/api/attention", {"text": text, "values": "f16"})[2])
+    kinds = [h["type"] for h, _ in frames]
+    assert kinds == ["encoding"] + ["thumbnails", "layer"] * L + ["stats", "done"], kinds
+    bucket = np.arange(n) * 96 // n
+    for header, payload in frames[1:1 + 2 * L:2]:
+        assert header["shape"] == [H, 96, 96]
+        got = payload.reshape(H, 96, 96)
+        a = cli[header["layer"]]
+        want = np.zeros((H, 96, 96), np.float32)
+        for bi in range(96):
+            for bj in range(96):
+                want[:, bi, bj] = a[:, bucket == bi][:, :, bucket == bj].max(axis=(1, 2))
+        assert np.array_equal(got, want)
+    print(f"{n} tokens: {L} thumbnail frames of {H} × 96 × 96, equal to max-pooling the exact values")
+    frames = parse_frames(server.raw("POST", "/api/attention", {"text": text, "values": "f32"})[2])
+    assert "thumbnails" not in [h["type"] for h, _ in frames], "a float32 stream is not for display only"
+
+
 def test_the_server_holds_only_the_latest_traces(server):
     ids = []
     for i in range(6):

@@ -19,6 +19,9 @@ export interface StreamHandlers {
   // bytes: the layer's little-endian float32 (or, with dtype "f16", half) [H][n][n], valid only during the
   // call (the reader reuses its buffer): copying it once into place saves a copy and allocation per layer.
   layer(frame: LayerFrame, bytes: Uint8Array): void;
+  // A half-precision stream's thumbnails of a layer (float32 [H][size][size], max-pooled by the server),
+  // sent just before the layer; valid only during the call.
+  thumbnails?(layer: number, bytes: Uint8Array, size: number): void;
   stats(s: Stats): void;
   done(info: { forward_ms: number; total_ms: number }): void;
 }
@@ -66,6 +69,9 @@ export async function streamAttention(body: object, signal: AbortSignal, h: Stre
           break;
         case "layer":
           h.layer(header, payload);
+          break;
+        case "thumbnails":
+          h.thumbnails?.(header.layer, payload, header.shape[1]);
           break;
         case "stats":
           h.stats(header.stats);

@@ -73,6 +73,25 @@ export class Analysis {
     this.layersDone = Math.max(this.layersDone, layer + 1);
   }
 
+  // The model view's thumbnails of some layers, max-pooled by the server (a half-precision stream).
+  private readonly thumbs: (Float32Array | null)[] = [];
+  thumbSize = 0;
+
+  setThumbnails(layer: number, bytes: Uint8Array, size: number): void {
+    if (bytes.length !== this.H * size * size * 4) throw new Error(`thumbnails of layer ${layer}: ${bytes.length} bytes`);
+    const t = new Float32Array(this.H * size * size);
+    new Uint8Array(t.buffer).set(bytes);
+    this.thumbs[layer] = t;
+    this.thumbSize = size;
+  }
+
+  // One head's server-pooled thumbnail, or null.
+  thumbnail(layer: number, head: number): Float32Array | null {
+    const t = this.thumbs[layer];
+    const ss = this.thumbSize * this.thumbSize;
+    return t ? t.subarray(head * ss, (head + 1) * ss) : null;
+  }
+
   // One head's half codes while its layer is not yet widened, else null.
   halfCodes(layer: number, head: number): Uint16Array | null {
     const codes = this.halfLayers[layer];

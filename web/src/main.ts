@@ -172,6 +172,9 @@ async function analyse(): Promise<void> {
         currentView().onLayer?.(ctx, layer);
         setStatus(`${ctx.analysis.n} tokens · layer ${layer + 1} of ${ctx.analysis.L}…`);
       },
+      thumbnails(layer, bytes, size) {
+        if (ctx.analysis && !controller.signal.aborted) ctx.analysis.setThumbnails(layer, bytes, size);
+      },
       stats(s) {
         if (!ctx.analysis || controller.signal.aborted) return;
         ctx.analysis.stats = s;

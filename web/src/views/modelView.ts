@@ -51,10 +51,14 @@ export function drawThumbnail(c: HTMLCanvasElement, a: Analysis, layer: number, 
   const column = new Int32Array(n);
   for (let j = 0; j < n; j++) column[j] = Math.floor((j * s) / n);
   let max = 0;
-  // A layer still in half codes is pooled on the codes: for non-negative halves their order is the
+  // Pooled by the server where it sent them (a half-precision stream: the same pooling, in C++, exact);
+  // else a layer still in half codes is pooled on the codes: for non-negative halves their order is the
   // values' order, so the maxima are the same, widened once per pixel instead of once per value.
-  const codes = a.halfCodes(layer, head);
-  if (codes) {
+  const fromServer = a.thumbSize === s ? a.thumbnail(layer, head) : null;
+  const codes = fromServer ? null : a.halfCodes(layer, head);
+  if (fromServer) {
+    pooled.set(fromServer);
+  } else if (codes) {
     const pooledCodes = new Uint16Array(s * s);
     poolCodes(codes, n, s, column, pooledCodes);
     const table = halfTable();
