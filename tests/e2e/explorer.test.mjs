@@ -252,6 +252,11 @@ test("a long input comes in half precision with its error on screen; the head de
   assert.equal(held.values, "f16");
   assert.ok(held.maxError > 0 && held.maxError <= 2 ** -12);
   assert.match(status, /half-precision values \(largest error [0-9.e-]+\)/);
+  // The thumbnails came pooled from the server and are drawn.
+  assert.equal(await page.evaluate(() => window.attnscope.analysis().thumbSize), 96);
+  const thumb = await distinctColours('canvas[data-layer="2"][data-head="5"]');
+  console.log(`thumbnail 2:5 from the server's pooling: ${thumb.width} × ${thumb.height}, ${thumb.colours} colours`);
+  assert.ok(thumb.width === 96 && thumb.colours > 20, JSON.stringify(thumb));
   await page.click('canvas[data-layer="2"][data-head="5"]');
   await page.waitForFunction(() => window.attnscope.analysis().isExact(2, 5));
   const canvas = page.locator("#detail-canvas");
