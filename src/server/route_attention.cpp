@@ -87,7 +87,10 @@ constexpr size_t kAutoHalfBytes = size_t{16} << 20;
 // A half-precision stream is for display: before each layer it sends the model view's thumbnails of that
 // layer, max-pooled here (~2 ms a layer in C++) instead of by the page (~20 ms a layer in JavaScript at 512
 // tokens, on the cores the forward needs). The size is the page's (web/src/views/modelView.ts, MAX_PIXELS).
+// From 256 tokens: below, the page pools a layer in a few ms and the thumbnails would add over a quarter
+// to the layer's bytes (442 KB for 12 heads).
 constexpr size_t kThumbnailPixels = 96;
+constexpr size_t kThumbnailsFrom = 256;
 
 Values values_of(const json& body, size_t attention_bytes) {
     const std::string v = string_field(body, "values", "f32");
@@ -161,7 +164,7 @@ void attention_stream(Server::Impl& s, const json& body, httplib::Response& res)
                         send_bytes(payload + at, std::min(kPieceBytes, bytes - at));
                     }
                 } else {
-                    if (n > kThumbnailPixels) {
+                    if (n >= kThumbnailsFrom) {
                         thumbs.resize(static_cast<size_t>(H) * kThumbnailPixels * kThumbnailPixels);
                         schema::thumbnails(done.data, H, n, kThumbnailPixels, thumbs.data());
                         send(frame({{"type", "thumbnails"},

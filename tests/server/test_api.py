@@ -137,9 +137,9 @@ def test_half_precision_stream_and_exact_values_of_what_is_pointed_at(server, at
 
 
 def test_a_half_precision_stream_sends_each_layers_thumbnails_first(server, attnscope, minilm_dir):
-    """Past 96 tokens a display stream sends, before each layer, the model view's thumbnails: every head
+    """From 256 tokens a display stream sends, before each layer, the model view's thumbnails: every head
     max-pooled to 96 × 96 from the exact values, pixel ⌊j · 96 / n⌋ as the page pools."""
-    text = " ".join(["word", "attention", "pooling", "."] * 40)
+    text = " ".join(["word", "attention", "pooling", "."] * 64)
     cli = np.array(attnscope.json("run", text, "--model", minilm_dir, "--format", "json", "-q")["attentions"], dtype=np.float32)
     L, H, n, _ = cli.shape
     frames = parse_frames(server.raw("POST", "/api/attention", {"text": text, "values": "f16"})[2])
@@ -158,6 +158,9 @@ def test_a_half_precision_stream_sends_each_layers_thumbnails_first(server, attn
     print(f"{n} tokens: {L} thumbnail frames of {H} × 96 × 96, equal to max-pooling the exact values")
     frames = parse_frames(server.raw("POST", "/api/attention", {"text": text, "values": "f32"})[2])
     assert "thumbnails" not in [h["type"] for h, _ in frames], "a float32 stream is not for display only"
+    short = " ".join(["word"] * 253)  # 255 tokens: the page pools these itself
+    frames = parse_frames(server.raw("POST", "/api/attention", {"text": short, "values": "f16"})[2])
+    assert frames[0][0]["n"] == 255 and "thumbnails" not in [h["type"] for h, _ in frames]
 
 
 def test_the_server_holds_only_the_latest_traces(server):
