@@ -150,6 +150,18 @@ void attention_stream(Server::Impl& s, const json& body, httplib::Response& res)
                 forward_ms = ms_since(t0);
                 layers.finish();
             });
+            // Whatever ends this thread's sending early (an exception from a write or an allocation), the
+            // forward is told to stop and is joined: a std::thread destroyed while running would terminate.
+            struct StopAndJoin {
+                std::thread& thread;
+                std::atomic<bool>& stop;
+                ~StopAndJoin() {
+                    if (thread.joinable()) {
+                        stop.store(true);
+                        thread.join();
+                    }
+                }
+            } stop_and_join{forward, gone};
             LayerQueue::Layer done{};
             std::vector<uint16_t> halves;
             std::vector<float> thumbs;
