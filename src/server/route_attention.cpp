@@ -111,115 +111,112 @@ void attention_stream(Server::Impl& s, const json& body, httplib::Response& res)
     // A half-precision stream's trace is kept for /api/values, under this id.
     const std::string trace_id = values == Values::F16 ? s.held.new_id() : "";
     res.set_header("Cache-Control", "no-store");
-    res.set_chunked_content_provider(
-        "application/x-attnscope-frames", [&s, &m, enc, n, L, H, values, trace_id](size_t, httplib::DataSink& sink) {
-            const auto t0 = std::chrono::steady_clock::now();
-            RunSlot slot(s.runs);
-            std::atomic<bool> gone{false};
-            auto send_bytes = [&](const char* bytes, size_t size) {
-                if (gone.load()) return false;
-                if (!sink.is_writable() || !sink.write(bytes, size)) gone.store(true);
-                return !gone.load();
-            };
-            auto send = [&](const std::string& bytes) { return send_bytes(bytes.data(), bytes.size()); };
-            json start = {{"type", "encoding"},
-                          {"encoding", encoding_json(enc)},
-                          {"layers", L},
-                          {"heads", H},
-                          {"n", n},
-                          {"values", values == Values::F16 ? "f16" : "f32"}};
-            if (!trace_id.empty()) start["trace"] = trace_id;
-            if (!send(frame(start))) return false;
-            ForwardOptions fo;
-            fo.cancel = &gone;
-            Trace trace;
-            std::exception_ptr failure;
-            double forward_ms = 0;
-            LayerQueue layers;
-            std::thread forward([&] {
-                try {
-                    std::vector<Trace> into(1);
-                    into[0] = s.held.take_spare();
-                    m.forward_batch_into({enc}, into, fo, [&](size_t, int layer, const Trace& t) {
-                        layers.push({layer, t.attention(layer, 0)});
-                    });
-                    trace = std::move(into[0]);
-                } catch (...) {
-                    failure = std::current_exception();
-                }
-                forward_ms = ms_since(t0);
-                layers.finish();
-            });
-            // Whatever ends this thread's sending early (an exception from a write or an allocation), the
-            // forward is told to stop and is joined: a std::thread destroyed while running would terminate.
-            struct StopAndJoin {
-                std::thread& thread;
-                std::atomic<bool>& stop;
-                ~StopAndJoin() {
-                    if (thread.joinable()) {
-                        stop.store(true);
-                        thread.join();
-                    }
-                }
-            } stop_and_join{forward, gone};
-            LayerQueue::Layer done{};
-            std::vector<uint16_t> halves;
-            std::vector<float> thumbs;
-            const size_t count = static_cast<size_t>(H) * n * n;
-            while (layers.pop(done)) {
-                json header = {{"type", "layer"}, {"layer", done.index}, {"shape", {H, n, n}}};
-                if (values == Values::F32) {
-                    const size_t bytes = count * sizeof(float);
-                    send(frame_header(header, bytes));
-                    const char* payload = reinterpret_cast<const char*>(done.data);
-                    for (size_t at = 0; at < bytes && !gone.load(); at += kPieceBytes) {
-                        send_bytes(payload + at, std::min(kPieceBytes, bytes - at));
-                    }
-                } else {
-                    if (n >= kThumbnailsFrom) {
-                        thumbs.resize(static_cast<size_t>(H) * kThumbnailPixels * kThumbnailPixels);
-                        schema::thumbnails(done.data, H, n, kThumbnailPixels, thumbs.data());
-                        send(frame({{"type", "thumbnails"},
-                                    {"layer", done.index},
-                                    {"shape", {H, kThumbnailPixels, kThumbnailPixels}}},
-                                   thumbs.data(), thumbs.size()));
-                    }
-                    // Converted whole first: the header states the layer's largest rounding error.
-                    halves.resize(count);
-                    header["dtype"] = "f16";
-                    header["max_error"] = schema::to_half(done.data, count, halves.data());
-                    const size_t bytes = count * sizeof(uint16_t);
-                    send(frame_header(header, bytes));
-                    const char* payload = reinterpret_cast<const char*>(halves.data());
-                    for (size_t at = 0; at < bytes && !gone.load(); at += kPieceBytes) {
-                        send_bytes(payload + at, std::min(kPieceBytes, bytes - at));
-                    }
-                }
+    res.set_chunked_content_provider("application/x-attnscope-frames", [&s, &m, enc, n, L, H, values, trace_id](
+                                                                           size_t, httplib::DataSink& sink) {
+        const auto t0 = std::chrono::steady_clock::now();
+        RunSlot slot(s.runs);
+        std::atomic<bool> gone{false};
+        auto send_bytes = [&](const char* bytes, size_t size) {
+            if (gone.load()) return false;
+            if (!sink.is_writable() || !sink.write(bytes, size)) gone.store(true);
+            return !gone.load();
+        };
+        auto send = [&](const std::string& bytes) { return send_bytes(bytes.data(), bytes.size()); };
+        // A frame with a large payload: the header, then the payload from where it lies, in pieces.
+        auto send_frame = [&](const json& header, const void* payload, size_t bytes) {
+            send(frame_header(header, bytes));
+            const char* from = static_cast<const char*>(payload);
+            for (size_t at = 0; at < bytes && !gone.load(); at += kPieceBytes) {
+                send_bytes(from + at, std::min(kPieceBytes, bytes - at));
             }
-            forward.join();
-            if (failure) {
-                try {
-                    std::rethrow_exception(failure);
-                } catch (const Error& e) {
-                    send(frame({{"type", "error"}, {"error", e.what()}}));
-                    sink.done();
-                    return true;
-                }
+        };
+        json start = {{"type", "encoding"},
+                      {"encoding", encoding_json(enc)},
+                      {"layers", L},
+                      {"heads", H},
+                      {"n", n},
+                      {"values", values == Values::F16 ? "f16" : "f32"}};
+        if (!trace_id.empty()) start["trace"] = trace_id;
+        if (!send(frame(start))) return false;
+        ForwardOptions fo;
+        fo.cancel = &gone;
+        Trace trace;
+        std::exception_ptr failure;
+        double forward_ms = 0;
+        LayerQueue layers;
+        std::thread forward([&] {
+            try {
+                std::vector<Trace> into(1);
+                into[0] = s.held.take_spare();
+                m.forward_batch_into({enc}, into, fo, [&](size_t, int layer, const Trace& t) {
+                    layers.push({layer, t.attention(layer, 0)});
+                });
+                trace = std::move(into[0]);
+            } catch (...) {
+                failure = std::current_exception();
             }
-            if (gone.load()) {  // the client went away: stop quietly
-                s.held.give_spare(std::move(trace));
-                return false;
-            }
-            send(frame({{"type", "stats"}, {"stats", statistics_json(m, trace, enc)}}));
-            if (!trace_id.empty()) {
-                s.held.put(trace_id, std::move(trace));
-            } else {
-                s.held.give_spare(std::move(trace));
-            }
-            send(frame({{"type", "done"}, {"forward_ms", forward_ms}, {"total_ms", ms_since(t0)}}));
-            sink.done();
-            return true;
+            forward_ms = ms_since(t0);
+            layers.finish();
         });
+        // Whatever ends this thread's sending early (an exception from a write or an allocation), the
+        // forward is told to stop and is joined: a std::thread destroyed while running would terminate.
+        struct StopAndJoin {
+            std::thread& thread;
+            std::atomic<bool>& stop;
+            ~StopAndJoin() {
+                if (thread.joinable()) {
+                    stop.store(true);
+                    thread.join();
+                }
+            }
+        } stop_and_join{forward, gone};
+        LayerQueue::Layer done{};
+        std::vector<uint16_t> halves;
+        std::vector<float> thumbs;
+        const size_t count = static_cast<size_t>(H) * n * n;
+        while (layers.pop(done)) {
+            json header = {{"type", "layer"}, {"layer", done.index}, {"shape", {H, n, n}}};
+            if (values == Values::F32) {
+                send_frame(header, done.data, count * sizeof(float));
+                continue;
+            }
+            if (n >= kThumbnailsFrom) {
+                thumbs.resize(static_cast<size_t>(H) * kThumbnailPixels * kThumbnailPixels);
+                schema::thumbnails(done.data, H, n, kThumbnailPixels, thumbs.data());
+                send_frame(
+                    {{"type", "thumbnails"}, {"layer", done.index}, {"shape", {H, kThumbnailPixels, kThumbnailPixels}}},
+                    thumbs.data(), thumbs.size() * sizeof(float));
+            }
+            // Converted whole first: the header states the layer's largest rounding error.
+            halves.resize(count);
+            header["dtype"] = "f16";
+            header["max_error"] = schema::to_half(done.data, count, halves.data());
+            send_frame(header, halves.data(), count * sizeof(uint16_t));
+        }
+        forward.join();
+        if (failure) {
+            try {
+                std::rethrow_exception(failure);
+            } catch (const Error& e) {
+                send(frame({{"type", "error"}, {"error", e.what()}}));
+                sink.done();
+                return true;
+            }
+        }
+        if (gone.load()) {  // the client went away: stop quietly
+            s.held.give_spare(std::move(trace));
+            return false;
+        }
+        send(frame({{"type", "stats"}, {"stats", statistics_json(m, trace, enc)}}));
+        if (!trace_id.empty()) {
+            s.held.put(trace_id, std::move(trace));
+        } else {
+            s.held.give_spare(std::move(trace));
+        }
+        send(frame({{"type", "done"}, {"forward_ms", forward_ms}, {"total_ms", ms_since(t0)}}));
+        sink.done();
+        return true;
+    });
 }
 
 }  // namespace attnscope::server::routes

@@ -12,21 +12,9 @@ function thumbnailSize(n: number): number {
   return Math.min(n, MAX_PIXELS);
 }
 
-// Max-pools an n × n matrix into s × s. Two copies, one per array type, so that each loop sees a single
-// type (one function given both ran as slowly as widening every value first).
-function poolFloats(m: Float32Array, n: number, s: number, column: Int32Array, pooled: Float32Array): void {
-  for (let i = 0; i < n; i++) {
-    const base = Math.floor((i * s) / n) * s,
-      row = i * n;
-    for (let j = 0; j < n; j++) {
-      const v = m[row + j],
-        k = base + column[j];
-      if (v > pooled[k]) pooled[k] = v;
-    }
-  }
-}
-
-function poolCodes(m: Uint16Array, n: number, s: number, column: Int32Array, pooled: Uint16Array): void {
+// Max-pools an n × n matrix (float32 values, or half codes: for non-negative halves the codes' order is
+// the values' order) into s × s.
+function poolMax(m: Float32Array | Uint16Array, n: number, s: number, column: Int32Array, pooled: Float32Array): void {
   for (let i = 0; i < n; i++) {
     const base = Math.floor((i * s) / n) * s,
       row = i * n;
@@ -59,12 +47,11 @@ export function drawThumbnail(c: HTMLCanvasElement, a: Analysis, layer: number, 
   if (fromServer) {
     pooled.set(fromServer);
   } else if (codes) {
-    const pooledCodes = new Uint16Array(s * s);
-    poolCodes(codes, n, s, column, pooledCodes);
+    poolMax(codes, n, s, column, pooled); // the largest code of each pixel, widened once
     const table = halfTable();
-    for (let k = 0; k < s * s; k++) pooled[k] = table[pooledCodes[k]];
+    for (let k = 0; k < s * s; k++) pooled[k] = table[pooled[k]];
   } else {
-    poolFloats(a.head(layer, head), n, s, column, pooled);
+    poolMax(a.head(layer, head), n, s, column, pooled);
   }
   for (let k = 0; k < s * s; k++) max = Math.max(max, pooled[k]);
   for (let k = 0; k < s * s; k++) {
