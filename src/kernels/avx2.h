@@ -19,6 +19,8 @@ void linear_rows(const float* x, size_t n, size_t in, size_t ldx, const float* w
                  size_t o_begin, size_t o_end);
 void f16_to_f32(const uint16_t* in, float* out, size_t count);
 void f32_to_f16(const float* in, uint16_t* out, size_t count);
+float f32_to_f16_error(const float* in, uint16_t* out, size_t count);
+void max_into(float* acc, const float* in, size_t count);
 
 double sum_xlogx(const float* p, const float* q, size_t n);
 double sum_xlogx_affine(const float* p, size_t n, float alpha, float beta);

@@ -1,4 +1,5 @@
 // Reference F16 conversions for F16 checkpoints (converted once at load time) and CPUs without F16C.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -51,6 +52,21 @@ void f32_to_f16(const float* in, uint16_t* out, size_t count) {
             out[i] = static_cast<uint16_t>(h);
         }
     }
+}
+
+float f32_to_f16_error(const float* in, uint16_t* out, size_t count) {
+    f32_to_f16(in, out, count);
+    float worst = 0.0f;
+    for (size_t i = 0; i < count; ++i) {
+        float back;
+        f16_to_f32(out + i, &back, 1);
+        worst = std::max(worst, std::fabs(back - in[i]));
+    }
+    return worst;
+}
+
+void max_into(float* acc, const float* in, size_t count) {
+    for (size_t i = 0; i < count; ++i) acc[i] = std::max(acc[i], in[i]);
 }
 
 }  // namespace attnscope::kernels::ref

@@ -112,6 +112,20 @@ void f32_to_f16(const float* in, uint16_t* out, size_t count) {
     ref::f32_to_f16(in, out, count);
 }
 
+float f32_to_f16_error(const float* in, uint16_t* out, size_t count) {
+#if ATTNSCOPE_X86_KERNELS
+    if (use_avx2()) return avx2::f32_to_f16_error(in, out, count);
+#endif
+    return ref::f32_to_f16_error(in, out, count);
+}
+
+void max_into(float* acc, const float* in, size_t count) {
+#if ATTNSCOPE_X86_KERNELS
+    if (use_avx2()) return avx2::max_into(acc, in, count);
+#endif
+    ref::max_into(acc, in, count);
+}
+
 void bf16_to_f32(const uint16_t* in, float* out, size_t count) {
     // bfloat16 is the top half of an IEEE float: widening is exact.
     for (size_t i = 0; i < count; ++i) {

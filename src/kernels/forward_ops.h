@@ -35,6 +35,11 @@ void f16_to_f32(const uint16_t* in, float* out, size_t count);
 void bf16_to_f32(const uint16_t* in, float* out, size_t count);
 void f32_to_f16(const float* in, uint16_t* out, size_t count);  // round to nearest even
 
+// The explorer's display data: f32_to_f16 that also returns the largest |half − float| it made (measured by
+// widening back), and acc[j] = max(acc[j], in[j]) for the model view's max-pooling.
+float f32_to_f16_error(const float* in, uint16_t* out, size_t count);
+void max_into(float* acc, const float* in, size_t count);
+
 namespace ref {
 void softmax_rows(float* x, size_t rows, size_t cols, size_t ld);
 void add_layer_norm(float* x, const float* residual, size_t rows, size_t dim, const float* gamma, const float* beta,
@@ -44,6 +49,8 @@ void linear_rows(const float* x, size_t n, size_t in, size_t ldx, const float* w
                  size_t ldy);
 void f16_to_f32(const uint16_t* in, float* out, size_t count);
 void f32_to_f16(const float* in, uint16_t* out, size_t count);
+float f32_to_f16_error(const float* in, uint16_t* out, size_t count);
+void max_into(float* acc, const float* in, size_t count);
 }  // namespace ref
 
 }  // namespace attnscope::kernels

@@ -84,8 +84,8 @@ enum class Values { F32, F16 };
 // ~170), where the bytes, not the forward, are what the page waits for.
 constexpr size_t kAutoHalfBytes = size_t{16} << 20;
 
-// A half-precision stream is for display: before each layer it sends the model view's thumbnails of that
-// layer, max-pooled here (~2 ms a layer in C++) instead of by the page (~20 ms a layer in JavaScript at 512
+// A half-precision stream is for display: as each layer finishes it sends the model view's thumbnails of
+// that layer, max-pooled here (~2 ms a layer in C++) instead of by the page (~20 ms a layer in JavaScript at 512
 // tokens, on the cores the forward needs). The size is the page's (web/src/views/modelView.ts, MAX_PIXELS).
 // From 256 tokens: below, the page pools a layer in a few ms and the thumbnails would add over a quarter
 // to the layer's bytes (442 KB for 12 heads).
@@ -174,26 +174,44 @@ void attention_stream(Server::Impl& s, const json& body, httplib::Response& res)
         std::vector<uint16_t> halves;
         std::vector<float> thumbs;
         const size_t count = static_cast<size_t>(H) * n * n;
+        auto send_half_layer = [&](const LayerQueue::Layer& l) {
+            // Converted whole first: the header states the layer's largest rounding error.
+            halves.resize(count);
+            const float max_error = schema::to_half(l.data, count, halves.data());
+            send_frame({{"type", "layer"},
+                        {"layer", l.index},
+                        {"shape", {H, n, n}},
+                        {"dtype", "f16"},
+                        {"max_error", max_error}},
+                       halves.data(), count * sizeof(uint16_t));
+        };
+        // The overview first: a long display stream sends each layer's thumbnails as the layer finishes and
+        // the layers' values once the forward is done, so the forward does not share the two cores with
+        // megabytes of sends (and the page's receiving) while the model view waits for its last row.
+        const bool overview_first = values == Values::F16 && n >= kThumbnailsFrom;
+        std::vector<LayerQueue::Layer> deferred;
         while (layers.pop(done)) {
-            json header = {{"type", "layer"}, {"layer", done.index}, {"shape", {H, n, n}}};
             if (values == Values::F32) {
-                send_frame(header, done.data, count * sizeof(float));
-                continue;
-            }
-            if (n >= kThumbnailsFrom) {
+                send_frame({{"type", "layer"}, {"layer", done.index}, {"shape", {H, n, n}}}, done.data,
+                           count * sizeof(float));
+            } else if (overview_first) {
                 thumbs.resize(static_cast<size_t>(H) * kThumbnailPixels * kThumbnailPixels);
                 schema::thumbnails(done.data, H, n, kThumbnailPixels, thumbs.data());
                 send_frame(
                     {{"type", "thumbnails"}, {"layer", done.index}, {"shape", {H, kThumbnailPixels, kThumbnailPixels}}},
                     thumbs.data(), thumbs.size() * sizeof(float));
+                deferred.push_back(done);
+            } else {
+                send_half_layer(done);
             }
-            // Converted whole first: the header states the layer's largest rounding error.
-            halves.resize(count);
-            header["dtype"] = "f16";
-            header["max_error"] = schema::to_half(done.data, count, halves.data());
-            send_frame(header, halves.data(), count * sizeof(uint16_t));
         }
         forward.join();
+        if (!failure) {
+            for (const LayerQueue::Layer& l : deferred) {
+                if (gone.load()) break;
+                send_half_layer(l);
+            }
+        }
         if (failure) {
             try {
                 std::rethrow_exception(failure);

@@ -224,10 +224,14 @@ test("an error from the server shows as a message and the page keeps working", a
   console.log(`status for 600 words: ${await page.locator("#status").textContent()}`);
   assert.match(await page.locator("#status").textContent(), /longer than the model's maximum of 512/);
   await page.check("#truncate");
-  await page.waitForFunction(() => window.attnscope.analysis()?.n === 512 && window.attnscope.analysis().layersDone === 6);
-  // The last layer can be drawn before the run's closing event is counted; wait for the count, or the
-  // next wait below would be met by this run and read its 512 tokens.
-  await waitForRuns(page, before + 1);
+  // Wait for this run's closing event, not only its layers (they come before it, and the run counter can
+  // already be past `before` from the previous test's run): otherwise the wait below could be met by this
+  // run's late count and read its 512 tokens.
+  await page.waitForFunction(() => {
+    const a = window.attnscope.analysis();
+    return a?.n === 512 && a.layersDone === 6 && a.forwardMs > 0;
+  });
+  assert.ok((await page.evaluate(() => window.attnscope.runs)) > before);
   assert.match(page.url(), /truncate=1/);
   const afterTruncated = await page.evaluate(() => window.attnscope.runs);
   await page.uncheck("#truncate");

@@ -136,17 +136,19 @@ def test_half_precision_stream_and_exact_values_of_what_is_pointed_at(server, at
     assert np.array_equal(frames[1][1].reshape(H, n, n), cli[0])
 
 
-def test_a_half_precision_stream_sends_each_layers_thumbnails_first(server, attnscope, minilm_dir):
-    """From 256 tokens a display stream sends, before each layer, the model view's thumbnails: every head
-    max-pooled to 96 × 96 from the exact values, pixel ⌊j · 96 / n⌋ as the page pools."""
+def test_a_half_precision_stream_sends_every_layers_thumbnails_first(server, attnscope, minilm_dir):
+    """From 256 tokens a display stream sends the model view's thumbnails of each layer as it finishes —
+    every head max-pooled to 96 × 96 from the exact values, pixel ⌊j · 96 / n⌋ as the page pools — and the
+    layers' values after the last thumbnails (the overview first)."""
     text = " ".join(["word", "attention", "pooling", "."] * 64)
     cli = np.array(attnscope.json("run", text, "--model", minilm_dir, "--format", "json", "-q")["attentions"], dtype=np.float32)
     L, H, n, _ = cli.shape
     frames = parse_frames(server.raw("POST", "/api/attention", {"text": text, "values": "f16"})[2])
     kinds = [h["type"] for h, _ in frames]
-    assert kinds == ["encoding"] + ["thumbnails", "layer"] * L + ["stats", "done"], kinds
+    assert kinds == ["encoding"] + ["thumbnails"] * L + ["layer"] * L + ["stats", "done"], kinds
+    assert [h["layer"] for h, _ in frames[1:1 + 2 * L]] == list(range(L)) * 2
     bucket = np.arange(n) * 96 // n
-    for header, payload in frames[1:1 + 2 * L:2]:
+    for header, payload in frames[1:1 + L]:
         assert header["shape"] == [H, 96, 96]
         got = payload.reshape(H, 96, 96)
         a = cli[header["layer"]]

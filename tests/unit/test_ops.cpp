@@ -159,6 +159,26 @@ std::vector<OpCase> op_cases() {
                              return max_abs_diff(y, y_ref);
                          }});
     }
+    // The display data: the halves and their stated error as the reference makes them, max-pooling rows.
+    for (size_t count : {1u, 7u, 8u, 513u, 4099u}) {
+        cases.push_back({"f32_to_f16_error", std::to_string(count), 0.0, [count] {
+                             auto x = random_vector(count, 21, 1.0f);
+                             for (auto& v : x) v = std::fabs(v);
+                             std::vector<uint16_t> h(count), h_ref(count);
+                             const float e = k::f32_to_f16_error(x.data(), h.data(), count);
+                             const float e_ref = k::ref::f32_to_f16_error(x.data(), h_ref.data(), count);
+                             double worst = std::fabs(static_cast<double>(e) - e_ref);
+                             for (size_t i = 0; i < count; ++i) worst = std::max(worst, h[i] == h_ref[i] ? 0.0 : 1.0);
+                             return e > 0 || count < 8 ? worst : 1.0;  // 1000s of random floats never round exactly
+                         }});
+        cases.push_back({"max_into", std::to_string(count), 0.0, [count] {
+                             auto a = random_vector(count, 22), b = random_vector(count, 23);
+                             auto r = a;
+                             k::max_into(a.data(), b.data(), count);
+                             k::ref::max_into(r.data(), b.data(), count);
+                             return max_abs_diff(a, r);
+                         }});
+    }
     // The analyses' reductions, on probability rows.
     auto probabilities = [](size_t n, uint32_t seed) {
         auto row = random_vector(n, seed, 3.0f);

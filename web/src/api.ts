@@ -20,7 +20,7 @@ export interface StreamHandlers {
   // call (the reader reuses its buffer): copying it once into place saves a copy and allocation per layer.
   layer(frame: LayerFrame, bytes: Uint8Array): void;
   // A half-precision stream's thumbnails of a layer (float32 [H][size][size], max-pooled by the server),
-  // sent just before the layer; valid only during the call.
+  // sent as the layer finishes, every layer's before any layer's values; valid only during the call.
   thumbnails?(layer: number, bytes: Uint8Array, size: number): void;
   stats(s: Stats): void;
   done(info: { forward_ms: number; total_ms: number }): void;

@@ -23,6 +23,19 @@ export function viridis(t: number): RGB {
   return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f];
 }
 
+// viridis(t) written as an opaque pixel at px[at..at+3], with no array made per pixel.
+export function viridisInto(t: number, px: Uint8ClampedArray, at: number): void {
+  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * 8;
+  const i = Math.min(7, Math.floor(x));
+  const f = x - i;
+  const a = VIRIDIS[i],
+    b = VIRIDIS[i + 1];
+  px[at] = a[0] + (b[0] - a[0]) * f;
+  px[at + 1] = a[1] + (b[1] - a[1]) * f;
+  px[at + 2] = a[2] + (b[2] - a[2]) * f;
+  px[at + 3] = 255;
+}
+
 export function css(c: RGB, alpha = 1): string {
   return alpha === 1 ? `rgb(${c[0] | 0},${c[1] | 0},${c[2] | 0})` : `rgba(${c[0] | 0},${c[1] | 0},${c[2] | 0},${alpha})`;
 }

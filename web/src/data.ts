@@ -85,6 +85,10 @@ export class Analysis {
     this.thumbSize = size;
   }
 
+  hasThumbnails(layer: number): boolean {
+    return Boolean(this.thumbs[layer]);
+  }
+
   // One head's server-pooled thumbnail, or null.
   thumbnail(layer: number, head: number): Float32Array | null {
     const t = this.thumbs[layer];

@@ -173,7 +173,9 @@ async function analyse(): Promise<void> {
         setStatus(`${ctx.analysis.n} tokens · layer ${layer + 1} of ${ctx.analysis.L}…`);
       },
       thumbnails(layer, bytes, size) {
-        if (ctx.analysis && !controller.signal.aborted) ctx.analysis.setThumbnails(layer, bytes, size);
+        if (!ctx.analysis || controller.signal.aborted) return;
+        ctx.analysis.setThumbnails(layer, bytes, size);
+        currentView().onThumbnails?.(ctx, layer);
       },
       stats(s) {
         if (!ctx.analysis || controller.signal.aborted) return;

@@ -1,6 +1,6 @@
 // Model view: every head's attention pattern as a thumbnail, layers down, heads across. Layers appear as
 // their frames arrive; a click opens the head.
-import { themeColours, viridis } from "../colors";
+import { themeColours, viridisInto } from "../colors";
 import { halfTable, type Analysis } from "../data";
 import type { Painter } from "../painter";
 import { el } from "../ui";
@@ -54,13 +54,11 @@ export function drawThumbnail(c: HTMLCanvasElement, a: Analysis, layer: number, 
     poolMax(a.head(layer, head), n, s, column, pooled);
   }
   for (let k = 0; k < s * s; k++) max = Math.max(max, pooled[k]);
-  for (let k = 0; k < s * s; k++) {
-    const [r, gg, b] = viridis(max > 0 ? pooled[k] / max : 0);
-    img.data[k * 4] = r;
-    img.data[k * 4 + 1] = gg;
-    img.data[k * 4 + 2] = b;
-    img.data[k * 4 + 3] = 255;
-  }
+  // The pixels through a local reference (img.data is a getter) and colours written in place: at 512
+  // tokens this loop ran while the server's forward needed both cores.
+  const px = img.data;
+  const scale = max > 0 ? 1 / max : 0;
+  for (let k = 0; k < s * s; k++) viridisInto(pooled[k] * scale, px, k * 4);
   g.putImageData(img, 0, 0);
 }
 
@@ -68,6 +66,24 @@ function cellSize(ctx: Ctx): number {
   const H = ctx.analysis?.H ?? 12;
   const width = Math.max(320, ctx.root.clientWidth || 900) - 60;
   return Math.max(36, Math.min(84, Math.floor(width / H) - 3));
+}
+
+// One layer's row of thumbnails; the last layer's marks the view complete.
+function drawLayer(ctx: Ctx, layer: number): void {
+  const a = ctx.analysis;
+  if (!a) return;
+  for (let h = 0; h < a.H; h++) {
+    const c = ctx.root.querySelector<HTMLCanvasElement>(`canvas[data-layer="${layer}"][data-head="${h}"]`);
+    if (!c) continue;
+    drawThumbnail(c, a, layer, h);
+    c.classList.remove("pending");
+  }
+  if (layer === a.L - 1) {
+    ctx.root.querySelector("#model-grid")?.setAttribute("data-complete", "1");
+    performance.mark("model-view-drawn");
+    // The frame that shows it: the next animation frame after the pixels are in the canvases.
+    requestAnimationFrame(() => performance.mark("model-view-presented"));
+  }
 }
 
 export const modelView: View = {
@@ -101,24 +117,15 @@ export const modelView: View = {
       }
     }
     ctx.root.append(grid);
-    for (let l = 0; l < a.layersDone; l++) this.onLayer?.(ctx, l);
+    for (let l = 0; l < a.L; l++) if (l < a.layersDone || a.hasThumbnails(l)) drawLayer(ctx, l);
     this.onStats?.(ctx);
   },
+  onThumbnails(ctx: Ctx, layer: number) {
+    drawLayer(ctx, layer);
+  },
   onLayer(ctx: Ctx, layer: number) {
-    const a = ctx.analysis;
-    if (!a) return;
-    for (let h = 0; h < a.H; h++) {
-      const c = ctx.root.querySelector<HTMLCanvasElement>(`canvas[data-layer="${layer}"][data-head="${h}"]`);
-      if (!c) continue;
-      drawThumbnail(c, a, layer, h);
-      c.classList.remove("pending");
-    }
-    if (layer === a.L - 1) {
-      ctx.root.querySelector("#model-grid")?.setAttribute("data-complete", "1");
-      performance.mark("model-view-drawn");
-      // The frame that shows it: the next animation frame after the pixels are in the canvases.
-      requestAnimationFrame(() => performance.mark("model-view-presented"));
-    }
+    // Drawn already from the server's thumbnails, which pool the same exact values.
+    if (!ctx.analysis?.hasThumbnails(layer)) drawLayer(ctx, layer);
   },
   onStats(ctx: Ctx) {
     const s = ctx.analysis?.stats;

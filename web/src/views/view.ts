@@ -21,6 +21,8 @@ export interface View {
   render(ctx: Ctx): void;
   // A new layer's attentions arrived (the view may draw just that part).
   onLayer?(ctx: Ctx, layer: number): void;
+  // A layer's thumbnails arrived (a long display stream sends them all before the layers' values).
+  onThumbnails?(ctx: Ctx, layer: number): void;
   // Statistics arrived.
   onStats?(ctx: Ctx): void;
   // The picture for export, at its natural size: draws through the painter.
